@@ -1,0 +1,2 @@
+// Webview entry: replaced by the panels' scripts.
+export {};

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one test command: typecheck, lint, node tests, the extension-host suite in VS Code web, the UI flows in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+step() { printf '\n=== %s\n' "$1"; }
+step typecheck;        npm run --silent typecheck
+step lint;             npm run --silent lint
+step build;            npm run --silent compile:tests && npm run --silent build
+step "node tests";     npm run --silent test:node
+step "extension host"; npm run --silent test:host
+step "UI flows";       npm run --silent test:ui

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// flink-mesos command line: filled in by the session core.
+process.stdout.write('flink-mesos: not implemented yet\n');

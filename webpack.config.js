@@ -1,0 +1,38 @@
+// @ts-check
+'use strict';
+const path = require('path');
+
+/** Two bundles for Node (the extension and the flink-mesos CLI) and one for webviews. */
+module.exports = (_env, argv) => {
+  const production = argv.mode === 'production';
+  const tsRule = {
+    test: /\.ts$/,
+    exclude: /node_modules/,
+    use: [{ loader: 'ts-loader', options: { transpileOnly: true, compilerOptions: { sourceMap: true, module: 'es2020' } } }],
+  };
+  /** @type {import('webpack').Configuration} */
+  const node = {
+    target: 'node',
+    mode: production ? 'production' : 'development',
+    entry: { extension: './src/extension.ts', cli: './src/core/cli/main.ts' },
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
+    externals: { vscode: 'commonjs vscode' },
+    resolve: { extensions: ['.ts', '.js'] },
+    module: { rules: [tsRule] },
+    devtool: 'source-map',
+    infrastructureLogging: { level: 'warn' },
+    performance: { hints: false },
+  };
+  /** @type {import('webpack').Configuration} */
+  const webview = {
+    target: 'web',
+    mode: production ? 'production' : 'development',
+    entry: { webview: './media/main.ts' },
+    output: { path: path.resolve(__dirname, 'dist', 'media'), filename: '[name].js' },
+    resolve: { extensions: ['.ts', '.js'] },
+    module: { rules: [tsRule] },
+    devtool: production ? false : 'source-map',
+    performance: { hints: false },
+  };
+  return [node, webview];
+};
