@@ -1,6 +1,7 @@
 // @ts-check
 'use strict';
 const path = require('path');
+const webpack = require('webpack');
 
 /** Two bundles for Node (the extension and the flink-mesos CLI) and one for webviews. */
 module.exports = (_env, argv) => {
@@ -19,6 +20,7 @@ module.exports = (_env, argv) => {
     externals: { vscode: 'commonjs vscode' },
     resolve: { extensions: ['.ts', '.js'] },
     module: { rules: [tsRule] },
+    plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /^cli\.js$/ })],
     devtool: 'source-map',
     infrastructureLogging: { level: 'warn' },
     performance: { hints: false },
