@@ -1,0 +1,44 @@
+import type { JobResultData } from '../../src/webviews/protocol';
+import { button, formatBytes, formatDuration, formatTime, h, linkButton, table } from '../dom';
+import { request } from '../vscodeApi';
+
+export function renderJobResult(d: JobResultData): Node {
+  const root = h('div', { class: 'panel' });
+  root.appendChild(h('header', {},
+    h('h1', {}, h('span', { 'data-testid': 'job-name' }, d.name || d.id)),
+    h('p', {}, h('span', { class: `state state-${d.state.toLowerCase()}`, 'data-testid': 'job-state' }, d.state),
+      h('span', { class: 'muted' }, ` · ${d.id} · ${formatDuration(d.durationMs)}`)),
+    d.error ? h('p', { class: 'error' }, d.error) : undefined,
+    h('div', { class: 'actions' }, button('Open Flink Web UI', () => void request({ action: 'openFlinkUi' }), { secondary: true }))));
+
+  if (d.outputFiles.length) {
+    root.appendChild(h('section', { 'data-testid': 'outputs' }, h('h2', {}, 'Output'),
+      h('ul', {}, ...d.outputFiles.map((f, index) => h('li', {},
+        f.exists ? linkButton(f.label, () => void request({ action: 'openOutputFile', index }), `output-${index}`) : h('span', { class: 'muted' }, `${f.label} (not written yet)`))))));
+  }
+
+  root.appendChild(h('section', {}, h('h2', {}, 'Timeline'),
+    h('ol', { class: 'timeline', 'data-testid': 'timeline' }, ...d.timeline.map(t => h('li', {}, h('strong', {}, t.state), ` ${formatTime(t.at)}`)))));
+
+  root.appendChild(h('section', {}, h('h2', {}, 'Vertices'),
+    d.vertices.length ? table(['Vertex', 'Parallelism', 'Status', 'Records in', 'Records out', 'Bytes in', 'Bytes out'],
+      d.vertices.map(v => [v.name, String(v.parallelism), v.status, num(v.readRecords), num(v.writeRecords), formatBytes(v.readBytes), formatBytes(v.writeBytes)]), 'vertices')
+      : h('p', { class: 'muted' }, 'No vertices reported.')));
+
+  root.appendChild(h('section', {}, h('h2', {}, 'Accumulators'),
+    d.accumulators.length ? table(['Name', 'Type', 'Value'], d.accumulators.map(a => [a.name, a.type, a.value]), 'accumulators')
+      : h('p', { class: 'muted' }, 'None.')));
+
+  if (d.rootException || d.exceptionHistory.length) {
+    root.appendChild(h('section', { 'data-testid': 'exceptions' }, h('h2', {}, 'Exceptions'),
+      d.rootException ? h('pre', { class: 'exception', 'data-testid': 'root-exception' }, d.rootException) : undefined,
+      ...d.exceptionHistory.map(e => h('details', {},
+        h('summary', {}, `${formatTime(e.at)} ${e.name ?? ''}`, e.taskManagerId ? ` on ${e.taskManagerId}` : ''),
+        h('pre', { class: 'exception' }, e.message)))));
+  }
+  return root;
+}
+
+function num(n: number | undefined): string {
+  return n === undefined ? '' : n.toLocaleString();
+}

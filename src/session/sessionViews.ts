@@ -1,0 +1,89 @@
+// What the UI shows about a session: plain data the SessionManager fills from the core's events and Flink's REST API.
+// Trees, panels and the status bar read only these; none of them talks to Mesos or Flink.
+
+export type SessionPhase =
+  | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'taskManagers' | 'running'
+  | 'stopping' | 'stopped' | 'failed' | 'disconnected' | 'attached';
+
+export interface StateChange { state: string; at: number; message?: string }
+
+export interface TaskManagerView {
+  /** Flink's resource id, which is the Mesos task id for TaskManagers we launched. */
+  id: string;
+  agentId?: string;
+  agentHost?: string;
+  mesosState?: string;
+  stateHistory: StateChange[];
+  registered: boolean;
+  slotsTotal?: number;
+  slotsFree?: number;
+  memoryMb?: number;
+  /** Milliseconds since Flink last heard from it, as Flink reported at `observedAt`. */
+  heartbeatAgoMs?: number;
+  observedAt?: number;
+  lost: boolean;
+  /** The id of the TaskManager that replaced this one. */
+  replacedBy?: string;
+  hasSandbox: boolean;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  state: string;
+  startTime?: number;
+  endTime?: number;
+  durationMs?: number;
+}
+
+export interface JarView { id: string; name: string; uploaded?: number; entryClasses: string[] }
+
+export interface TaskPlacement { taskId: string; role: 'JobManager' | 'TaskManager'; state: string; cpus: number; memMb: number; ports: number[] }
+export interface AgentUsage { agentId: string; hostname: string; cpusTotal?: number; memMbTotal?: number; tasks: TaskPlacement[] }
+export interface DeclinedOffer { agent: string; reason: string; at: number }
+
+export interface SessionView {
+  name: string;
+  phase: SessionPhase;
+  /** e.g. "needs 8192 MB per TaskManager; the largest offer so far has 4096 MB on agent X", or a failure reason. */
+  phaseDetail?: string;
+  /** Attached to a JobManager by address: no Mesos framework of ours behind it. */
+  jobManagerOnly: boolean;
+  /** This window follows a session that another window drives. */
+  readOnly: boolean;
+  master?: string;
+  mesosUiUrl?: string;
+  frameworkId?: string;
+  flinkVersion?: string;
+  jobManager?: { host: string; port: number; restUrl: string; mesosState?: string };
+  flinkReachable: boolean;
+  taskManagersWanted: number | 'greedy';
+  taskManagers: TaskManagerView[];
+  slotsTotal: number;
+  slotsFree: number;
+  jobs: JobView[];
+  jars: JarView[];
+  agents: AgentUsage[];
+  asked: { cpus: number; memMb: number };
+  declinedOffers: DeclinedOffer[];
+  startedAt?: number;
+}
+
+export function emptySessionView(name: string, init: Partial<SessionView> = {}): SessionView {
+  return {
+    name, phase: 'subscribing', jobManagerOnly: false, readOnly: false, flinkReachable: false,
+    taskManagersWanted: 0, taskManagers: [], slotsTotal: 0, slotsFree: 0, jobs: [], jars: [], agents: [],
+    asked: { cpus: 0, memMb: 0 }, declinedOffers: [], ...init,
+  };
+}
+
+export const ENDED_PHASES: readonly SessionPhase[] = ['stopped', 'failed'];
+export const TERMINAL_JOB_STATES: readonly string[] = ['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED'];
+
+export function registeredCount(s: SessionView): number {
+  return s.taskManagers.filter(t => t.registered && !t.lost).length;
+}
+
+export function liveTaskManagers(s: SessionView): TaskManagerView[] {
+  return s.taskManagers.filter(t => !t.lost);
+}

@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+
+export const SECTION = 'flinkMesos';
+
+/** What the Start Session wizard asks for; the same shape is saved as "the last run" and used by profiles. */
+export interface StartInput {
+  name: string;
+  master: string;
+  taskManagers: number | 'greedy';
+  slotsPerTaskManager: number;
+  taskManagerMemoryMb: number;
+  taskManagerCpus: number;
+  jobManagerMemoryMb: number;
+  jobManagerCpus: number;
+  /** A directory present on every agent, a URI the agents fetch (an archive is extracted), or `docker:IMAGE`. */
+  flinkLocation: string;
+  configDir: string;
+  dynamicProperties: string[];
+}
+
+export interface SessionSettings extends StartInput {
+  webUi: boolean;
+  role: string;
+  failoverTimeoutSeconds: number;
+  constraints: string[];
+  resourceWaitTimeoutSeconds: number;
+  verbose: boolean;
+}
+
+export interface ConnectionSettings {
+  tlsRejectUnauthorized: boolean;
+  tlsCaFile: string;
+}
+
+export function readSessionSettings(): SessionSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const tms = c.get<number>('taskManagers', 1);
+  return {
+    name: c.get<string>('sessionName', 'flink') || 'flink',
+    master: c.get<string>('master', ''),
+    taskManagers: tms <= 0 ? 'greedy' : tms,
+    slotsPerTaskManager: c.get<number>('slotsPerTaskManager', 1),
+    taskManagerMemoryMb: c.get<number>('taskManagerMemoryMb', 1728),
+    taskManagerCpus: c.get<number>('taskManagerCpus', 1),
+    jobManagerMemoryMb: c.get<number>('jobManagerMemoryMb', 1600),
+    jobManagerCpus: c.get<number>('jobManagerCpus', 1),
+    flinkLocation: c.get<string>('flinkLocation', '/opt/flink'),
+    configDir: c.get<string>('configDir', ''),
+    dynamicProperties: c.get<string[]>('dynamicProperties', []),
+    webUi: c.get<boolean>('webUi', true),
+    role: c.get<string>('role', '*'),
+    failoverTimeoutSeconds: c.get<number>('failoverTimeoutSeconds', 604800),
+    constraints: c.get<string[]>('constraints', []),
+    resourceWaitTimeoutSeconds: c.get<number>('resourceWaitTimeoutSeconds', 300),
+    verbose: c.get<boolean>('verbose', false),
+  };
+}
+
+export function readPollingIntervalMs(): number {
+  const s = vscode.workspace.getConfiguration(SECTION).get<number>('pollingIntervalSeconds', 5);
+  return Math.max(0.2, Number.isFinite(s) ? s : 5) * 1000;
+}
+
+export function readConnectionSettings(): ConnectionSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    tlsRejectUnauthorized: c.get<boolean>('tls.verifyCertificates', true),
+    tlsCaFile: c.get<string>('tls.caFile', ''),
+  };
+}
+
+/** Named profiles (`flinkMesos.profiles`): each a partial StartInput that overrides the defaults. */
+export function readProfiles(): Map<string, Partial<StartInput>> {
+  const raw = vscode.workspace.getConfiguration(SECTION).get<Record<string, unknown>>('profiles', {});
+  const out = new Map<string, Partial<StartInput>>();
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) out.set(name, value as Partial<StartInput>);
+  }
+  return out;
+}

@@ -1,0 +1,383 @@
+import * as vscode from 'vscode';
+import { SessionModel } from '../session/SessionModel';
+import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
+import { formatDuration, formatMb } from './treeFormat';
+
+export type SessionTreeNode =
+  | { kind: 'session'; key: string; session: string }
+  | { kind: 'jobManager'; key: string; session: string }
+  | { kind: 'taskManagers'; key: string; session: string }
+  | { kind: 'taskManager'; key: string; session: string; taskManagerId: string }
+  | { kind: 'jobs'; key: string; session: string }
+  | { kind: 'jobState'; key: string; session: string; state: string }
+  | { kind: 'job'; key: string; session: string; jobId: string; state: string }
+  | { kind: 'jars'; key: string; session: string }
+  | { kind: 'jar'; key: string; session: string; jarId: string };
+
+const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING'];
+
+/** Sessions -> JobManager, TaskManagers k/N, jobs by state, uploaded jars. Refreshes only the nodes whose content changed. */
+export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SessionTreeNode | SessionTreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, SessionTreeNode>();
+  /** What each node showed last time, to know which ones changed. */
+  private readonly shown = new Map<string, string>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private now: () => number = Date.now;
+
+  constructor(private readonly model: SessionModel) {
+    this.subscriptions.push(
+      model.onDidChangeSession(name => this.sessionChanged(name)),
+      model.onDidRemoveSession(name => this.sessionRemoved(name)),
+    );
+  }
+
+  /** Tests use a fixed clock so "time since heartbeat" does not make nodes look changed. */
+  setClock(now: () => number): void { this.now = now; }
+
+  refresh(): void {
+    this.shown.clear();
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: SessionTreeNode): SessionTreeNode[] {
+    if (!node) return this.model.list().map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name }));
+    const s = this.model.get(node.session);
+    if (!s) return [];
+    const base = `s:${s.name}`;
+    switch (node.kind) {
+      case 'session': {
+        const children: SessionTreeNode[] = [this.node({ kind: 'jobManager', key: `${base}/jm`, session: s.name })];
+        if (!s.jobManagerOnly || s.taskManagers.length > 0) children.push(this.node({ kind: 'taskManagers', key: `${base}/tms`, session: s.name }));
+        children.push(this.node({ kind: 'jobs', key: `${base}/jobs`, session: s.name }));
+        children.push(this.node({ kind: 'jars', key: `${base}/jars`, session: s.name }));
+        return children;
+      }
+      case 'taskManagers':
+        return sortTaskManagers(s.taskManagers).map(t => this.node({ kind: 'taskManager', key: `${base}/tm:${t.id}`, session: s.name, taskManagerId: t.id }));
+      case 'jobs':
+        return jobStates(s.jobs).map(state => this.node({ kind: 'jobState', key: `${base}/jobs:${state}`, session: s.name, state }));
+      case 'jobState':
+        return s.jobs.filter(j => j.state === node.state)
+          .sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0))
+          .map(j => this.node({ kind: 'job', key: `${base}/job:${j.id}`, session: s.name, jobId: j.id, state: j.state }));
+      case 'jars':
+        return s.jars.map(j => this.node({ kind: 'jar', key: `${base}/jar:${j.id}`, session: s.name, jarId: j.id }));
+      default:
+        return [];
+    }
+  }
+
+  getParent(node: SessionTreeNode): SessionTreeNode | undefined {
+    const base = `s:${node.session}`;
+    switch (node.kind) {
+      case 'session': return undefined;
+      case 'taskManager': return this.nodes.get(`${base}/tms`);
+      case 'job': return this.nodes.get(`${base}/jobs:${node.state}`) ?? this.nodes.get(`${base}/jobs`);
+      case 'jobState': return this.nodes.get(`${base}/jobs`);
+      case 'jar': return this.nodes.get(`${base}/jars`);
+      default: return this.nodes.get(base);
+    }
+  }
+
+  getTreeItem(node: SessionTreeNode): vscode.TreeItem {
+    const s = this.model.get(node.session);
+    const item = s ? this.render(node, s) : new vscode.TreeItem(node.session);
+    item.id = node.key;
+    this.shown.set(node.key, signature(item));
+    return item;
+  }
+
+  /** Finds the node of a TaskManager or job, e.g. to reveal it. */
+  findNode(key: string): SessionTreeNode | undefined {
+    return this.nodes.get(key);
+  }
+
+  private render(node: SessionTreeNode, s: SessionView): vscode.TreeItem {
+    const C = vscode.TreeItemCollapsibleState;
+    switch (node.kind) {
+      case 'session': {
+        const item = new vscode.TreeItem(s.name, C.Expanded);
+        const parts = [phaseLabel(s)];
+        if (s.master) parts.push(s.master);
+        if (s.flinkVersion) parts.push(`Flink ${s.flinkVersion}`);
+        item.description = parts.join(' · ');
+        item.iconPath = phaseIcon(s);
+        item.contextValue = `session.${s.phase}${s.jobManagerOnly ? '.jobManagerOnly' : ''}${s.readOnly ? '.readOnly' : ''}`;
+        item.tooltip = sessionTooltip(s);
+        return item;
+      }
+      case 'jobManager': {
+        const jm = s.jobManager;
+        const item = new vscode.TreeItem('JobManager', C.None);
+        item.description = jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
+        item.iconPath = new vscode.ThemeIcon('server-process', s.flinkReachable ? new vscode.ThemeColor('testing.iconPassed') : new vscode.ThemeColor('disabledForeground'));
+        item.contextValue = jm ? 'jobManager' : 'jobManager.pending';
+        item.tooltip = md(m => {
+          m.appendMarkdown('**JobManager**\n\n');
+          line(m, 'REST', jm?.restUrl);
+          line(m, 'Mesos task', jm?.mesosState);
+          line(m, 'Flink', s.flinkReachable ? 'reachable' : 'unreachable');
+        });
+        return item;
+      }
+      case 'taskManagers': {
+        const wanted = s.taskManagersWanted === 'greedy' ? 'greedy' : String(s.taskManagersWanted);
+        const item = new vscode.TreeItem('TaskManagers', C.Expanded);
+        item.description = `${registeredCount(s)}/${s.jobManagerOnly ? liveTaskManagers(s).length : wanted} · slots ${s.slotsFree}/${s.slotsTotal} free`;
+        item.iconPath = new vscode.ThemeIcon('server-environment');
+        item.contextValue = 'taskManagers';
+        return item;
+      }
+      case 'taskManager': {
+        const t = s.taskManagers.find(x => x.id === node.taskManagerId);
+        if (!t) return new vscode.TreeItem(node.taskManagerId);
+        const item = new vscode.TreeItem(t.agentHost ?? t.id, C.None);
+        item.description = taskManagerDescription(t, this.now());
+        item.iconPath = taskManagerIcon(t);
+        item.contextValue = t.lost ? 'taskManager.lost' : t.hasSandbox ? 'taskManager.mesos' : 'taskManager';
+        item.tooltip = md(m => {
+          m.appendMarkdown('**TaskManager** ');
+          m.appendText(t.id);
+          m.appendMarkdown('\n\n');
+          line(m, 'Agent', t.agentHost);
+          line(m, 'Mesos task', t.mesosState);
+          line(m, 'Flink', t.registered ? 'registered' : 'not registered');
+          line(m, 'Slots', t.slotsTotal !== undefined ? `${t.slotsFree ?? '?'} free of ${t.slotsTotal}` : undefined);
+          line(m, 'Memory', formatMb(t.memoryMb) || undefined);
+          line(m, 'Replaced by', t.replacedBy);
+        });
+        item.command = { command: 'flinkMesos.taskManager.show', title: 'Show TaskManager', arguments: [{ session: s.name, taskManagerId: t.id }] };
+        return item;
+      }
+      case 'jobs': {
+        const item = new vscode.TreeItem('Jobs', s.jobs.length ? C.Expanded : C.None);
+        item.description = s.jobs.length ? `${s.jobs.filter(j => j.state === 'RUNNING').length} running · ${s.jobs.length} total` : 'none yet';
+        item.iconPath = new vscode.ThemeIcon('symbol-event');
+        item.contextValue = 'jobs';
+        return item;
+      }
+      case 'jobState': {
+        const n = s.jobs.filter(j => j.state === node.state).length;
+        const item = new vscode.TreeItem(titleCase(node.state), node.state === 'RUNNING' ? C.Expanded : C.Collapsed);
+        item.description = String(n);
+        item.iconPath = jobIcon(node.state);
+        item.contextValue = 'jobState';
+        return item;
+      }
+      case 'job': {
+        const j = s.jobs.find(x => x.id === node.jobId);
+        if (!j) return new vscode.TreeItem(node.jobId);
+        const item = new vscode.TreeItem(j.name || j.id, C.None);
+        item.description = `${j.state.toLowerCase()} · ${formatDuration(jobDuration(j, this.now()))}`;
+        item.iconPath = jobIcon(j.state);
+        item.contextValue = `job.${j.state}`;
+        item.tooltip = md(m => {
+          m.appendMarkdown('**Job** ');
+          m.appendText(j.name);
+          m.appendMarkdown('\n\n');
+          line(m, 'Id', j.id);
+          line(m, 'State', j.state);
+          line(m, 'Started', j.startTime ? new Date(j.startTime).toLocaleString() : undefined);
+          line(m, 'Duration', formatDuration(jobDuration(j, this.now())) || undefined);
+        });
+        item.command = { command: 'flinkMesos.job.showResult', title: 'Show Job Result', arguments: [{ session: s.name, jobId: j.id }] };
+        return item;
+      }
+      case 'jars': {
+        const item = new vscode.TreeItem('Uploaded Jars', s.jars.length ? C.Collapsed : C.None);
+        item.description = String(s.jars.length);
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.contextValue = 'jars';
+        return item;
+      }
+      case 'jar': {
+        const j = s.jars.find(x => x.id === node.jarId);
+        const item = new vscode.TreeItem(j?.name ?? node.jarId, C.None);
+        item.description = j?.uploaded ? new Date(j.uploaded).toLocaleTimeString() : undefined;
+        item.iconPath = new vscode.ThemeIcon('file-zip');
+        item.contextValue = 'jar';
+        item.tooltip = md(m => {
+          m.appendMarkdown('**Jar** ');
+          m.appendText(j?.name ?? node.jarId);
+          m.appendMarkdown('\n\n');
+          line(m, 'Id', node.jarId);
+          line(m, 'Entry classes', j?.entryClasses.join(', ') || undefined);
+        });
+        return item;
+      }
+    }
+  }
+
+  private node<T extends SessionTreeNode>(n: T): T {
+    const existing = this.nodes.get(n.key);
+    if (existing && JSON.stringify(existing) === JSON.stringify(n)) return existing as T;
+    this.nodes.set(n.key, n);
+    return n;
+  }
+
+  private sessionChanged(name: string): void {
+    const sessionKey = `s:${name}`;
+    const sessionNode = this.nodes.get(sessionKey);
+    if (!sessionNode) { this.changed.fire(undefined); return; }
+    // Compare what each node would show now with what it showed; a changed set of children refreshes the parent.
+    const changed: SessionTreeNode[] = [];
+    const visit = (node: SessionTreeNode): void => {
+      if (!this.shown.has(node.key)) return;
+      const before = this.shown.get(node.key);
+      const s = this.model.get(name);
+      const now = s ? signature(this.render(node, s)) : '';
+      const childKeysBefore = [...this.nodes.keys()].filter(k => this.nodes.get(k) && this.getParentKey(k) === node.key).sort().join('|');
+      const children = this.getChildren(node);
+      const childKeysNow = children.map(c => c.key).sort().join('|');
+      if (before !== now || childKeysBefore !== childKeysNow) {
+        changed.push(node);
+        this.forgetBelow(node.key, children.map(c => c.key));
+        return; // the refresh of this node re-reads its whole subtree
+      }
+      children.forEach(visit);
+    };
+    visit(sessionNode);
+    if (changed.length) this.changed.fire(changed);
+  }
+
+  private getParentKey(key: string): string | undefined {
+    const n = this.nodes.get(key);
+    return n ? this.getParent(n)?.key : undefined;
+  }
+
+  private forgetBelow(key: string, keep: string[]): void {
+    for (const k of [...this.nodes.keys()]) {
+      if (k.startsWith(`${key}/`) && !keep.includes(k)) {
+        const n = this.nodes.get(k);
+        if (n && this.getParent(n)?.key === key) this.nodes.delete(k);
+      }
+    }
+  }
+
+  private sessionRemoved(name: string): void {
+    for (const k of [...this.nodes.keys()]) if (k === `s:${name}` || k.startsWith(`s:${name}/`)) { this.nodes.delete(k); this.shown.delete(k); }
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach(d => d.dispose());
+    this.changed.dispose();
+  }
+}
+
+function signature(item: vscode.TreeItem): string {
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}:${item.iconPath.color?.id ?? ''}` : '';
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
+  return JSON.stringify([item.label, item.description, icon, item.contextValue, tooltip, item.collapsibleState]);
+}
+
+function md(build: (m: vscode.MarkdownString) => void): vscode.MarkdownString {
+  // Cluster strings go in with appendText, which escapes them; no HTML, no command links.
+  const m = new vscode.MarkdownString('', false);
+  m.isTrusted = false;
+  m.supportHtml = false;
+  build(m);
+  return m;
+}
+
+function line(m: vscode.MarkdownString, label: string, value: string | undefined): void {
+  if (value === undefined || value === '') return;
+  m.appendMarkdown(`${label}: `);
+  m.appendText(value);
+  m.appendMarkdown('  \n');
+}
+
+export function phaseLabel(s: SessionView): string {
+  switch (s.phase) {
+    case 'subscribing': return 'subscribing';
+    case 'launchingJobManager': return 'launching JobManager';
+    case 'jobManagerUp': return 'JobManager up';
+    case 'taskManagers': return `TaskManagers ${registeredCount(s)}/${s.taskManagersWanted}`;
+    case 'running': return s.readOnly ? 'running (read-only)' : 'running';
+    case 'stopping': return 'stopping';
+    case 'stopped': return 'stopped';
+    case 'failed': return 'failed';
+    case 'disconnected': return 'disconnected, retrying';
+    case 'attached': return 'attached';
+  }
+}
+
+function phaseIcon(s: SessionView): vscode.ThemeIcon {
+  switch (s.phase) {
+    case 'running':
+    case 'attached':
+      return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor(s.flinkReachable ? 'testing.iconPassed' : 'list.warningForeground'));
+    case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'stopped': return new vscode.ThemeIcon('vm-outline', new vscode.ThemeColor('disabledForeground'));
+    case 'disconnected': return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    default: return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
+  }
+}
+
+function sessionTooltip(s: SessionView): vscode.MarkdownString {
+  return md(m => {
+    m.appendMarkdown('**Flink session** ');
+    m.appendText(s.name);
+    m.appendMarkdown('\n\n');
+    line(m, 'State', phaseLabel(s));
+    line(m, 'Detail', s.phaseDetail);
+    line(m, 'Master', s.master);
+    line(m, 'Framework', s.frameworkId);
+    line(m, 'Flink', s.flinkVersion);
+    line(m, 'JobManager', s.jobManager?.restUrl);
+    line(m, 'Slots', `${s.slotsFree} free of ${s.slotsTotal}`);
+  });
+}
+
+function taskManagerDescription(t: TaskManagerView, now: number): string {
+  if (t.lost) return `lost${t.mesosState ? ` (${t.mesosState})` : ''}${t.replacedBy ? ' · replaced' : ''}`;
+  const parts = [`${t.mesosState ?? 'no Mesos task'} · ${t.registered ? 'registered' : 'not registered'}`];
+  if (t.slotsTotal !== undefined) parts.push(`${t.slotsFree ?? 0}/${t.slotsTotal} slots free`);
+  if (t.memoryMb) parts.push(formatMb(t.memoryMb));
+  if (t.heartbeatAgoMs !== undefined) {
+    // Rounded to 5 s so the node does not refresh on every poll for a change nobody reads.
+    const ago = t.heartbeatAgoMs + Math.max(0, now - (t.observedAt ?? now));
+    parts.push(`heartbeat ${formatDuration(Math.floor(ago / 5000) * 5000)} ago`);
+  }
+  return parts.join(' · ');
+}
+
+function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
+  if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
+  if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
+  return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
+}
+
+function jobIcon(state: string): vscode.ThemeIcon {
+  switch (state) {
+    case 'RUNNING': return new vscode.ThemeIcon('play-circle', new vscode.ThemeColor('charts.blue'));
+    case 'FINISHED': return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'FAILED':
+    case 'FAILING': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'CANCELED':
+    case 'CANCELLING': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    default: return new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.yellow'));
+  }
+}
+
+function jobStates(jobs: JobView[]): string[] {
+  const present = new Set(jobs.map(j => j.state));
+  const ordered = JOB_STATE_ORDER.filter(s => present.has(s));
+  return [...ordered, ...[...present].filter(s => !JOB_STATE_ORDER.includes(s)).sort()];
+}
+
+function jobDuration(j: JobView, now: number): number | undefined {
+  if (j.durationMs !== undefined && j.durationMs >= 0 && j.endTime) return j.durationMs;
+  if (j.startTime) return (j.endTime && j.endTime > 0 ? j.endTime : now) - j.startTime;
+  return j.durationMs;
+}
+
+function sortTaskManagers(tms: TaskManagerView[]): TaskManagerView[] {
+  return [...tms].sort((a, b) => Number(a.lost) - Number(b.lost) || (a.agentHost ?? '').localeCompare(b.agentHost ?? '') || a.id.localeCompare(b.id));
+}
+
+function titleCase(state: string): string {
+  return state.charAt(0) + state.slice(1).toLowerCase();
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { Logger } from '../core/log';
+import { TERMINAL_JOB_STATES } from '../session/sessionViews';
+import { PanelDataSource } from './PanelDataSource';
+import { PanelData, PanelResource, WebviewAction } from './protocol';
+import { WebviewPanelBase } from './WebviewPanelBase';
+
+/** One job: state timeline, vertices, accumulators, exceptions, and links to the output files named in its arguments. */
+export class JobResultPanel extends WebviewPanelBase {
+  static readonly viewType = 'flinkMesos.jobResult';
+  private ended = false;
+
+  constructor(panel: vscode.WebviewPanel, resource: PanelResource, extensionUri: vscode.Uri, log: Logger, private readonly source: PanelDataSource) {
+    super(panel, resource, extensionUri, log);
+  }
+
+  protected async load(): Promise<PanelData | undefined> {
+    const data = await this.source.jobResult(this.resource.session, this.resource.id ?? '');
+    if (!data) return undefined;
+    if (!this.ended && TERMINAL_JOB_STATES.includes(data.state)) {
+      this.ended = true;
+      this.restartPolling(); // an ended job does not change: stop polling it
+    }
+    return { kind: 'jobResult', data };
+  }
+
+  protected pollMs(): number {
+    return this.ended ? 0 : Math.min(this.source.pollingIntervalMs(), 2000);
+  }
+
+  protected async act(request: WebviewAction): Promise<void> {
+    const { session, id } = this.resource;
+    switch (request.action) {
+      case 'refresh': this.ended = false; this.restartPolling(); await this.render(); return;
+      case 'openOutputFile': {
+        // The webview names an index into the list the extension built; it can never pass a path.
+        const uri = this.source.outputFile(session, id ?? '', request.index);
+        if (!uri) throw new Error('No such output file.');
+        await vscode.commands.executeCommand('vscode.open', uri, { preview: false });
+        return;
+      }
+      case 'showTaskManager':
+        if (!this.source.hasTaskManager(session, request.taskManagerId)) throw new Error('Unknown TaskManager.');
+        await vscode.commands.executeCommand('flinkMesos.taskManager.show', { session, taskManagerId: request.taskManagerId });
+        return;
+      case 'openFlinkUi': await vscode.commands.executeCommand('flinkMesos.session.openFlinkUi', { session }); return;
+      default:
+        throw new Error(`The Job Result panel does not offer "${request.action}".`);
+    }
+  }
+}
