@@ -5,6 +5,7 @@ import type { Logger } from '../../../src/core/log';
 import type { Offer, TaskStatus } from '../../../src/core/mesos/types';
 import { FakeMaster, nextEvent, waitFor } from './fakeMaster';
 
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
@@ -76,5 +77,276 @@ describe('SchedulerClient against a fake master', () => {
     await c.acknowledge({ ...status, uuid: undefined });
     assert.equal(m.calls('ACKNOWLEDGE').length, 1, 'updates without uuid are not acknowledged');
     assert.deepEqual(m.calls('ACKNOWLEDGE')[0].json, { type: 'ACKNOWLEDGE', framework_id: { value: 'fw-1' }, acknowledge: { agent_id: { value: 'a1' }, task_id: { value: 't1' }, uuid: 'g0qllII8Tuy5mdIZWnTfuw==' } });
+  });
+
+  test('follows a protocol-relative 307 to the leader and re-subscribes there', async () => {
+    const leader = await fakeMaster();
+    const follower = await fakeMaster();
+    follower.onSubscribe = (_req, res) => { res.writeHead(307, { location: `//127.0.0.1:${leader.port}/api/v1/scheduler`, 'content-length': '0' }); res.end(); };
+    const c = client({ masters: `127.0.0.1:${follower.port}` });
+    const [info] = await (c.start(), nextEvent<[{ leaderUrl: string }]>(c, 'subscribed'));
+    assert.equal(info.leaderUrl, leader.url);
+    assert.equal(c.leaderUrl, leader.url);
+    assert.equal(follower.subscribes().length, 1);
+    assert.equal(leader.subscribes().length, 1);
+    await c.suppress();
+    assert.equal(leader.calls('SUPPRESS').length, 1, 'calls go to the leader');
+  });
+
+  test('503 and refused masters are skipped for the next one in the list', async () => {
+    const recovering = await fakeMaster();
+    recovering.onSubscribe = (_req, res) => { res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }); res.end('Master is recovering'); };
+    const good = await fakeMaster();
+    const dead = await fakeMaster();
+    const deadPort = dead.port;
+    await dead.stop();
+    const c = client({ masters: `127.0.0.1:${deadPort},127.0.0.1:${recovering.port},127.0.0.1:${good.port}` });
+    const [info] = await (c.start(), nextEvent<[{ leaderUrl: string }]>(c, 'subscribed'));
+    assert.equal(info.leaderUrl, good.url);
+    assert.ok(recovering.subscribes().length >= 1);
+  });
+
+  test('a single master answering 503 is retried with growing, capped backoff', async () => {
+    const m = await fakeMaster();
+    let n = 0;
+    m.onSubscribe = (req, res) => {
+      if (++n <= 4) { res.writeHead(503); res.end(); return; }
+      m.acceptSubscribe(req, res);
+    };
+    const c = client({ masters: m.url, backoffInitialMs: 20, backoffMaxMs: 50 });
+    const retries: number[] = [];
+    c.on('connectionState', (state, detail) => { if (state === 'disconnected') retries.push(detail.retryInMs ?? -1); });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    assert.deepEqual(retries, [20, 40, 50, 50]);
+  });
+
+  test('401 is fatal and asks for credentials without revealing the secret', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (_req, res) => { res.writeHead(401, { 'www-authenticate': 'Basic realm="mesos-master-scheduler"', 'content-type': 'text/plain; charset=utf-8' }); res.end('401 Unauthorized.'); };
+    const log = collectingLogger();
+    const c = client({ masters: m.url, credentials: { principal: 'flinkp', secret: 's3cr3t-value' }, log });
+    const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+    assert.equal(err.kind, 'unauthorized');
+    assert.equal(err.status, 401);
+    assert.match(err.message, /flinkp/);
+    assert.doesNotMatch(err.message + err.fix, /s3cr3t/);
+    assert.match(err.fix, /credentials/i);
+    const auth = m.subscribes()[0].headers.authorization;
+    assert.equal(auth, 'Basic ' + Buffer.from('flinkp:s3cr3t-value').toString('base64'));
+    assert.equal((m.subscribes()[0].json as { subscribe: { framework_info: { principal: string } } }).subscribe.framework_info.principal, 'flinkp');
+    const logged = log.lines.join('\n');
+    assert.match(logged, /<redacted>/);
+    assert.doesNotMatch(logged, /s3cr3t/);
+    assert.doesNotMatch(logged, new RegExp(Buffer.from('flinkp:s3cr3t-value').toString('base64').slice(0, 12)));
+    await waitFor(() => c.state === 'closed');
+    assert.equal(m.subscribes().length, 1, '401 is not retried');
+  });
+
+  test('401 without credentials says the master needs them', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (_req, res) => { res.writeHead(401); res.end('401 Unauthorized.'); };
+    const c = client({ masters: m.url });
+    const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+    assert.equal(err.kind, 'unauthorized');
+    assert.match(err.fix, /requires HTTP authentication/);
+  });
+
+  test('400 on SUBSCRIBE is fatal and carries the master\'s text', async () => {
+    const m = await fakeMaster();
+    const text = "Failed to validate scheduler::Call: Authenticated principal 'p' does not match principal 'q' set in `FrameworkInfo`";
+    m.onSubscribe = (_req, res) => { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }); res.end(text); };
+    const c = client({ masters: m.url });
+    const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+    assert.equal(err.kind, 'badRequest');
+    assert.ok(err.message.includes(text));
+    assert.match(err.fix, /principal/);
+  });
+
+  test('400 on a call rejects that call with the master\'s text and keeps the stream', async () => {
+    const m = await fakeMaster();
+    m.onCall = (_req, res) => { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }); res.end("Failed to validate scheduler::Call: Expecting 'reconcile' to be present"); };
+    const c = client({ masters: m.url });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    await assert.rejects(c.reconcile([]), (e: MesosError) => e.kind === 'badRequest' && /Expecting 'reconcile'/.test(e.message));
+    assert.equal(c.state, 'subscribed');
+  });
+
+  test('403 on a call re-subscribes with the framework id in both places', async () => {
+    const m = await fakeMaster();
+    let refused = false;
+    m.onCall = (_req, res) => {
+      if (!refused) { refused = true; res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }); res.end('Framework is not subscribed'); return; }
+      res.writeHead(202); res.end();
+    };
+    const c = client({ masters: m.url });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    const again = nextEvent(c, 'subscribed');
+    await assert.rejects(c.decline(['o1']), (e: MesosError) => e.kind === 'notSubscribed' && e.status === 403);
+    await again;
+    const second = m.subscribes()[1].json as { framework_id: { value: string }; subscribe: { framework_info: { id: { value: string } } } };
+    assert.equal(second.framework_id.value, 'fw-1');
+    assert.equal(second.subscribe.framework_info.id.value, 'fw-1');
+    await c.decline(['o1']);
+  });
+
+  for (const [message, kind] of [
+    ['Framework failed over', 'failedOver'],
+    ['Framework has been removed', 'frameworkRemoved'],
+    ["'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable", 'roleRefused'],
+    ["User 'root' is not allowed to run tasks", 'masterError'],
+  ] as const) {
+    test(`ERROR "${message}" is fatal (${kind}) with a fix`, async () => {
+      const m = await fakeMaster();
+      m.onSubscribe = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'mesos-stream-id': 'x' });
+        m.send(res, { type: 'ERROR', error: { message } });
+        res.end();
+      };
+      const c = client({ masters: m.url });
+      const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+      assert.equal(err.kind, kind);
+      assert.ok(err.message.includes(message));
+      assert.ok(err.fix.length > 10);
+      await waitFor(() => c.state === 'closed');
+      assert.equal(m.subscribes().length, 1, 'not retried');
+    });
+  }
+
+  const garbage: [string, (m: FakeMaster, res: import('node:http').ServerResponse) => void, RegExp][] = [
+    ['a non-digit size', (_m, res) => res.end('12x\n{}'), /framing/],
+    ['an oversized record', (_m, res) => res.end(`${10 * 1024 * 1024}\n{`), /exceeds the limit/],
+    ['a truncated record', (_m, res) => res.end('100\n{"type":"HEART'), /ended inside a record/],
+    ['invalid JSON', (m, res) => { m.sendRaw(res, '5\nnot{}'); }, /invalid JSON/],
+  ];
+  for (const [what, breakIt, reason] of garbage) {
+    test(`garbage in the stream (${what}) is reported and the client reconnects`, async () => {
+      const m = await fakeMaster();
+      m.onSubscribe = (req, res) => {
+        m.acceptSubscribe(req, res, { heartbeatSeconds: 15 });
+        if (m.subscribes().length === 1) breakIt(m, res);
+      };
+      const c = client({ masters: m.url, maxRecordBytes: 1024 * 1024 });
+      const states: [ConnectionState, string | undefined][] = [];
+      c.on('connectionState', (s, d) => states.push([s, d.reason]));
+      c.start();
+      await waitFor(() => m.subscribes().length === 2 && c.state === 'subscribed', 5000, 'second subscription');
+      const down = states.find(([s]) => s === 'disconnected');
+      assert.ok(down, 'reported as disconnected');
+      assert.match(down[1] ?? '', reason);
+    });
+  }
+
+  test('silence for heartbeatMissedIntervals x interval triggers a reconnect', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (req, res) => m.acceptSubscribe(req, res, { heartbeatSeconds: 0.1 });
+    const c = client({ masters: m.url, heartbeatMissedIntervals: 2 });
+    const started = Date.now();
+    const states: [ConnectionState, string | undefined][] = [];
+    c.on('connectionState', (s, d) => states.push([s, d.reason]));
+    c.start();
+    await waitFor(() => m.subscribes().length >= 2, 3000, 're-subscription after silence');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 190, `waited ${elapsed} ms, the bound is 200 ms`);
+    assert.ok(elapsed < 1500, `reconnected after ${elapsed} ms`);
+    assert.match(states.find(([s]) => s === 'disconnected')?.[1] ?? '', /No event .* for 200 ms/);
+  });
+
+  test('heartbeats keep the stream alive', async () => {
+    const m = await fakeMaster();
+    let timer: NodeJS.Timeout | undefined;
+    m.onSubscribe = (req, res) => {
+      m.acceptSubscribe(req, res, { heartbeatSeconds: 0.1 });
+      timer = setInterval(() => m.send(res, { type: 'HEARTBEAT' }), 50);
+    };
+    cleanups.push(async () => clearInterval(timer));
+    const c = client({ masters: m.url, heartbeatMissedIntervals: 2 });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(m.subscribes().length, 1);
+    assert.equal(c.state, 'subscribed');
+  });
+
+  test('unknown event types are logged at debug and ignored', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (req, res) => {
+      m.acceptSubscribe(req, res);
+      m.send(res, { type: 'SOMETHING_NEW', something_new: { x: 1 } });
+      m.send(res, { type: 'OFFERS', offers: { offers: [offer] } });
+    };
+    const log = collectingLogger();
+    const c = client({ masters: m.url, log });
+    const offers = nextEvent(c, 'offers');
+    c.start();
+    await offers;
+    assert.ok(log.lines.some((l) => l.startsWith('D ') && l.includes('SOMETHING_NEW')));
+    assert.equal(c.state, 'subscribed');
+    assert.equal(m.subscribes().length, 1);
+  });
+
+  test('the stream ending makes the client re-subscribe with its framework id', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (req, res) => { m.acceptSubscribe(req, res); if (m.subscribes().length === 1) setTimeout(() => res.end(), 20); };
+    const c = client({ masters: m.url });
+    c.start();
+    await waitFor(() => m.subscribes().length === 2 && c.state === 'subscribed');
+    assert.equal((m.subscribes()[1].json as { framework_id: { value: string } }).framework_id.value, 'fw-1');
+  });
+
+  test('an unreachable master is reported as disconnected, retrying; nothing hangs', async () => {
+    const dead = await fakeMaster();
+    const port = dead.port;
+    await dead.stop();
+    const c = client({ masters: `127.0.0.1:${port}` });
+    const down = nextEvent<[ConnectionState, { reason?: string; retryInMs?: number }]>(c, 'connectionState', 3000);
+    c.start();
+    let [state, detail] = await down;
+    if (state === 'connecting') [state, detail] = await nextEvent<[ConnectionState, { reason?: string; retryInMs?: number }]>(c, 'connectionState', 3000);
+    assert.equal(state, 'disconnected');
+    assert.match(detail.reason ?? '', /refused/);
+    assert.ok((detail.retryInMs ?? 0) > 0);
+    const t = Date.now();
+    await c.close();
+    assert.ok(Date.now() - t < 1000);
+    assert.equal(c.state, 'closed');
+  });
+
+  test('a call that gets no answer times out', async () => {
+    const m = await fakeMaster();
+    m.onCall = () => { /* never answers */ };
+    const c = client({ masters: m.url, callTimeoutMs: 300 });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    const t = Date.now();
+    await assert.rejects(c.kill('t1'), (e: MesosError) => e.kind === 'timeout');
+    assert.ok(Date.now() - t < 1500);
+  });
+
+  test('close() drops the stream without TEARDOWN; teardown() sends it and does not reconnect', async () => {
+    const m = await fakeMaster();
+    m.onCall = (req, res) => {
+      res.writeHead(202); res.end();
+      if (req.json?.type === 'TEARDOWN') for (const s of m.streams) s.end();
+    };
+    const c1 = client({ masters: m.url });
+    await (c1.start(), nextEvent(c1, 'subscribed'));
+    await c1.close();
+    assert.equal(c1.state, 'closed');
+    assert.equal(m.calls('TEARDOWN').length, 0);
+
+    const c2 = client({ masters: m.url, frameworkInfo: { user: 'flink', name: 'test-framework', id: { value: 'fw-1' } } });
+    await (c2.start(), nextEvent(c2, 'subscribed'));
+    assert.equal(c2.frameworkId, 'fw-1');
+    await c2.teardown();
+    assert.equal(c2.state, 'closed');
+    assert.equal(m.calls('TEARDOWN').length, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(m.subscribes().length, 2);
+  });
+
+  test('calls made before SUBSCRIBED wait for it', async () => {
+    const m = await fakeMaster();
+    const c = client({ masters: m.url });
+    c.start();
+    await c.revive();
+    assert.equal(m.calls('REVIVE').length, 1);
   });
 });
