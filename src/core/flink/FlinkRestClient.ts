@@ -133,7 +133,8 @@ export class FlinkRestClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.close().catch(() => undefined);
+    // destroy, not close: pending calls end now rather than holding the process up.
+    await this.pool.destroy().catch(() => undefined);
   }
 
   // ---- cluster ----
