@@ -17,20 +17,20 @@ export class FakeJobManager {
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
   static async start(): Promise<FakeJobManager> {
-    let self: FakeJobManager | undefined;
+    const holder: { jm?: FakeJobManager } = {};
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-        self!.requests.push(rec);
-        void self!.dispatch(rec, res);
+        holder.jm!.requests.push(rec);
+        void holder.jm!.dispatch(rec, res);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    self = new FakeJobManager(server, `http://127.0.0.1:${port}`);
-    return self;
+    holder.jm = new FakeJobManager(server, `http://127.0.0.1:${port}`);
+    return holder.jm;
   }
 
   on(method: string, path: string | RegExp, handler: Handler): this {
