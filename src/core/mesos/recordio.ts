@@ -56,46 +56,48 @@ export class RecordIODecoder {
   get bytesRead(): number { return this.offset; }
 
   push(input: Uint8Array): void {
-    if (this.failure) throw this.failure;
-    const chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    if (this.failure !== undefined) throw this.failure;
+    const chunk = input instanceof Buffer ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const n = chunk.length;
+    const max = this.maxRecordBytes;
+    const onRecord = this.onRecord;
     let i = 0;
+    let need = this.need;
     while (i < n) {
-      let need = this.need;
       if (need < 0) {
         // Size line: digits, then LF.
         let size = this.size;
         let digits = this.digits;
+        let b = 0;
         while (i < n) {
-          const b = chunk[i++];
-          if (b >= ZERO && b <= NINE) {
-            if (++digits > MAX_SIZE_DIGITS) {
-              return this.fail('badSize', `RecordIO size has more than ${MAX_SIZE_DIGITS} digits at byte ${this.offset + i - 1}`);
-            }
-            size = size * 10 + (b - ZERO);
-          } else if (b === LF && digits > 0) {
-            if (size > this.maxRecordBytes) {
-              return this.fail('oversized', `RecordIO record of ${size} bytes exceeds the limit of ${this.maxRecordBytes} bytes`);
-            }
-            need = size;
-            break;
-          } else {
-            const what = b === LF ? 'an empty size line' : `${describeByte(b)} in the size line`;
-            return this.fail('badSize', `RecordIO framing broken: expected ASCII digits then LF, got ${what} at byte ${this.offset + i - 1}`);
+          b = chunk[i++];
+          if (b === LF) break;
+          if (b < ZERO || b > NINE) break;
+          size = size * 10 + (b - ZERO);
+          if (++digits > MAX_SIZE_DIGITS) {
+            return this.fail('badSize', `RecordIO size has more than ${MAX_SIZE_DIGITS} digits at byte ${this.offset + i - 1}`);
           }
         }
-        if (need < 0) {
+        if (b === LF && digits > 0) {
+          if (size > max) return this.fail('oversized', `RecordIO record of ${size} bytes exceeds the limit of ${max} bytes`);
+          need = size;
+          this.size = 0;
+          this.digits = 0;
+          if (need === 0) {
+            need = -1;
+            this.need = -1;
+            onRecord('');
+          }
+          continue;
+        }
+        if (b >= ZERO && b <= NINE) {
+          // The chunk ended inside the size line.
           this.size = size;
           this.digits = digits;
-          continue;
+          break;
         }
-        this.size = 0;
-        this.digits = 0;
-        if (need === 0) {
-          this.need = -1;
-          this.onRecord('');
-          continue;
-        }
+        const what = b === LF ? 'an empty size line' : `${describeByte(b)} in the size line`;
+        return this.fail('badSize', `RecordIO framing broken: expected ASCII digits then LF, got ${what} at byte ${this.offset + i - 1}`);
       }
       const available = n - i;
       if (available >= need) {
@@ -110,17 +112,17 @@ export class RecordIODecoder {
           this.pendingBytes = 0;
         }
         i = end;
+        need = -1;
         this.need = -1;
-        this.onRecord(record);
-      } else if (available === 0) {
-        this.need = need;
+        onRecord(record);
       } else {
         this.pending.push(i === 0 ? chunk : chunk.subarray(i));
         this.pendingBytes += available;
-        this.need = need - available;
-        i = n;
+        need -= available;
+        break;
       }
     }
+    this.need = need;
     this.offset += n;
   }
 
