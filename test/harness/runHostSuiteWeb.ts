@@ -8,7 +8,7 @@ import * as util from 'node:util';
 import { repoRoot } from '../repoRoot';
 import { ensureCodeServer, startCodeServer, type CodeServerHandle } from './codeServer';
 import { SUITE_LINE_PREFIX } from '../suite/index';
-import { openWorkbench, screenshot, type Workbench } from './workbench';
+import { extensionUnderTest, openWorkbench, screenshot, type Workbench } from './workbench';
 
 const VERBOSE = process.env.HOST_SUITE_VERBOSE === '1';
 const TIMEOUT_MS = Number(process.env.HOST_SUITE_TIMEOUT_MS ?? 5 * 60_000);
@@ -19,9 +19,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const root = repoRoot(__dirname);
   const testsPath = path.resolve(__dirname, '..', 'suite', 'index.js');
-  const extensionMain = path.join(root, 'dist', 'extension.js');
   if (!fs.existsSync(testsPath)) throw new Error(`no compiled suite at ${testsPath}: run "npm run compile:tests" first`);
-  if (!fs.existsSync(extensionMain)) throw new Error(`no extension bundle at ${extensionMain}: run "npm run build" first`);
+  const extensionDir = extensionUnderTest(root);
 
   const csDir = await ensureCodeServer();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-host-suite-'));
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
     const exited = new Promise<number>((resolve) => { settle = resolve; });
     workbench = await openWorkbench({
       serverUrl: server.url, workspace,
-      extensionDevelopmentPath: root,
+      extensionDevelopmentPath: extensionDir,
       extensionTestsPath: testsPath,
       waitForReady: false,
       beforeNavigate: async (page) => {

@@ -24,6 +24,22 @@ export async function launchBrowser(opts: { headless?: boolean } = {}): Promise<
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: opts.headless ?? true, args: CHROMIUM_FLAGS });
 }
 
+/**
+ * The extension folder the runners load: the repository, or EXTENSION_UNDER_TEST (an absolute folder holding
+ * package.json and its bundle, e.g. an unpacked .vsix). Checks that the bundle is built.
+ */
+export function extensionUnderTest(root: string = repoRoot(__dirname)): string {
+  const dir = process.env.EXTENSION_UNDER_TEST || root;
+  if (!path.isAbsolute(dir)) throw new Error(`EXTENSION_UNDER_TEST must be an absolute folder, not "${dir}"`);
+  const manifestFile = path.join(dir, 'package.json');
+  if (!fs.existsSync(manifestFile)) throw new Error(`no package.json in ${dir} (EXTENSION_UNDER_TEST)`);
+  const main = (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { main?: string }).main;
+  if (main && !fs.existsSync(path.resolve(dir, main)) && !fs.existsSync(path.resolve(dir, `${main}.js`))) {
+    throw new Error(`the extension bundle ${path.resolve(dir, main)} is missing: run "npm run build" first`);
+  }
+  return dir;
+}
+
 export interface WorkbenchUrlOptions {
   serverUrl: string;                   // http://127.0.0.1:PORT
   workspace: string;                   // absolute folder on the server
@@ -99,6 +115,16 @@ export async function waitForWorkbench(page: Page, timeoutMs = DEFAULT_TIMEOUT_M
     const body = await page.locator('body').innerText({ timeout: 1000 }).catch(() => '');
     throw new Error(`the VS Code workbench did not appear within ${timeoutMs} ms at ${page.url()}; the page shows: ${short(body, 400)}`);
   }
+}
+
+/** Waits (up to `maxMs`, never failing) until no extension is activating and no view shows a progress bar: for calm screenshots. */
+export async function waitForQuiet(page: Page, maxMs = 10_000): Promise<void> {
+  await page.waitForFunction(() => {
+    const status = document.querySelector('.part.statusbar')?.textContent ?? '';
+    const busy = Array.from(document.querySelectorAll('.part.sidebar .monaco-progress-container.active, .part.activitybar .monaco-progress-container.active'))
+      .some((e) => (e as HTMLElement).offsetParent !== null);
+    return !status.includes('Activating Extensions') && !busy;
+  }, undefined, { timeout: maxMs, polling: 200 }).catch(() => undefined);
 }
 
 // ---------- activity bar and views ----------
@@ -304,7 +330,6 @@ export async function rightClickExplorerFile(page: Page, name: string, timeoutMs
   } catch {
     throw new Error(`no "${name}" in the explorer within ${timeoutMs} ms; it shows ${list(await readExplorerFiles(page))}`);
   }
-  await row.click();
   await row.click({ button: 'right' });
   try {
     await contextMenu(page).waitFor({ state: 'visible', timeout: timeoutMs });
