@@ -1,0 +1,896 @@
+// A Flink session on Mesos: the embedded scheduler. Subscribes, places the JobManager and TaskManagers from offers,
+// follows them through Mesos updates and Flink's REST API, replaces TaskManagers, scales, stops, and reattaches after a restart.
+import { EventEmitter } from 'events';
+import * as os from 'os';
+import { randomUUID } from 'crypto';
+import { SchedulerClient, type ConnectionState, type SchedulerClientOptions, type SubscribedInfo } from '../mesos/SchedulerClient';
+import type { MesosError } from '../mesos/MesosError';
+import type { Credentials, TlsOptions } from '../mesos/http';
+import { TERMINAL_TASK_STATES, type FrameworkInfo, type Offer, type TaskStatus } from '../mesos/types';
+import { FlinkRestClient } from '../flink/FlinkRestClient';
+import { silentLogger, type Logger } from '../log';
+import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
+import { describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferSize } from './launchPlan';
+import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
+import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
+import { httpOperatorApi, type OperatorApi } from './operatorTasks';
+
+export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
+
+/** What the session needs from Flink's REST API (FlinkRestClient has it). */
+export interface FlinkClusterApi {
+  overview(): Promise<{ taskmanagers: number; 'slots-total': number; 'slots-available': number; 'flink-version'?: string }>;
+  taskManagers(): Promise<{ id: string; slotsNumber: number; freeSlots: number }[]>;
+  close?(): Promise<void>;
+}
+
+/** What the session needs from the Mesos scheduler client (SchedulerClient has it). */
+export type SchedulerApi = Pick<SchedulerClient, 'on' | 'off' | 'start' | 'close' | 'accept' | 'decline' | 'kill' | 'acknowledge'
+  | 'reconcile' | 'revive' | 'suppress' | 'teardown' | 'frameworkId' | 'state' | 'leaderUrl'>;
+
+export interface SessionTimings {
+  /** Flink REST polls while the JobManager or TaskManagers come up. */
+  flinkPollMs: number;
+  /** Flink REST polls once running (TaskManager registration after replacements). */
+  runningPollMs: number;
+  /** First wait before asking again about tasks that got no reconciliation answer (doubles up to reconcileMaxMs). */
+  reconcileInitialMs: number;
+  reconcileMaxMs: number;
+  /** Implicit reconciliation (every task the master knows) now and then. */
+  implicitReconcileMs: number;
+  /** A task still STAGING this long after launch is reconciled early. */
+  launchReconcileMs: number;
+  /** Start fails when no master accepted the subscription within this time. */
+  subscribeTimeoutMs: number;
+  /** Stop checks the operator API this long for tasks left over. */
+  stopVerifyTimeoutMs: number;
+  /** Owner heartbeat written to the store, and when another client's heartbeat counts as stale. */
+  leaseHeartbeatMs: number;
+  leaseStaleMs: number;
+  /** Housekeeping tick (fit timeout, early reconciliation, lease). */
+  tickMs: number;
+  /** Scheduler client timings. */
+  heartbeatMissedIntervals?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  callTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  flinkTimeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: SessionTimings = {
+  flinkPollMs: 500, runningPollMs: 10000, reconcileInitialMs: 2000, reconcileMaxMs: 60000, implicitReconcileMs: 10 * 60000,
+  launchReconcileMs: 120000, subscribeTimeoutMs: 20000, stopVerifyTimeoutMs: 30000, leaseHeartbeatMs: 5000, leaseStaleMs: 20000,
+  tickMs: 1000, flinkTimeoutMs: 5000,
+};
+
+export interface FlinkSessionDeps {
+  store: SessionStore;
+  log?: Logger;
+  /** Mesos HTTP credentials (never stored). */
+  credentials?: Credentials;
+  tls?: TlsOptions;
+  timings?: Partial<SessionTimings>;
+  createScheduler?: (options: SchedulerClientOptions) => SchedulerApi;
+  createFlinkApi?: (restUrl: string) => FlinkClusterApi;
+  createOperatorApi?: (leaderUrl: () => string | undefined) => OperatorApi;
+}
+
+export interface TaskManagerProgress {
+  /** null in greedy mode. */
+  wanted: number | null;
+  launched: number;
+  running: number;
+  /** Registered in Flink (seen in /taskmanagers). */
+  registered: number;
+}
+
+export interface SessionSnapshot {
+  name: string;
+  phase: SessionPhase;
+  reason?: string;
+  frameworkId?: string;
+  masters: string;
+  leaderUrl?: string;
+  connection: ConnectionState;
+  jobManagerUrl?: string;
+  /** Flink's dashboard (the REST address) when the web UI is on. */
+  flinkUiUrl?: string;
+  mesosUiUrl?: string;
+  jobManager?: TaskRecord;
+  taskManagers: TaskRecord[];
+  progress: TaskManagerProgress;
+  diagnosis?: string;
+  /** TaskManager replacement stopped by the failure-rate limit. */
+  replacementBlocked: boolean;
+  options: SessionOptions;
+}
+
+export interface PhaseDetail { reason?: string; jobManagerUrl?: string }
+
+export interface StopResult {
+  /** Tasks of ours the master still listed when the check gave up (empty when clean). */
+  leftTasks: string[];
+  verified: boolean;
+}
+
+export type FlinkSessionEvents = {
+  phase: [SessionPhase, PhaseDetail];
+  progress: [TaskManagerProgress];
+  /** Offers do not fit what is needed: what is needed against the largest offer seen. */
+  diagnosis: [string];
+  warning: [string];
+  connection: [ConnectionState, { reason?: string; retryInMs?: number }];
+  task: [TaskRecord];
+  /** Any change: for views that re-render from snapshot(). */
+  changed: [SessionSnapshot];
+};
+
+/** A second client would fight over the framework: refused. */
+export class SessionConflictError extends Error {
+  constructor(readonly name_: string, readonly owner: SessionOwner) {
+    super(`The session "${name_}" is driven by another client (pid ${owner.pid} on ${owner.host}, seen ${Math.round((Date.now() - owner.heartbeatAt) / 1000)} s ago). ` +
+      'Use that client, or stop it first; "flink-mesos session status" shows the session read-only.');
+    this.name = 'SessionConflictError';
+  }
+}
+
+export class SessionError extends Error {
+  constructor(message: string, readonly fix: string, readonly kind: 'exists' | 'notFound' | 'state' | 'unreachable' | 'removed' = 'state') {
+    super(`${message} ${fix}`);
+    this.name = 'SessionError';
+  }
+}
+
+const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
+const END_PHASES: ReadonlySet<SessionPhase> = new Set(['stopped', 'failed', 'detached']);
+
+/**
+ * One session. Create it with FlinkSession.create(validated, deps) then start(), or FlinkSession.attach(name, deps).
+ * Follow it with on('phase' | 'progress' | 'diagnosis' | 'warning' | 'connection' | 'task' | 'changed').
+ */
+export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
+  private readonly log: Logger;
+  private readonly timings: SessionTimings;
+  private readonly ownerId = randomUUID();
+  private scheduler?: SchedulerApi;
+  private flink?: FlinkClusterApi;
+  private readonly operator: OperatorApi;
+  private connection: ConnectionState = 'disconnected';
+  private chain: Promise<void> = Promise.resolve();
+  private saving?: Promise<void>;
+  private saveAgain = false;
+  private suppressed = false;
+  private everSubscribed = false;
+  private readonly attaching: boolean;
+  private largestOffer?: OfferSize;
+  private diagnosis?: string;
+  private lastOfferAt = 0;
+  private refusedByConstraints = 0;
+  private failureTimes: number[] = [];
+  private replacementBlocked = false;
+  private registered = new Set<string>();
+  private pendingReconcile = new Map<string, string | undefined>();
+  private reconcileDelay = 0;
+  private reconcileTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private tickTimer?: NodeJS.Timeout;
+  private lastImplicitReconcile = 0;
+  private lastLeaseBeat = 0;
+  private startFailTimer?: NodeJS.Timeout;
+  private ended?: Promise<void>;
+  private endedResolve?: () => void;
+  private stopping?: Promise<StopResult>;
+  private pollBusy = false;
+
+  private constructor(private record: SessionRecord, private readonly deps: FlinkSessionDeps, attaching: boolean) {
+    super();
+    this.log = deps.log ?? silentLogger;
+    this.timings = { ...DEFAULT_TIMINGS, ...deps.timings };
+    this.attaching = attaching;
+    this.operator = (deps.createOperatorApi ?? ((leader) => httpOperatorApi(leader, deps.credentials, this.timings.callTimeoutMs)))(() => this.scheduler?.leaderUrl ?? this.record.leaderUrl);
+    this.ended = new Promise((resolve) => { this.endedResolve = resolve; });
+  }
+
+  /** A new session from validated options; refuses when the store already holds a live session of that name. */
+  static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
+    const { options } = validated;
+    const existing = await deps.store.load(options.name);
+    if (existing) {
+      throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.phase}).`,
+        `Attach to it ("flink-mesos session attach --name ${options.name}"), stop it, or start this one with another --name.`, 'exists');
+    }
+    const now = Date.now();
+    const record: SessionRecord = {
+      version: 1, name: options.name, masters: options.master, options, flinkConfiguration: validated.flinkConfiguration,
+      phase: 'subscribing', tasks: [], wantedTaskManagers: options.taskManagers ?? null, nextTaskManagerNumber: 1, startedAt: now, updatedAt: now,
+    };
+    return new FlinkSession(record, deps, false);
+  }
+
+  /** Reattaches to a saved session: re-subscribes with its framework id and reconciles. */
+  static async attach(name: string, deps: FlinkSessionDeps): Promise<FlinkSession> {
+    const record = await deps.store.load(name);
+    if (!record) {
+      throw new SessionError(`No session named "${name}" is saved.`, 'List the saved sessions with "flink-mesos session status", or start one.', 'notFound');
+    }
+    if (!record.frameworkId) {
+      await deps.store.delete(name);
+      throw new SessionError(`The session "${name}" never registered with Mesos, so there is nothing to attach to; its record was cleared.`, 'Start it again.', 'notFound');
+    }
+    return new FlinkSession(record, deps, true);
+  }
+
+  get name(): string { return this.record.name; }
+  get phase(): SessionPhase { return this.record.phase; }
+  get frameworkId(): string | undefined { return this.record.frameworkId; }
+  get jobManagerUrl(): string | undefined { return this.record.jobManagerUrl; }
+
+  snapshot(): SessionSnapshot {
+    const r = this.record;
+    const leader = this.scheduler?.leaderUrl ?? r.leaderUrl;
+    return {
+      name: r.name, phase: r.phase, reason: r.reason, frameworkId: r.frameworkId, masters: r.masters, leaderUrl: leader, connection: this.connection,
+      jobManagerUrl: r.jobManagerUrl, flinkUiUrl: r.options.webUi ? r.jobManagerUrl : undefined,
+      mesosUiUrl: leader ? `${leader}/#/frameworks/${r.frameworkId ?? ''}` : undefined,
+      jobManager: r.tasks.find((t) => t.kind === 'jobmanager'), taskManagers: r.tasks.filter((t) => t.kind === 'taskmanager'),
+      progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
+    };
+  }
+
+  /** Resolves when the session reaches stopped, failed or detached. */
+  whenEnded(): Promise<void> {
+    return this.ended as Promise<void>;
+  }
+
+  /** Resolves when pred(snapshot) holds; rejects when the session ends first or the time runs out. */
+  waitFor(pred: (s: SessionSnapshot) => boolean, timeoutMs: number, what = 'the session'): Promise<SessionSnapshot> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const s = this.snapshot();
+        if (pred(s)) { done(); resolve(s); return true; }
+        if (END_PHASES.has(s.phase)) { done(); reject(new Error(`${what}: the session ${s.phase}${s.reason ? `: ${s.reason}` : ''}`)); return true; }
+        return false;
+      };
+      const timer = setTimeout(() => { done(); reject(new Error(`${what}: not reached within ${timeoutMs} ms (phase ${this.record.phase})`)); }, timeoutMs);
+      const done = (): void => { clearTimeout(timer); this.off('changed', onChange); };
+      const onChange = (): void => { check(); };
+      this.on('changed', onChange);
+      check();
+    });
+  }
+
+  /** Registers with Mesos and launches the session (or, after attach, takes it over again). Resolves once subscribing started. */
+  async start(): Promise<void> {
+    if (this.scheduler) throw new SessionError('This session was already started.', 'Create a new FlinkSession to start another one.');
+    const current = this.attaching ? await this.deps.store.load(this.record.name) : undefined;
+    if (current?.owner && ownerIsAlive(current.owner, this.ownerId, Date.now(), this.timings.leaseStaleMs)) {
+      throw new SessionConflictError(this.record.name, current.owner);
+    }
+    if (current) this.record = current;
+    this.claimOwner();
+    if (this.attaching) {
+      this.failureTimes = [];
+      this.registered = new Set();
+    }
+    this.setPhase(this.attaching ? this.resumePhase() : 'subscribing', {});
+    await this.persist();
+
+    const options = this.record.options;
+    const frameworkInfo: FrameworkInfo = {
+      user: options.user, name: options.frameworkName, failover_timeout: options.failoverTimeoutSeconds, checkpoint: true,
+      capabilities: [{ type: 'MULTI_ROLE' }],
+      roles: [options.role ?? '*'],
+      labels: { labels: [{ key: 'flink-mesos.session', value: options.name }] },
+    };
+    if (options.principal) frameworkInfo.principal = options.principal;
+    else if (this.deps.credentials) frameworkInfo.principal = this.deps.credentials.principal;
+    if (this.record.frameworkId) frameworkInfo.id = { value: this.record.frameworkId };
+    const schedulerOptions: SchedulerClientOptions = {
+      masters: this.record.masters, frameworkInfo, credentials: this.deps.credentials, tls: this.deps.tls, log: this.log,
+      heartbeatMissedIntervals: this.timings.heartbeatMissedIntervals, backoffInitialMs: this.timings.backoffInitialMs,
+      backoffMaxMs: this.timings.backoffMaxMs, callTimeoutMs: this.timings.callTimeoutMs, connectTimeoutMs: this.timings.connectTimeoutMs,
+    };
+    const scheduler = (this.deps.createScheduler ?? ((o) => new SchedulerClient(o)))(schedulerOptions);
+    this.scheduler = scheduler;
+    scheduler.on('subscribed', (s) => this.serial(() => this.onSubscribed(s)));
+    scheduler.on('offers', (offers) => this.serial(() => this.onOffers(offers)));
+    scheduler.on('rescind', (id) => this.log.debug(`session: offer ${id} rescinded`));
+    scheduler.on('update', (status) => this.serial(() => this.onUpdate(status)));
+    scheduler.on('connectionState', (state, detail) => this.onConnectionState(state, detail));
+    scheduler.on('fatal', (err) => this.serial(() => this.onFatal(err)));
+    if (!this.attaching) {
+      this.startFailTimer = setTimeout(() => {
+        if (!this.everSubscribed && !END_PHASES.has(this.record.phase)) {
+          void this.serial(() => this.failBeforeSubscribe(`No Mesos master at ${this.record.masters} accepted the subscription within ${this.timings.subscribeTimeoutMs} ms${this.lastConnectionReason ? ` (${this.lastConnectionReason})` : ''}.`));
+        }
+      }, this.timings.subscribeTimeoutMs);
+    }
+    this.tickTimer = setInterval(() => { void this.serial(() => this.tick()); }, this.timings.tickMs);
+    scheduler.start();
+  }
+
+  private lastConnectionReason?: string;
+
+  private resumePhase(): SessionPhase {
+    const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
+    if (!jm) return 'launchingJobManager';
+    if (!this.record.jobManagerUrl || jm.state !== 'TASK_RUNNING') return 'launchingJobManager';
+    return this.record.phase === 'running' ? 'running' : 'taskManagers';
+  }
+
+  private claimOwner(): void {
+    this.record.owner = { id: this.ownerId, pid: process.pid, host: os.hostname(), heartbeatAt: Date.now() };
+    this.lastLeaseBeat = Date.now();
+  }
+
+  // ---- event handling, one at a time ----
+
+  private serial(fn: () => Promise<void> | void): Promise<void> {
+    const next = this.chain.then(fn).catch((err) => {
+      this.log.error(`session: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    });
+    this.chain = next;
+    return next;
+  }
+
+  private async onSubscribed(s: SubscribedInfo): Promise<void> {
+    if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping') return;
+    const first = !this.everSubscribed;
+    this.everSubscribed = true;
+    if (this.startFailTimer) { clearTimeout(this.startFailTimer); this.startFailTimer = undefined; }
+    this.record.frameworkId = s.frameworkId;
+    this.record.leaderUrl = s.leaderUrl;
+    // Offers start over after a subscription: nothing is suppressed on a fresh stream.
+    this.suppressed = false;
+    if (this.record.phase === 'subscribing') this.setPhase('launchingJobManager', {});
+    await this.persist();
+    this.log.info(`session ${this.record.name}: subscribed as framework ${s.frameworkId} at ${s.leaderUrl}${first ? '' : ' again'}`);
+    this.startReconciliation();
+    if (this.record.jobManagerUrl) this.schedulePoll(0);
+  }
+
+  private onConnectionState(state: ConnectionState, detail: { reason?: string; retryInMs?: number }): void {
+    this.connection = state;
+    if (detail.reason) this.lastConnectionReason = detail.reason;
+    this.emit('connection', state, detail);
+    this.changed();
+    // Connection refused or an unknown host before the first subscription: say so at once instead of retrying silently.
+    if (state === 'disconnected' && !this.everSubscribed && !this.attaching && detail.reason && /refused|cannot be resolved|TLS/i.test(detail.reason)) {
+      void this.serial(() => this.failBeforeSubscribe(`${detail.reason}.`));
+    }
+  }
+
+  private async failBeforeSubscribe(reason: string): Promise<void> {
+    if (this.everSubscribed || END_PHASES.has(this.record.phase)) return;
+    await this.scheduler?.close().catch(() => undefined);
+    await this.deps.store.delete(this.record.name);
+    this.finish('failed', `${reason} Check the master address (-m) and that the Mesos master is running and reachable from here.`, false);
+  }
+
+  private async onFatal(err: MesosError): Promise<void> {
+    if (END_PHASES.has(this.record.phase)) return;
+    const text = `${err.message}. ${err.fix}`.replace(/\.\./g, '.');
+    if (this.record.phase === 'stopping') return;
+    switch (err.kind) {
+      case 'frameworkRemoved':
+        await this.deps.store.delete(this.record.name);
+        this.finish('failed', `The Mesos master removed framework ${this.record.frameworkId} (its failover timeout passed or it was torn down), so the session is gone. ` +
+          'Its saved state was cleared; start a new session.', false);
+        return;
+      case 'failedOver':
+        // Another client subscribed with our framework id: it drives the session now; do not fight it.
+        this.finish('detached', `Another client subscribed with framework ${this.record.frameworkId} and now drives the session; this one stopped following it (nothing was stopped).`, false);
+        return;
+      default:
+        if (!this.everSubscribed && !this.attaching) {
+          await this.deps.store.delete(this.record.name);
+        } else {
+          this.record.owner = undefined;
+          await this.persist();
+        }
+        this.finish('failed', text, false);
+    }
+  }
+
+  private async onOffers(offers: Offer[]): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler) return;
+    const ids = offers.map((o) => o.id.value);
+    if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping' || this.record.phase === 'subscribing') {
+      await scheduler.decline(ids, { refuse_seconds: 5 }).catch(() => undefined);
+      return;
+    }
+    this.lastOfferAt = Date.now();
+    const options = this.record.options;
+    const spec = this.taskSpec();
+    const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
+    const toPlace = this.taskManagersToPlace();
+    const plan = planOffers(offers, {
+      needJobManager: !jm,
+      jobManager: jm ? { hostname: jm.hostname, rpcPort: jm.ports.rpc } : undefined,
+      taskManagersToPlace: toPlace,
+      nextTaskManagerNumber: this.record.nextTaskManagerNumber,
+    }, spec);
+    this.largestOffer = largerOffer(this.largestOffer, plan.largest);
+    this.refusedByConstraints = Math.max(this.refusedByConstraints, plan.agentsRefusedByConstraints);
+    const now = Date.now();
+    const planned = [...(plan.jobManager ? [plan.jobManager] : []), ...plan.taskManagers];
+    for (const p of planned) {
+      this.record.tasks.push({ taskId: p.taskId, kind: p.kind, agentId: p.agentId, hostname: p.hostname, agentUrl: p.agentUrl, ports: p.ports, state: 'TASK_STAGING', launchedAt: now, updatedAt: now });
+    }
+    this.record.nextTaskManagerNumber = plan.nextTaskManagerNumber;
+    if (plan.jobManager) {
+      this.record.jobManagerUrl = `http://${plan.jobManager.hostname}:${plan.jobManager.ports.rest}`;
+    }
+    // Record the tasks before launching them: a crash in between leaves tasks the next reconciliation finds, not orphans.
+    if (planned.length > 0) await this.persist();
+    const complete = !this.needsMore();
+    const filters = { refuse_seconds: options.declineRefuseSeconds };
+    const calls: Promise<void>[] = [];
+    for (const launch of plan.launches) {
+      calls.push(scheduler.accept(launch.offerIds, [{ type: 'LAUNCH', launch: { task_infos: launch.tasks.map((t) => t.task) } }], complete ? filters : { refuse_seconds: 5 })
+        .catch((err) => {
+          this.log.warn(`session: ACCEPT on agent ${launch.agentId} failed (${err instanceof Error ? err.message : String(err)}); reconciling its tasks`);
+          for (const t of launch.tasks) this.pendingReconcile.set(t.taskId, t.agentId);
+          this.scheduleReconcile(this.timings.reconcileInitialMs);
+        }));
+    }
+    if (plan.declineOfferIds.length > 0) calls.push(scheduler.decline(plan.declineOfferIds, filters).catch(() => undefined));
+    await Promise.all(calls);
+    if (planned.length > 0) {
+      this.log.info(`session ${this.record.name}: launched ${planned.map((p) => `${p.taskId} on ${p.hostname}`).join(', ')}`);
+      this.emitProgress();
+    }
+    if (!this.needsMore()) {
+      this.setDiagnosis(undefined);
+      if (this.record.wantedTaskManagers !== null && !this.suppressed) {
+        this.suppressed = true;
+        await scheduler.suppress().catch(() => { this.suppressed = false; });
+      }
+    } else if (plan.diagnosis || (planned.length === 0 && Number.isFinite(toPlace))) {
+      const needsJm = !this.record.tasks.some((t) => t.kind === 'jobmanager');
+      this.setDiagnosis(describeMisfit(needsJm ? 'JobManager' : 'TaskManager', needsJm ? jobManagerNeeds(options) : taskManagerNeeds(options),
+        this.largestOffer, options.constraints, this.refusedByConstraints));
+    }
+  }
+
+  private taskSpec(): SessionTaskSpec {
+    return { options: this.record.options, flinkConfiguration: sessionFlinkConfiguration(this.record.options, this.record.flinkConfiguration) };
+  }
+
+  private activeTaskManagers(): TaskRecord[] {
+    return this.record.tasks.filter((t) => t.kind === 'taskmanager' && ACTIVE(t) && !t.killRequested);
+  }
+
+  private taskManagersToPlace(): number {
+    if (this.replacementBlocked) return 0;
+    const wanted = this.record.wantedTaskManagers;
+    if (wanted === null) return Infinity;
+    return Math.max(0, wanted - this.activeTaskManagers().length);
+  }
+
+  private needsMore(): boolean {
+    if (!this.record.tasks.some((t) => t.kind === 'jobmanager')) return true;
+    const n = this.taskManagersToPlace();
+    return n > 0;
+  }
+
+  private setDiagnosis(text: string | undefined): void {
+    if (text === this.diagnosis) return;
+    this.diagnosis = text;
+    if (text) {
+      this.log.warn(`session ${this.record.name}: ${text}`);
+      this.emit('diagnosis', text);
+    }
+    this.changed();
+  }
+
+  private async onUpdate(status: TaskStatus): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler) return;
+    const id = status.task_id.value;
+    this.pendingReconcile.delete(id);
+    const task = this.record.tasks.find((t) => t.taskId === id);
+    const terminal = TERMINAL_TASK_STATES.has(status.state);
+    if (!task) {
+      // Not ours (any more): a task we do not know is killed, so nothing is left behind.
+      if (!terminal && this.record.phase !== 'stopping') {
+        this.log.warn(`session ${this.record.name}: killing unknown task ${id} (${status.state})`);
+        await scheduler.kill(id, status.agent_id?.value).catch(() => undefined);
+      }
+      await scheduler.acknowledge(status).catch(() => undefined);
+      return;
+    }
+    if (task.state === status.state) {
+      // The same update again (resent until acknowledged, or a reconciliation answer): nothing changes.
+      await scheduler.acknowledge(status).catch(() => undefined);
+      return;
+    }
+    if (TERMINAL_TASK_STATES.has(task.state)) {
+      await scheduler.acknowledge(status).catch(() => undefined);
+      return;
+    }
+    task.state = status.state;
+    task.message = status.message;
+    task.updatedAt = Date.now();
+    if (status.agent_id?.value) task.agentId = status.agent_id.value;
+    this.emit('task', { ...task });
+    if (terminal) {
+      this.record.tasks = this.record.tasks.filter((t) => t !== task);
+      this.registered.delete(task.taskId);
+      if (task.kind === 'jobmanager') {
+        await this.persist();
+        await scheduler.acknowledge(status).catch(() => undefined);
+        if (this.record.phase !== 'stopping' && !END_PHASES.has(this.record.phase)) {
+          await this.failSession(`The JobManager task ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}. Its TaskManagers were killed.`);
+        }
+        return;
+      }
+      if (!task.killRequested && this.record.phase !== 'stopping') this.onTaskManagerLost(task, status);
+    } else if (status.state === 'TASK_RUNNING' && task.kind === 'jobmanager') {
+      this.schedulePoll(0);
+    }
+    const saved = this.persist();
+    this.emitProgress();
+    // Acknowledge once the change is saved, so a crash in between gets the update again.
+    void saved.then(() => scheduler.acknowledge(status)).catch(() => undefined);
+  }
+
+  private onTaskManagerLost(task: TaskRecord, status: TaskStatus): void {
+    const now = Date.now();
+    this.failureTimes = this.failureTimes.filter((t) => now - t < 60000);
+    this.failureTimes.push(now);
+    const what = `TaskManager ${task.taskId} on ${task.hostname} ended: ${status.state}${status.message ? ` (${status.message})` : ''}`;
+    const limit = this.record.options.maxTaskManagerFailuresPerMinute;
+    if (this.failureTimes.length > limit) {
+      if (!this.replacementBlocked) {
+        this.replacementBlocked = true;
+        this.emit('warning', `${what}. ${this.failureTimes.length} TaskManagers ended within a minute, over the limit of ${limit}: ` +
+          'the session stops replacing them. Look at a TaskManager log for the cause, then scale the session to replace them.');
+      }
+      return;
+    }
+    this.emit('warning', `${what}; launching a replacement.`);
+    if (this.suppressed) {
+      this.suppressed = false;
+      void this.scheduler?.revive().catch(() => { this.suppressed = true; });
+    }
+  }
+
+  private async failSession(reason: string): Promise<void> {
+    this.setPhase('failed', { reason });
+    this.record.reason = reason;
+    const result = await this.teardownAndVerify();
+    const left = result.leftTasks.length > 0 ? ` ${result.leftTasks.length} task(s) were still listed by the master: ${result.leftTasks.join(', ')}.` : '';
+    this.finish('failed', reason + left, true);
+  }
+
+  // ---- reconciliation ----
+
+  private startReconciliation(): void {
+    this.pendingReconcile.clear();
+    for (const t of this.record.tasks) if (ACTIVE(t)) this.pendingReconcile.set(t.taskId, t.agentId);
+    this.reconcileDelay = this.timings.reconcileInitialMs;
+    void this.reconcileNow(true);
+  }
+
+  private async reconcileNow(implicitToo: boolean): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler || END_PHASES.has(this.record.phase)) return;
+    if (this.pendingReconcile.size > 0) {
+      await scheduler.reconcile([...this.pendingReconcile].map(([taskId, agentId]) => ({ taskId, agentId }))).catch(() => undefined);
+      this.scheduleReconcile(this.reconcileDelay);
+      this.reconcileDelay = Math.min(this.reconcileDelay * 2, this.timings.reconcileMaxMs);
+    }
+    if (implicitToo) {
+      this.lastImplicitReconcile = Date.now();
+      await scheduler.reconcile([]).catch(() => undefined);
+    }
+  }
+
+  private scheduleReconcile(ms: number): void {
+    if (this.reconcileTimer) return;
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = undefined;
+      void this.serial(() => this.reconcileNow(false));
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping') return;
+    const now = Date.now();
+    if (now - this.lastLeaseBeat >= this.timings.leaseHeartbeatMs) {
+      this.lastLeaseBeat = now;
+      if (this.record.owner) this.record.owner.heartbeatAt = now;
+      void this.persist();
+    }
+    if (this.connection !== 'subscribed') return;
+    if (now - this.lastImplicitReconcile >= this.timings.implicitReconcileMs) await this.reconcileNow(true);
+    // A task that does not reach RUNNING soon after launch is reconciled early.
+    let stale = false;
+    for (const t of this.record.tasks) {
+      if (t.state === 'TASK_STAGING' && now - t.launchedAt > this.timings.launchReconcileMs && !this.pendingReconcile.has(t.taskId)) {
+        this.pendingReconcile.set(t.taskId, t.agentId);
+        stale = true;
+      }
+    }
+    if (stale) this.scheduleReconcile(0);
+    // A cluster that can never fit: stop waiting after fitTimeoutSeconds with what is missing.
+    const starting = this.record.phase === 'launchingJobManager' || this.record.phase === 'taskManagers' || this.record.phase === 'jobManagerUp';
+    if (starting && now - this.record.startedAt > this.record.options.fitTimeoutSeconds * 1000 && !this.attaching) {
+      const noJobManager = !this.record.tasks.some((t) => t.kind === 'jobmanager');
+      const noTaskManager = this.activeTaskManagers().length === 0 && this.record.wantedTaskManagers !== 0;
+      if (noJobManager || noTaskManager) {
+        const options = this.record.options;
+        const diagnosis = this.diagnosis ?? describeMisfit(noJobManager ? 'JobManager' : 'TaskManager', noJobManager ? jobManagerNeeds(options) : taskManagerNeeds(options),
+          this.largestOffer, options.constraints, this.refusedByConstraints);
+        await this.failSession(`Gave up after ${options.fitTimeoutSeconds} s waiting for offers that fit. ${diagnosis}`);
+      }
+    }
+  }
+
+  // ---- Flink ----
+
+  private flinkApi(): FlinkClusterApi | undefined {
+    if (!this.record.jobManagerUrl) return undefined;
+    if (!this.flink) {
+      this.flink = (this.deps.createFlinkApi ?? ((url) => new FlinkRestClient(url, { timeoutMs: this.timings.flinkTimeoutMs, retries: 0, log: this.log })))(this.record.jobManagerUrl);
+    }
+    return this.flink;
+  }
+
+  private schedulePoll(ms: number): void {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => { this.pollTimer = undefined; void this.pollFlink(); }, ms);
+  }
+
+  private async pollFlink(): Promise<void> {
+    if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping' || this.pollBusy) return;
+    const api = this.flinkApi();
+    const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
+    if (!api || !jm || jm.state !== 'TASK_RUNNING') return;
+    this.pollBusy = true;
+    try {
+      const tms = await api.taskManagers();
+      const ours = new Set(this.record.tasks.filter((t) => t.kind === 'taskmanager').map((t) => t.taskId));
+      this.registered = new Set(tms.map((t) => t.id).filter((id) => ours.has(id)));
+      await this.serial(() => {
+        if (this.record.phase === 'launchingJobManager') {
+          this.setPhase('jobManagerUp', { jobManagerUrl: this.record.jobManagerUrl });
+          this.setPhase('taskManagers', {});
+          void this.persist();
+        }
+        this.emitProgress();
+        if (this.record.phase === 'taskManagers' && this.isComplete()) {
+          this.setPhase('running', { jobManagerUrl: this.record.jobManagerUrl });
+          void this.persist();
+        }
+      });
+    } catch (err) {
+      this.log.debug(`session: Flink REST at ${this.record.jobManagerUrl} not answering yet (${err instanceof Error ? err.message : String(err)})`);
+    } finally {
+      this.pollBusy = false;
+    }
+    if (this.isLive()) {
+      this.schedulePoll(this.record.phase === 'running' && this.isComplete() ? this.timings.runningPollMs : this.timings.flinkPollMs);
+    }
+  }
+
+  private isLive(): boolean {
+    const phase: SessionPhase = this.record.phase;
+    return !END_PHASES.has(phase) && phase !== 'stopping';
+  }
+
+  private isComplete(): boolean {
+    const active = this.activeTaskManagers();
+    const wanted = this.record.wantedTaskManagers;
+    if (wanted === null) return active.length > 0 && active.every((t) => this.registered.has(t.taskId)) && !this.diagnosisPending();
+    return active.length >= wanted && active.every((t) => this.registered.has(t.taskId));
+  }
+
+  // Greedy mode is complete once an offer round after the last launch placed nothing.
+  private diagnosisPending(): boolean {
+    return this.record.tasks.some((t) => t.state === 'TASK_STAGING');
+  }
+
+  private progress(): TaskManagerProgress {
+    const tms = this.record.tasks.filter((t) => t.kind === 'taskmanager' && !t.killRequested);
+    return {
+      wanted: this.record.wantedTaskManagers,
+      launched: tms.length,
+      running: tms.filter((t) => t.state === 'TASK_RUNNING').length,
+      registered: tms.filter((t) => this.registered.has(t.taskId)).length,
+    };
+  }
+
+  private lastProgress = '';
+  private emitProgress(): void {
+    const p = this.progress();
+    const key = JSON.stringify(p);
+    if (key === this.lastProgress) return;
+    this.lastProgress = key;
+    this.emit('progress', p);
+    this.changed();
+  }
+
+  // ---- scale, stop, detach ----
+
+  /** Sets the number of TaskManagers. Scaling down kills TaskManagers with no busy slots first (Flink's /taskmanagers). */
+  async scale(count: number): Promise<{ killed: string[] }> {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new SessionError(`${count} is not a valid number of TaskManagers.`, 'Pass a whole number of 1 or more.');
+    }
+    if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping') {
+      throw new SessionError(`The session is ${this.record.phase}.`, 'Start or attach to a session first.');
+    }
+    let killed: string[] = [];
+    let free = new Map<string, { free: number; total: number }>();
+    const api = this.flinkApi();
+    const active = this.activeTaskManagers();
+    if (count < active.length && api) {
+      try {
+        free = new Map((await api.taskManagers()).map((t) => [t.id, { free: t.freeSlots, total: t.slotsNumber }]));
+      } catch (err) {
+        this.log.warn(`session: Flink's /taskmanagers did not answer (${err instanceof Error ? err.message : String(err)}); picking TaskManagers to remove without slot information`);
+      }
+    }
+    await this.serial(async () => {
+      const scheduler = this.scheduler;
+      this.record.wantedTaskManagers = count;
+      this.replacementBlocked = false;
+      this.failureTimes = [];
+      const current = this.activeTaskManagers();
+      if (count < current.length) {
+        // Not yet registered first, then idle ones (all slots free), then those with the most free slots; newest first on ties.
+        const busy = (t: TaskRecord): number => {
+          const f = free.get(t.taskId);
+          if (!f) return free.size > 0 ? -1 : 0;
+          return f.total - f.free;
+        };
+        const victims = [...current].sort((a, b) => busy(a) - busy(b) || b.launchedAt - a.launchedAt || b.taskId.localeCompare(a.taskId)).slice(0, current.length - count);
+        for (const v of victims) v.killRequested = true;
+        killed = victims.map((v) => v.taskId);
+        await this.persist();
+        await Promise.all(victims.map((v) => scheduler?.kill(v.taskId, v.agentId).catch(() => undefined)));
+      } else {
+        await this.persist();
+        if (count > current.length && this.suppressed) {
+          this.suppressed = false;
+          await scheduler?.revive().catch(() => { this.suppressed = true; });
+        }
+      }
+      if (this.record.phase === 'running' && !this.isComplete()) this.setPhase('taskManagers', {});
+      this.emitProgress();
+      this.changed();
+      this.schedulePoll(0);
+    });
+    return { killed };
+  }
+
+  /** TEARDOWN, then checks through the operator API that no task of ours is left; clears the saved state. */
+  stop(): Promise<StopResult> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      await this.chain;
+      if (this.record.phase === 'stopped') return { leftTasks: [], verified: true };
+      this.setPhase('stopping', {});
+      await this.persist();
+      const result = await this.teardownAndVerify();
+      const reason = result.leftTasks.length > 0
+        ? `TEARDOWN was sent, but the master still lists ${result.leftTasks.length} task(s) of ours: ${result.leftTasks.join(', ')}. Check the Mesos UI.`
+        : result.verified ? undefined : 'TEARDOWN was sent, but the master\'s task list could not be read to confirm that no task is left.';
+      this.finish(result.leftTasks.length > 0 ? 'failed' : 'stopped', reason, true);
+      return result;
+    })();
+    return this.stopping;
+  }
+
+  private async teardownAndVerify(): Promise<StopResult> {
+    this.clearTimers();
+    const scheduler = this.scheduler;
+    const frameworkId = this.record.frameworkId;
+    for (const t of this.record.tasks) t.killRequested = true;
+    if (!scheduler || !frameworkId) {
+      await scheduler?.close().catch(() => undefined);
+      return { leftTasks: [], verified: true };
+    }
+    try {
+      await scheduler.teardown();
+    } catch (err) {
+      this.log.warn(`session: TEARDOWN failed (${err instanceof Error ? err.message : String(err)}); killing the tasks one by one`);
+      await Promise.all(this.record.tasks.map((t) => scheduler.kill(t.taskId, t.agentId).catch(() => undefined)));
+      await scheduler.close().catch(() => undefined);
+    }
+    const deadline = Date.now() + this.timings.stopVerifyTimeoutMs;
+    let left: string[] = [];
+    let verified = false;
+    while (true) {
+      try {
+        left = (await this.operator.liveTasks(frameworkId)).map((t) => t.taskId);
+        verified = true;
+        if (left.length === 0) break;
+      } catch (err) {
+        this.log.debug(`session: operator GET_TASKS failed (${err instanceof Error ? err.message : String(err)})`);
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { leftTasks: left, verified };
+  }
+
+  /** Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout. */
+  async detach(): Promise<void> {
+    await this.chain;
+    if (END_PHASES.has(this.record.phase)) return;
+    this.clearTimers();
+    await this.scheduler?.close().catch(() => undefined);
+    // The saved record keeps the session's real phase for the next attach, without an owner.
+    this.record.owner = undefined;
+    await this.saving;
+    await this.persist();
+    this.finish('detached', undefined, false);
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.reconcileTimer, this.pollTimer, this.startFailTimer]) if (t) clearTimeout(t);
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.reconcileTimer = this.pollTimer = this.startFailTimer = this.tickTimer = undefined;
+  }
+
+  /** Ends this object's life: phase, saved state (cleared unless detached), resources. */
+  private finish(phase: 'stopped' | 'failed' | 'detached', reason: string | undefined, clearStore: boolean): void {
+    this.clearTimers();
+    this.record.reason = reason;
+    // From here on nothing is saved: a detached session's record belongs to the next (or the other) client.
+    this.record.phase = phase;
+    const after = clearStore ? this.deps.store.delete(this.record.name).catch(() => undefined) : Promise.resolve();
+    void after.then(() => this.settle(phase, reason));
+    void this.scheduler?.close().catch(() => undefined);
+    void this.flink?.close?.().catch(() => undefined);
+  }
+
+  private settle(phase: SessionPhase, reason: string | undefined): void {
+    this.emit('phase', phase, { reason });
+    this.changed();
+    this.endedResolve?.();
+  }
+
+  private setPhase(phase: SessionPhase, detail: PhaseDetail): void {
+    if (this.record.phase === phase && phase !== 'failed') return;
+    this.record.phase = phase;
+    if (detail.reason) this.record.reason = detail.reason;
+    if (phase === 'failed') return; // announced by finish()
+    this.log.info(`session ${this.record.name}: ${phase}${detail.jobManagerUrl ? ` (${detail.jobManagerUrl})` : ''}`);
+    this.emit('phase', phase, detail);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.emit('changed', this.snapshot());
+  }
+
+  /** Saves the record; concurrent calls coalesce into one write of the latest state. */
+  private persist(): Promise<void> {
+    this.record.updatedAt = Date.now();
+    if (END_PHASES.has(this.record.phase)) return Promise.resolve();
+    if (this.saving) {
+      this.saveAgain = true;
+      return this.saving;
+    }
+    const write = async (): Promise<void> => {
+      do {
+        this.saveAgain = false;
+        const snapshot: SessionRecord = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
+        await this.deps.store.save(snapshot).catch((err) => this.log.error(`session: saving the session failed: ${err instanceof Error ? err.message : String(err)}`));
+      } while (this.saveAgain);
+    };
+    this.saving = write().finally(() => { this.saving = undefined; });
+    return this.saving;
+  }
+}
+
+/** The TaskManager number part of a task id of this session (for views). */
+export function taskManagerIndex(session: string, taskId: string): number | undefined {
+  return taskManagerNumber(session, taskId);
+}
