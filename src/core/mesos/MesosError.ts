@@ -18,6 +18,7 @@ export type MesosErrorKind =
   | 'roleRefused'        // ERROR about roles
   | 'masterError'        // any other ERROR event
   | 'zookeeper'          // ZooKeeper could not be reached or holds no leader
+  | 'notFound'           // 404 from an agent's files endpoint: no such sandbox file
   | 'closed';            // the client was closed
 
 export class MesosError extends Error {

@@ -249,6 +249,6 @@ export class ZooKeeperMasterDetector extends EventEmitter<ZkEvents> implements M
 }
 
 export function createMasterDetector(address: MasterAddress, opts: { scheme: 'http' | 'https'; agent: Agent; headers: Record<string, string>; timeoutMs: number; log?: Logger }): MasterDetector {
-  if (address.kind === 'zk') return new ZooKeeperMasterDetector(address, { scheme: opts.scheme, log: opts.log, leaderWaitMs: Math.max(opts.timeoutMs, 5000) });
+  if (address.kind === 'zk') return new ZooKeeperMasterDetector(address, { scheme: opts.scheme, log: opts.log, leaderWaitMs: opts.timeoutMs });
   return new ListMasterDetector(address.urls, { agent: opts.agent, headers: opts.headers, timeoutMs: opts.timeoutMs, log: opts.log });
 }
