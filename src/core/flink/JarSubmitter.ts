@@ -1,0 +1,294 @@
+// Submits a local jar to a JobManager: inspect, check slots and size, upload once (deduplicated), run or plan,
+// and upload again once if the JobManager lost the jar (it keeps uploads in a temporary folder).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../log';
+import { silentLogger } from '../log';
+import { DEFAULT_MAX_CONTENT_LENGTH, FlinkRestClient, formatBytes, parseMemorySize } from './FlinkRestClient';
+import { FlinkRestError } from './FlinkRestError';
+import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
+import type { JarInfo } from './jarInspector';
+import { checkEntryClass, inspectJar } from './jarInspector';
+import type { UploadProgress } from './jarUpload';
+import { multipartJarBody } from './jarUpload';
+import { splitProgramArgs } from './programArgs';
+
+export type JarSubmitErrorKind = 'tooLarge' | 'slots' | 'badOption';
+
+export class JarSubmitError extends Error {
+  constructor(message: string, readonly kind: JarSubmitErrorKind, readonly fix: string) {
+    super(message);
+    this.name = 'JarSubmitError';
+  }
+}
+
+/** Remembers which jar id a file got on a JobManager. Inject a persistent one (e.g. VS Code state) to survive restarts. */
+export interface JarUploadStore {
+  get(key: string): string | undefined | Promise<string | undefined>;
+  set(key: string, jarId: string): void | Promise<void>;
+  delete(key: string): void | Promise<void>;
+}
+
+/** A small in-memory store, least recently used entries dropped first. */
+export class MemoryJarUploadStore implements JarUploadStore {
+  private readonly entries = new Map<string, string>();
+  constructor(private readonly capacity = 64) {}
+  get(key: string): string | undefined {
+    const v = this.entries.get(key);
+    if (v !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, jarId: string): void {
+    this.entries.delete(key);
+    this.entries.set(key, jarId);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+/** Shared by every submitter of the process unless one is injected. */
+export const processJarUploadStore = new MemoryJarUploadStore();
+
+export interface JarFingerprint {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+const hashMemo = new Map<string, string>();
+
+/** Path, size, modification time and a streamed SHA-256 of the jar (hash reused while the file is untouched). */
+export async function fingerprintJar(jarPath: string): Promise<JarFingerprint> {
+  const absolute = path.resolve(jarPath);
+  const stat = await fs.promises.stat(absolute);
+  const memoKey = `${absolute}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${stat.ino}`;
+  let sha256 = hashMemo.get(memoKey);
+  if (!sha256) {
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of fs.createReadStream(absolute, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    sha256 = hash.digest('hex');
+    if (hashMemo.size > 256) hashMemo.clear();
+    hashMemo.set(memoKey, sha256);
+  }
+  return { path: absolute, size: stat.size, mtimeMs: stat.mtimeMs, sha256 };
+}
+
+export interface JarSubmitterOptions {
+  /** Where uploaded jar ids are remembered. Default: processJarUploadStore. */
+  store?: JarUploadStore;
+  /** The session's parallelism; otherwise the JobManager's parallelism.default. */
+  defaultParallelism?: number;
+  log?: Logger;
+}
+
+export interface UploadJarOptions {
+  onProgress?: (p: UploadProgress) => void;
+  signal?: AbortSignal;
+  /** Upload even if the JobManager already has this file. */
+  force?: boolean;
+}
+
+export interface RunJarOptions extends UploadJarOptions {
+  entryClass?: string;
+  /** One string split with shell-like quoting, or the arguments already split. */
+  programArgs?: string | readonly string[];
+  parallelism?: number;
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+  /** Skip the free-slot check (e.g. the session is about to scale up). */
+  skipSlotCheck?: boolean;
+}
+
+export type PlanJarOptions = Omit<RunJarOptions, 'savepointPath' | 'allowNonRestoredState' | 'skipSlotCheck'>;
+
+export interface UploadResult {
+  jarId: string;
+  /** False when the JobManager already had this very file and nothing was sent. */
+  uploaded: boolean;
+}
+
+export interface SubmitResult {
+  jobId: string;
+  jarId: string;
+  /** The class Flink runs (given, or from the manifest). */
+  entryClass: string;
+  parallelism: number;
+  programArgs: string[];
+  /** True when the jar had to be uploaded again because the JobManager had lost it. */
+  reuploaded: boolean;
+  jar: JarInfo;
+}
+
+export interface SlotAvailability {
+  taskManagers: number;
+  slotsTotal: number;
+  slotsAvailable: number;
+}
+
+export class JarSubmitter {
+  private readonly store: JarUploadStore;
+  private readonly log: Logger;
+  private readonly inFlight = new Map<string, Promise<UploadResult>>();
+
+  constructor(readonly client: FlinkRestClient, private readonly options: JarSubmitterOptions = {}) {
+    this.store = options.store ?? processJarUploadStore;
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** Inspects the jar and checks the entry class locally, before anything is sent. */
+  async prepare(jarPath: string, entryClass?: string): Promise<{ jar: JarInfo; entryClass: string }> {
+    const jar = await inspectJar(jarPath);
+    return { jar, entryClass: await checkEntryClass(jar, entryClass) };
+  }
+
+  /** Uploads the jar unless this JobManager already has this very file (path, size, mtime, SHA-256). */
+  async upload(jarPath: string, options: UploadJarOptions = {}): Promise<UploadResult> {
+    const fingerprint = await fingerprintJar(jarPath);
+    const key = this.storeKey(fingerprint);
+    const pending = this.inFlight.get(key);
+    if (pending && !options.force) return pending;
+    const work = this.uploadOnce(fingerprint, key, options).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
+    return work;
+  }
+
+  /** Checks that enough slots are free for the parallelism; throws a JarSubmitError saying how many are missing. */
+  async checkSlots(parallelism: number): Promise<SlotAvailability> {
+    const overview = await this.client.overview();
+    const slots: SlotAvailability = {
+      taskManagers: overview.taskmanagers ?? 0,
+      slotsTotal: overview['slots-total'] ?? 0,
+      slotsAvailable: overview['slots-available'] ?? 0,
+    };
+    if (slots.slotsAvailable >= parallelism) return slots;
+    const tm = `${slots.taskManagers} TaskManager${slots.taskManagers === 1 ? '' : 's'}`;
+    const fix =
+      slots.taskManagers === 0
+        ? 'wait until the session\'s TaskManagers have registered, or scale the session up'
+        : 'scale the session up (more TaskManagers or taskmanager.numberOfTaskSlots), lower the parallelism (-p), or wait for running jobs to finish';
+    throw new JarSubmitError(
+      `Not enough free slots: the job needs ${parallelism} slot${parallelism === 1 ? '' : 's'}, ${slots.slotsAvailable} free on ${tm} ` +
+        `(${slots.slotsTotal} in total) at ${this.client.baseUrl}. Without them it would wait for resources and fail. To run it, ${fix}.`,
+      'slots',
+      fix,
+    );
+  }
+
+  /** Uploads if needed and runs the jar; a jar the JobManager lost is uploaded again and run once more. */
+  async run(jarPath: string, options: RunJarOptions = {}): Promise<SubmitResult> {
+    const programArgs = toArgList(options.programArgs);
+    const { jar, entryClass } = await this.prepare(jarPath, options.entryClass);
+    const parallelism = await this.resolveParallelism(options.parallelism);
+    if (!options.skipSlotCheck) await this.checkSlots(parallelism);
+    const request: JarRunRequest = { parallelism };
+    if (options.entryClass) request.entryClass = options.entryClass;
+    if (programArgs.length > 0) request.programArgsList = programArgs;
+    if (options.savepointPath) request.savepointPath = options.savepointPath;
+    if (options.allowNonRestoredState) request.allowNonRestoredState = true;
+    const { jarId, answer, reuploaded } = await this.withJar(jarPath, options, (id) => this.client.runJar(id, request));
+    this.log.info(`Job ${answer.jobid} submitted from ${jar.path} (jar ${jarId}, ${entryClass}, parallelism ${parallelism}) to ${this.client.baseUrl}`);
+    return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar };
+  }
+
+  /** The job graph the jar would run, without running it. */
+  async plan(jarPath: string, options: PlanJarOptions = {}): Promise<JobPlan> {
+    const programArgs = toArgList(options.programArgs);
+    await this.prepare(jarPath, options.entryClass);
+    const parallelism = await this.resolveParallelism(options.parallelism);
+    const request: JarPlanRequest = { parallelism };
+    if (options.entryClass) request.entryClass = options.entryClass;
+    if (programArgs.length > 0) request.programArgsList = programArgs;
+    const { answer } = await this.withJar(jarPath, options, (id) => this.client.planJar(id, request));
+    return answer;
+  }
+
+  /** The parallelism to send: the given one, the session's, or the JobManager's parallelism.default. */
+  async resolveParallelism(parallelism?: number): Promise<number> {
+    const p = parallelism ?? this.options.defaultParallelism;
+    if (p !== undefined) {
+      if (!Number.isInteger(p) || p < 1) {
+        throw new JarSubmitError(`The parallelism must be a whole number of at least 1, not ${p}. Give e.g. -p 2.`, 'badOption', 'give a positive parallelism');
+      }
+      return p;
+    }
+    const config = await this.client.jobManagerConfigMap().catch(() => new Map<string, string>());
+    const fromConfig = Number(config.get('parallelism.default'));
+    return Number.isInteger(fromConfig) && fromConfig >= 1 ? fromConfig : 1;
+  }
+
+  private async withJar<T>(jarPath: string, options: UploadJarOptions, call: (jarId: string) => Promise<T>): Promise<{ jarId: string; answer: T; reuploaded: boolean }> {
+    const { jarId } = await this.upload(jarPath, options);
+    try {
+      return { jarId, answer: await call(jarId), reuploaded: false };
+    } catch (err) {
+      if (!(err instanceof FlinkRestError) || !err.isJarMissing) throw err;
+      this.log.info(`The JobManager at ${this.client.baseUrl} lost jar ${jarId} (restarted?); uploading ${jarPath} again.`);
+      const again = await this.upload(jarPath, { ...options, force: true });
+      return { jarId: again.jarId, answer: await call(again.jarId), reuploaded: true };
+    }
+  }
+
+  private storeKey(f: JarFingerprint): string {
+    return `${this.client.baseUrl}|${f.path}|${f.size}|${f.mtimeMs}|${f.sha256}`;
+  }
+
+  private async uploadOnce(fingerprint: JarFingerprint, key: string, options: UploadJarOptions): Promise<UploadResult> {
+    if (!options.force) {
+      const known = await this.store.get(key);
+      if (known) {
+        const jars = await this.client.jars();
+        if (jars.files.some((f) => f.id === known)) {
+          this.log.debug(`${fingerprint.path} is already on ${this.client.baseUrl} as ${known}; not uploading it again.`);
+          options.onProgress?.({ sentBytes: fingerprint.size, totalBytes: fingerprint.size });
+          return { jarId: known, uploaded: false };
+        }
+        await this.store.delete(key);
+      }
+    }
+    await this.checkSize(fingerprint);
+    const { jarId } = await this.client.uploadJar(fingerprint.path, { onProgress: options.onProgress, signal: options.signal });
+    await this.store.set(key, jarId);
+    return { jarId, uploaded: true };
+  }
+
+  private async checkSize(fingerprint: JarFingerprint): Promise<void> {
+    let limit = DEFAULT_MAX_CONTENT_LENGTH;
+    let configured: string | undefined;
+    try {
+      configured = (await this.client.jobManagerConfigMap()).get('rest.server.max-content-length');
+      const parsed = configured === undefined ? NaN : parseMemorySize(configured);
+      if (Number.isFinite(parsed) && parsed > 0) limit = parsed;
+    } catch (err) {
+      // A JobManager that cannot say its configuration still enforces a limit: keep Flink's default, unless it is not there at all.
+      if (err instanceof FlinkRestError && err.kind !== 'http') throw err;
+    }
+    const bodyLength = multipartJarBody(fingerprint.path, fingerprint.size).contentLength;
+    if (bodyLength > limit) {
+      throw new JarSubmitError(
+        `The jar ${fingerprint.path} is ${formatBytes(fingerprint.size)}, over the JobManager's upload limit of ${formatBytes(limit)} ` +
+          `(rest.server.max-content-length = ${configured ?? `${DEFAULT_MAX_CONTENT_LENGTH}, Flink's default`}). ` +
+          `Raise rest.server.max-content-length in the session's Flink configuration (e.g. -D rest.server.max-content-length=${nextPowerOfTwoMiB(bodyLength)}) and restart the session, or make the jar smaller.`,
+        'tooLarge',
+        'raise rest.server.max-content-length',
+      );
+    }
+  }
+}
+
+function toArgList(args: string | readonly string[] | undefined): string[] {
+  if (args === undefined) return [];
+  return typeof args === 'string' ? splitProgramArgs(args) : [...args];
+}
+
+function nextPowerOfTwoMiB(bytes: number): number {
+  let mib = 1;
+  while (mib * 1024 * 1024 < bytes) mib *= 2;
+  return mib * 1024 * 1024;
+}
