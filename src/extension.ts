@@ -1,21 +1,83 @@
 import * as vscode from 'vscode';
+import { CredentialStore } from './credentials/CredentialStore';
+import { LOG_SCHEME, LogDocumentProvider } from './logs/LogDocumentProvider';
+import { OutputChannelLogger } from './logging/OutputChannelLogger';
+import { GlobalStorageSessionStore } from './session/GlobalStorageSessionStore';
+import { MesosSessionLauncher } from './session/MesosSessionLauncher';
+import { SessionCommands } from './session/SessionCommands';
+import { SessionManager } from './session/SessionManager';
+import { SessionModel } from './session/SessionModel';
+import { TaskManagerCommands } from './session/TaskManagerCommands';
+import { SECTION } from './settings/extensionSettings';
+import { SessionStatusBar } from './statusBar/SessionStatusBar';
+import { JobCommands } from './submit/JobCommands';
+import { SessionTreeDataProvider } from './tree/SessionTreeDataProvider';
+import { PanelManager } from './webviews/PanelManager';
 
-const COMMANDS = [
-  'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach',
-  'flinkMesos.jar.submit', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.jar.showPlan',
-  'flinkMesos.session.showResources', 'flinkMesos.taskManager.show', 'flinkMesos.job.showResult',
-  'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi', 'flinkMesos.logs.show',
-  'flinkMesos.credentials.set', 'flinkMesos.refresh',
-];
-
-export function activate(context: vscode.ExtensionContext): void {
-  for (const id of COMMANDS) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, () => {
-      void vscode.window.showInformationMessage(`${id}: not implemented yet`);
-    }));
-  }
+/** What activate() returns: the extension-host suite drives the extension through it. */
+export interface FlinkMesosApi {
+  model: SessionModel;
+  manager: SessionManager;
+  panels: PanelManager;
+  tree: SessionTreeDataProvider;
+  treeView: vscode.TreeView<unknown>;
+  logger: OutputChannelLogger;
+  statusBar: SessionStatusBar;
+  logs: LogDocumentProvider;
+  sessionCommands: SessionCommands;
 }
 
-export function deactivate(): void {
-  // Nothing to release yet.
+let api: FlinkMesosApi | undefined;
+
+export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
+  const logger = new OutputChannelLogger();
+  const model = new SessionModel();
+  const manager = new SessionManager(model, logger);
+  const panels = new PanelManager(context.extensionUri, logger, manager);
+  const tree = new SessionTreeDataProvider(model);
+  const treeView = vscode.window.createTreeView('flinkMesos.sessions', { treeDataProvider: tree, showCollapseAll: true });
+  const statusBar = new SessionStatusBar(model);
+  const logs = new LogDocumentProvider(manager);
+  const credentials = new CredentialStore(context.secrets);
+  const launcher = new MesosSessionLauncher(new GlobalStorageSessionStore(context.globalStorageUri), logger);
+  const sessionCommands = new SessionCommands(context, manager, launcher, credentials, panels, logger);
+
+  context.subscriptions.push(
+    logger, model, manager, panels, tree, treeView, statusBar, logs,
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
+    ...sessionCommands.register(),
+    ...new JobCommands(context, manager, panels, logger).register(),
+    ...new TaskManagerCommands(manager, panels, logs, logger).register(),
+    treeView.onDidChangeVisibility(e => manager.setTreeVisible(e.visible)),
+    model.onDidChangeSession(() => updateContextKeys(model)),
+    model.onDidRemoveSession(() => updateContextKeys(model)),
+    vscode.workspace.onDidChangeConfiguration(e => {
+      if (e.affectsConfiguration(`${SECTION}.pollingIntervalSeconds`)) {
+        manager.restartPolling();
+        panels.pollingIntervalChanged();
+        logs.restartTimer();
+      }
+    }),
+  );
+  manager.setTreeVisible(treeView.visible);
+  updateContextKeys(model);
+  logger.info('Flink on Mesos activated.');
+  void sessionCommands.reattachSaved();
+  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands };
+  return api;
+}
+
+function updateContextKeys(model: SessionModel): void {
+  const sessions = model.list();
+  const set = (key: string, value: boolean): void => void vscode.commands.executeCommand('setContext', key, value);
+  set('flinkMesos.hasSession', sessions.length > 0);
+  set('flinkMesos.hasMesosSession', sessions.some(s => !s.jobManagerOnly && s.phase !== 'stopped' && s.phase !== 'failed'));
+  set('flinkMesos.hasJob', sessions.some(s => s.jobs.length > 0));
+  set('flinkMesos.hasRunningJob', sessions.some(s => s.jobs.some(j => j.state === 'RUNNING')));
+}
+
+/** Drops Mesos connections without teardown: the sessions keep running and the next window reattaches. */
+export async function deactivate(): Promise<void> {
+  await api?.manager.detachAll();
+  api = undefined;
 }

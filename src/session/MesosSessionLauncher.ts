@@ -1,0 +1,241 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { MesosCredentials } from '../credentials/CredentialStore';
+import { Logger } from '../core/log';
+import { AgentFiles, sandboxPath } from '../core/mesos/AgentFiles';
+import { OperatorClient } from '../core/mesos/OperatorClient';
+import { FlinkSession, FlinkSessionDeps, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
+import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOptions';
+import { SessionStore } from '../core/session/SessionStore';
+import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
+import { LaunchProgress, SessionLauncher } from './SessionLauncher';
+import { MesosSessionHandle } from './SessionManager';
+import { AgentUsage, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
+
+/** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
+export class MesosSessionLauncher implements SessionLauncher {
+  constructor(private readonly store: SessionStore, private readonly log: Logger, private readonly timings: Partial<SessionTimings> = {}) {}
+
+  async start(settings: SessionSettings, credentials: MesosCredentials | undefined, progress: LaunchProgress, token: vscode.CancellationToken): Promise<MesosSessionHandle> {
+    const validated = validateSessionOptions({
+      name: settings.name, master: settings.master,
+      taskManagers: settings.taskManagers === 'greedy' ? undefined : settings.taskManagers,
+      slotsPerTaskManager: settings.slotsPerTaskManager, taskManagerMemoryMb: settings.taskManagerMemoryMb, taskManagerCpus: settings.taskManagerCpus,
+      jobManagerMemoryMb: settings.jobManagerMemoryMb, jobManagerCpus: settings.jobManagerCpus,
+      confDir: settings.configDir || undefined, dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation),
+      webUi: settings.webUi, role: settings.role === '*' ? undefined : settings.role, failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
+      constraints: settings.constraints, fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, verbose: settings.verbose,
+    });
+    for (const w of validated.warnings) this.log.warn(w);
+    const deps = this.deps(credentials);
+    const session = await FlinkSession.create(validated, deps);
+    const handle = new FlinkSessionHandle(session, deps, this.log);
+    const onPhase = (): void => progress.report(describe(session.snapshot()));
+    session.on('changed', onPhase);
+    const cancel = token.onCancellationRequested(() => { void session.stop(); });
+    try {
+      await session.start();
+      await session.waitFor(s => s.phase === 'running', (settings.resourceWaitTimeoutSeconds + 120) * 1000, `Session ${settings.name}`);
+    } catch (err) {
+      handle.dispose();
+      if (token.isCancellationRequested) throw new Error(`Starting ${settings.name} was cancelled; its Mesos tasks were torn down.`);
+      const snap = session.snapshot();
+      if (snap.phase !== 'stopped' && snap.phase !== 'failed') await session.stop().catch(() => undefined);
+      throw new Error(snap.reason ?? snap.diagnosis ?? (err instanceof Error ? err.message : String(err)));
+    } finally {
+      session.off('changed', onPhase);
+      cancel.dispose();
+    }
+    return handle;
+  }
+
+  async saved(): Promise<string[]> {
+    return (await this.store.list()).filter(r => r.phase !== 'stopped' && r.phase !== 'failed').map(r => r.name);
+  }
+
+  async reattach(name: string, credentialsFor: (master: string) => Promise<MesosCredentials | undefined>): Promise<MesosSessionHandle> {
+    const record = await this.store.load(name);
+    const deps = this.deps(record ? await credentialsFor(record.masters) : undefined);
+    const session = await FlinkSession.attach(name, deps);
+    const handle = new FlinkSessionHandle(session, deps, this.log);
+    try {
+      await session.start();
+    } catch (err) {
+      handle.dispose();
+      throw err;
+    }
+    return handle;
+  }
+
+  private deps(credentials: MesosCredentials | undefined): FlinkSessionDeps {
+    const c = readConnectionSettings();
+    let ca: string | undefined;
+    if (c.tlsCaFile) {
+      try { ca = fs.readFileSync(c.tlsCaFile, 'utf8'); } catch (err) {
+        throw new Error(`The CA file ${c.tlsCaFile} (flinkMesos.tls.caFile) cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Fix the path or clear the setting.`);
+      }
+    }
+    return {
+      store: this.store, log: this.log, credentials, timings: this.timings,
+      tls: ca || !c.tlsRejectUnauthorized ? { ca, rejectUnauthorized: c.tlsRejectUnauthorized } : undefined,
+    };
+  }
+}
+
+export function flinkLocation(text: string): FlinkLocation {
+  const t = text.trim();
+  if (/^docker:/i.test(t)) return { kind: 'docker', image: t.slice('docker:'.length) };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) return { kind: 'uri', uri: t };
+  return { kind: 'home', path: t };
+}
+
+function describe(s: SessionSnapshot): string {
+  switch (s.phase) {
+    case 'subscribing': return `subscribing to ${s.masters}`;
+    case 'launchingJobManager': return s.diagnosis ? `waiting for offers: ${s.diagnosis}` : 'launching the JobManager';
+    case 'jobManagerUp': return `JobManager up at ${s.jobManagerUrl ?? ''}`;
+    case 'taskManagers': return `TaskManagers ${s.progress.registered}/${s.progress.wanted ?? 'greedy'} registered${s.diagnosis ? `; ${s.diagnosis}` : ''}`;
+    default: return s.phase;
+  }
+}
+
+const MAX_LOST = 20;
+
+/** One FlinkSession as the SessionManager sees it. Remembers TaskManagers that ended so the tree can show them as lost and replaced. */
+class FlinkSessionHandle implements MesosSessionHandle {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly lost = new Map<string, TaskManagerView>();
+  private readonly history = new Map<string, { state: string; at: number; message?: string }[]>();
+  private known = new Map<string, TaskRecord>();
+  private agents = new Map<string, { cpus?: number; mem?: number }>();
+  private agentsFetchedAt = 0;
+  private readonly files: AgentFiles;
+  private readonly listener: () => void;
+
+  constructor(private readonly session: FlinkSession, private readonly deps: FlinkSessionDeps, private readonly log: Logger) {
+    this.files = new AgentFiles({ credentials: deps.credentials, tls: deps.tls, log });
+    this.listener = () => { this.track(); this.changed.fire(); };
+    session.on('changed', this.listener);
+    this.track();
+    void this.fetchAgents();
+  }
+
+  private track(): void {
+    const s = this.session.snapshot();
+    const now = Date.now();
+    const current = new Map([...s.taskManagers, ...(s.jobManager ? [s.jobManager] : [])].map(t => [t.taskId, t]));
+    for (const t of current.values()) {
+      const h = this.history.get(t.taskId) ?? [];
+      if (h[h.length - 1]?.state !== t.state) h.push({ state: t.state, at: t.updatedAt || now, message: t.message });
+      this.history.set(t.taskId, h);
+    }
+    const ending = s.phase === 'stopping' || s.phase === 'stopped' || s.phase === 'failed';
+    for (const [id, t] of this.known) {
+      if (current.has(id) || t.kind !== 'taskmanager' || t.killRequested || ending) continue;
+      const replacement = s.taskManagers.find(n => !this.known.has(n.taskId));
+      this.lost.set(id, {
+        ...taskManagerView(t, this.history.get(id) ?? []), lost: true, registered: false, replacedBy: replacement?.taskId,
+        mesosState: this.history.get(id)?.slice(-1)[0]?.state ?? t.state,
+      });
+      while (this.lost.size > MAX_LOST) this.lost.delete(this.lost.keys().next().value as string);
+    }
+    this.known = current;
+    if (now - this.agentsFetchedAt > 30000) void this.fetchAgents();
+  }
+
+  private async fetchAgents(): Promise<void> {
+    this.agentsFetchedAt = Date.now();
+    const op = new OperatorClient({ masters: this.session.snapshot().masters, credentials: this.deps.credentials, tls: this.deps.tls, log: this.log, timeoutMs: 5000 });
+    try {
+      const agents = await op.getAgents();
+      for (const a of agents.agents ?? []) {
+        const res = a.total_resources ?? a.agent_info.resources ?? [];
+        const scalar = (n: string): number | undefined => res.find(r => r.name === n)?.scalar?.value;
+        this.agents.set(a.agent_info.id.value, { cpus: scalar('cpus'), mem: scalar('mem') });
+      }
+      this.changed.fire();
+    } catch (err) {
+      this.log.debug(`Mesos agents: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await op.close().catch(() => undefined);
+    }
+  }
+
+  snapshot(): Partial<SessionView> {
+    const s = this.session.snapshot();
+    const o = s.options;
+    const tms = s.taskManagers.map(t => taskManagerView(t, this.history.get(t.taskId) ?? []));
+    const jm = s.jobManager;
+    const jmUrl = s.jobManagerUrl ? new URL(s.jobManagerUrl) : undefined;
+    const agents = new Map<string, AgentUsage>();
+    for (const t of [...(jm ? [jm] : []), ...s.taskManagers]) {
+      const a = agents.get(t.agentId) ?? { agentId: t.agentId, hostname: t.hostname, cpusTotal: this.agents.get(t.agentId)?.cpus, memMbTotal: this.agents.get(t.agentId)?.mem, tasks: [] };
+      const isJm = t.kind === 'jobmanager';
+      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: t.state, cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ports: Object.values(t.ports) });
+      agents.set(t.agentId, a);
+    }
+    const wanted = s.progress.wanted;
+    return {
+      phase: viewPhase(s),
+      phaseDetail: s.reason ?? s.diagnosis ?? (s.replacementBlocked ? 'TaskManager replacement stopped: the failure-rate limit was hit.' : undefined),
+      master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId,
+      jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state } : undefined,
+      taskManagersWanted: wanted === null ? 'greedy' : wanted,
+      taskManagers: [...tms, ...[...this.lost.values()].filter(l => !tms.some(t => t.id === l.id))],
+      agents: [...agents.values()].sort((a, b) => a.hostname.localeCompare(b.hostname)),
+      asked: {
+        cpus: o.jobManagerCpus + (wanted ?? s.taskManagers.length) * o.taskManagerCpus,
+        memMb: o.jobManagerMemoryMb + (wanted ?? s.taskManagers.length) * o.taskManagerMemoryMb,
+      },
+      declinedOffers: s.diagnosis && s.phase !== 'running' ? [{ agent: 'largest offer', reason: s.diagnosis, at: Date.now() }] : [],
+    };
+  }
+
+  async stop(): Promise<void> {
+    const r = await this.session.stop();
+    if (!r.verified || r.leftTasks.length) throw new Error(`The session stopped, but the master still lists ${r.leftTasks.length} of its tasks: ${r.leftTasks.join(', ')}. Check the Mesos web UI.`);
+  }
+
+  async scale(n: number): Promise<void> {
+    await this.session.scale(n);
+  }
+
+  async detach(): Promise<void> {
+    await this.session.detach();
+  }
+
+  async readSandbox(taskId: string, file: 'stdout' | 'stderr', maxBytes: number): Promise<string> {
+    const s = this.session.snapshot();
+    const t = [...s.taskManagers, ...(s.jobManager ? [s.jobManager] : [])].find(x => x.taskId === taskId) ?? this.known.get(taskId);
+    if (!t) throw new Error(`Task ${taskId} is not part of session ${s.name}.`);
+    if (!t.agentUrl || !s.frameworkId) throw new Error(`The agent of task ${taskId} is not known yet.`);
+    const p = sandboxPath(s.frameworkId, taskId, file);
+    // Read the tail: the size first (offset -1), then the last maxBytes in 64 KiB chunks.
+    const size = (await this.files.read(t.agentUrl, p, -1)).offset;
+    let offset = Math.max(0, size - maxBytes);
+    let out = '';
+    while (offset < size) {
+      const chunk = await this.files.read(t.agentUrl, p, offset);
+      if (!chunk.data) break;
+      out += chunk.data;
+      offset += Buffer.byteLength(chunk.data);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.session.off('changed', this.listener);
+    this.changed.dispose();
+  }
+}
+
+function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {
+  return { id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl };
+}
+
+function viewPhase(s: SessionSnapshot): SessionPhase {
+  if (s.connection === 'disconnected' && s.phase !== 'stopped' && s.phase !== 'failed' && s.phase !== 'detached') return 'disconnected';
+  if (s.phase === 'detached') return 'stopped';
+  return s.phase;
+}

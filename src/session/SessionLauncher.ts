@@ -1,0 +1,19 @@
+import * as vscode from 'vscode';
+import { MesosCredentials } from '../credentials/CredentialStore';
+import { SessionSettings } from '../settings/extensionSettings';
+import { MesosSessionHandle } from './SessionManager';
+
+export interface LaunchProgress {
+  /** A phase of the core's state machine, in words ("launching the JobManager", "TaskManagers 2/3"). */
+  report(message: string): void;
+}
+
+/** Starts and reattaches Mesos-backed sessions through the core; implemented by MesosSessionLauncher. */
+export interface SessionLauncher {
+  /** Resolves when the session is running (or throws with the core's reason); the token cancels and tears down. */
+  start(settings: SessionSettings, credentials: MesosCredentials | undefined, progress: LaunchProgress, token: vscode.CancellationToken): Promise<MesosSessionHandle>;
+  /** Sessions saved in the extension's storage (started in this or an earlier window). */
+  saved(): Promise<string[]>;
+  /** Re-subscribes with the saved framework id and reconciles; refuses when another window holds the session. */
+  reattach(name: string, credentials: (master: string) => Promise<MesosCredentials | undefined>): Promise<MesosSessionHandle>;
+}

@@ -1,0 +1,496 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { FlinkRestClient } from '../core/flink/FlinkRestClient';
+import { isTerminalJobState, JobDetails, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { Logger } from '../core/log';
+import { readPollingIntervalMs } from '../settings/extensionSettings';
+import { formatMb } from '../tree/treeFormat';
+import { PanelDataSource } from '../webviews/PanelDataSource';
+import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
+import { outputFilesFromArgs } from './outputFiles';
+import { SessionModel } from './SessionModel';
+import { JobView, SessionView, StateChange, TaskManagerView, emptySessionView } from './sessionViews';
+
+/** What a Mesos-backed session gives the manager; implemented over the core's FlinkSession (see MesosSessionAdapter). */
+export interface MesosSessionHandle extends vscode.Disposable {
+  /** Fires whenever the core's view of the session changed (phase, tasks, agents, offers). */
+  readonly onDidChange: vscode.Event<void>;
+  /** The Mesos-side view: phase, master, framework, JobManager address, tasks and agents. Flink-side fields are filled by the manager. */
+  snapshot(): Partial<SessionView>;
+  stop(): Promise<void>;
+  scale(taskManagers: number): Promise<void>;
+  /** Drops the connection and keeps the framework (it survives for its failover timeout). */
+  detach(): Promise<void>;
+  /** Reads a Mesos sandbox file of one task (`stdout` or `stderr`). */
+  readSandbox(taskId: string, file: 'stdout' | 'stderr', maxBytes: number): Promise<string>;
+}
+
+interface ManagedSession {
+  name: string;
+  flink?: FlinkRestClient;
+  mesos?: MesosSessionHandle;
+  subscriptions: vscode.Disposable[];
+  /** Heap/non-heap samples per TaskManager, for the chart. */
+  samples: Map<string, MetricSampleData[]>;
+  /** Program arguments of the jobs submitted from this window, to find their output files. */
+  jobArgs: Map<string, string[]>;
+  jobTimelines: Map<string, StateChange[]>;
+  polling?: Promise<void>;
+}
+
+export interface SubmitRequest {
+  jarPath: string;
+  entryClass?: string;
+  args: string[];
+  parallelism?: number;
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+}
+
+export interface LogTarget { session: string; taskManagerId?: string; log: LogKind }
+
+const MAX_SAMPLES = 240;
+const LOG_TAIL_BYTES = 64 * 1024;
+
+/** Orchestrates sessions: keeps the SessionModel fresh from Mesos events and Flink's REST API, polls only while someone looks. */
+export class SessionManager implements PanelDataSource, vscode.Disposable {
+  private readonly sessions = new Map<string, ManagedSession>();
+  private treeVisible = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly watchers = new Map<string, NodeJS.Timeout>();
+  readonly onDidChangeSession: vscode.Event<string>;
+
+  constructor(readonly model: SessionModel, private readonly log: Logger, private readonly flinkTimeoutMs = 10000) {
+    this.onDidChangeSession = model.onDidChangeSession;
+  }
+
+  // ---- sessions
+
+  names(): string[] {
+    return this.model.list().map(s => s.name);
+  }
+
+  has(name: string): boolean {
+    return this.sessions.has(name);
+  }
+
+  /** Follows any Flink JobManager by its REST address (a cluster we did not start). */
+  async attachJobManager(name: string, restUrl: string): Promise<SessionView> {
+    if (this.sessions.has(name)) throw new Error(`A session named "${name}" is already shown. Pick another name, or detach it first.`);
+    const flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs, retries: 0 });
+    try {
+      await flink.probe();
+    } catch (err) {
+      await flink.close();
+      throw err;
+    }
+    const url = new URL(flink.baseUrl);
+    const managed: ManagedSession = { name, flink, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    this.sessions.set(name, managed);
+    this.model.set(emptySessionView(name, {
+      phase: 'attached', jobManagerOnly: true, flinkReachable: true,
+      jobManager: { host: url.hostname, port: Number(url.port || 80), restUrl: flink.baseUrl },
+    }));
+    await this.pollSession(managed);
+    this.updatePolling();
+    return this.model.get(name) as SessionView;
+  }
+
+  /** Adds a Mesos-backed session (started or reattached through the core). */
+  adoptMesosSession(name: string, mesos: MesosSessionHandle): void {
+    const old = this.sessions.get(name);
+    if (old) this.forget(old);
+    const managed: ManagedSession = { name, mesos, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    this.sessions.set(name, managed);
+    this.model.set(emptySessionView(name, mesos.snapshot()));
+    managed.subscriptions.push(mesos.onDidChange(() => this.mesosChanged(managed)));
+    this.mesosChanged(managed);
+    this.updatePolling();
+  }
+
+  async stop(name: string): Promise<void> {
+    const m = this.require(name);
+    if (!m.mesos) throw new Error(`"${name}" is a JobManager attached by address: it was not started here, so it cannot be stopped here. Detach it instead.`);
+    await m.mesos.stop();
+    await this.pollSession(m).catch(() => undefined);
+  }
+
+  async scale(name: string, taskManagers: number): Promise<void> {
+    const m = this.require(name);
+    if (!m.mesos) throw new Error(`"${name}" is a JobManager attached by address: its TaskManagers are not ours to scale.`);
+    await m.mesos.scale(taskManagers);
+  }
+
+  /** Stops following a session in this window; a Mesos session keeps running. */
+  async detach(name: string): Promise<void> {
+    const m = this.sessions.get(name);
+    if (!m) return;
+    await m.mesos?.detach().catch(err => this.log.warn(`Detach ${name}: ${String(err)}`));
+    this.forget(m);
+    this.model.remove(name);
+    this.updatePolling();
+  }
+
+  /** On deactivation: drops every Mesos connection without teardown and clears our owner lease, so the next window reattaches. */
+  async detachAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map(m => m.mesos?.detach().catch(err => this.log.warn(`Detach ${m.name}: ${String(err)}`))));
+  }
+
+  /** Removes an ended session from the view. */
+  remove(name: string): void {
+    const m = this.sessions.get(name);
+    if (m) this.forget(m);
+    this.model.remove(name);
+    this.updatePolling();
+  }
+
+  private forget(m: ManagedSession): void {
+    m.subscriptions.forEach(d => d.dispose());
+    m.mesos?.dispose();
+    void m.flink?.close();
+    for (const [key, timer] of this.watchers) if (key.startsWith(`${m.name}\n`)) { clearTimeout(timer); this.watchers.delete(key); }
+    this.sessions.delete(m.name);
+  }
+
+  private mesosChanged(m: ManagedSession): void {
+    const snap = m.mesos?.snapshot() ?? {};
+    const restUrl = snap.jobManager?.restUrl;
+    if (restUrl && m.flink?.baseUrl !== new URL(restUrl).href.replace(/\/$/, '')) {
+      void m.flink?.close();
+      m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs, retries: 0 });
+      void this.pollSession(m);
+    }
+    this.model.update(m.name, v => mergeMesos(v, snap));
+  }
+
+  // ---- polling Flink
+
+  setTreeVisible(visible: boolean): void {
+    this.treeVisible = visible;
+    this.updatePolling();
+  }
+
+  pollingIntervalMs(): number {
+    return readPollingIntervalMs();
+  }
+
+  /** Polls at the configured interval while the Sessions view is visible and there is something to poll. */
+  updatePolling(): void {
+    const want = this.treeVisible && [...this.sessions.values()].some(m => m.flink);
+    if (want && !this.pollTimer) {
+      this.pollTimer = setInterval(() => void this.refreshAll(), this.pollingIntervalMs());
+    } else if (!want && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  restartPolling(): void {
+    if (this.pollTimer) { clearInterval(this.pollTimer); this.pollTimer = undefined; }
+    this.updatePolling();
+  }
+
+  async refreshAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map(m => this.pollSession(m)));
+  }
+
+  async refresh(name: string): Promise<void> {
+    await this.pollSession(this.require(name));
+  }
+
+  private pollSession(m: ManagedSession): Promise<void> {
+    // One poll at a time per session: a slow JobManager must not pile up requests.
+    if (!m.polling) m.polling = this.doPoll(m).finally(() => { m.polling = undefined; });
+    return m.polling;
+  }
+
+  private async doPoll(m: ManagedSession): Promise<void> {
+    const flink = m.flink;
+    if (!flink) return;
+    try {
+      const [overview, taskManagers, jobs, jars, version] = await Promise.all([
+        flink.overview(), flink.taskManagers(), flink.jobsOverview(), flink.jars().catch(() => ({ files: [] })), flink.flinkVersion().catch(() => undefined),
+      ]);
+      const now = Date.now();
+      this.model.update(m.name, v => {
+        v.flinkReachable = true;
+        v.flinkVersion = version ?? overview['flink-version'] ?? v.flinkVersion;
+        v.slotsTotal = overview['slots-total'];
+        v.slotsFree = overview['slots-available'];
+        v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
+        v.jobs = jobs.map(j => ({
+          id: j.jid, name: j.name, state: j.state, startTime: j['start-time'] > 0 ? j['start-time'] : undefined,
+          endTime: j['end-time'] > 0 ? j['end-time'] : undefined, durationMs: j.duration >= 0 ? j.duration : undefined,
+        } satisfies JobView));
+        v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
+        if (v.jobManagerOnly) v.phase = 'attached';
+        return v;
+      });
+    } catch (err) {
+      this.log.debug(`Polling ${m.name} at ${flink.baseUrl}: ${err instanceof Error ? err.message : String(err)}`);
+      this.model.update(m.name, v => ({ ...v, flinkReachable: false }));
+    }
+  }
+
+  // ---- jobs
+
+  async submit(name: string, req: SubmitRequest, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string> {
+    const flink = this.flinkOf(name);
+    const { jarId } = await flink.uploadJar(req.jarPath, { onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal });
+    const run = await flink.runJar(jarId, {
+      entryClass: req.entryClass, programArgsList: req.args, parallelism: req.parallelism,
+      savepointPath: req.savepointPath, allowNonRestoredState: req.savepointPath ? req.allowNonRestoredState : undefined,
+    });
+    const m = this.require(name);
+    m.jobArgs.set(run.jobid, req.args);
+    await this.pollSession(m);
+    this.watchJob(name, run.jobid);
+    return run.jobid;
+  }
+
+  async plan(name: string, req: SubmitRequest): Promise<unknown> {
+    const flink = this.flinkOf(name);
+    const { jarId } = await flink.uploadJar(req.jarPath);
+    return flink.planJar(jarId, { entryClass: req.entryClass, programArgsList: req.args, parallelism: req.parallelism });
+  }
+
+  async cancelJob(name: string, jobId: string): Promise<void> {
+    await this.flinkOf(name).cancelJob(jobId);
+    this.watchJob(name, jobId);
+  }
+
+  async stopJobWithSavepoint(name: string, jobId: string, targetDirectory: string | undefined, drain: boolean): Promise<string> {
+    const location = await this.flinkOf(name).stopWithSavepoint(jobId, { targetDirectory, drain });
+    this.watchJob(name, jobId);
+    return location;
+  }
+
+  /** Keeps polling a job (even with the view hidden) until it ends, so the tree and its panel see the end. */
+  private watchJob(name: string, jobId: string): void {
+    const key = `${name}\n${jobId}`;
+    if (this.watchers.has(key)) return;
+    const tick = async (): Promise<void> => {
+      const m = this.sessions.get(name);
+      if (!m) { this.watchers.delete(key); return; }
+      await this.pollSession(m);
+      const job = this.model.get(name)?.jobs.find(j => j.id === jobId);
+      if (job && isTerminalJobState(job.state)) { this.watchers.delete(key); return; }
+      this.watchers.set(key, setTimeout(() => void tick(), Math.min(1000, this.pollingIntervalMs())));
+    };
+    this.watchers.set(key, setTimeout(() => void tick(), 200));
+  }
+
+  // ---- panels' data
+
+  sessionResources(name: string): SessionResourcesData | undefined {
+    const v = this.model.get(name);
+    if (!v) return undefined;
+    const tasks = v.agents.flatMap(a => a.tasks).filter(t => !/^(TASK_)?(FINISHED|FAILED|KILLED|LOST|ERROR|GONE|DROPPED)/.test(t.state));
+    return {
+      session: v.name, phase: v.phase, phaseDetail: v.phaseDetail, master: v.master ?? '',
+      agents: v.agents,
+      asked: { ...v.asked, taskManagers: v.taskManagersWanted },
+      used: {
+        cpus: tasks.reduce((s, t) => s + t.cpus, 0), memMb: tasks.reduce((s, t) => s + t.memMb, 0),
+        taskManagers: tasks.filter(t => t.role === 'TaskManager').length,
+      },
+      declinedOffers: v.declinedOffers,
+    };
+  }
+
+  hasTaskManager(name: string, taskManagerId: string): boolean {
+    return !!this.model.get(name)?.taskManagers.some(t => t.id === taskManagerId);
+  }
+
+  async taskManager(name: string, id: string): Promise<TaskManagerData | undefined> {
+    const m = this.sessions.get(name);
+    const v = this.model.get(name);
+    const t = v?.taskManagers.find(x => x.id === id);
+    if (!m || !v || !t) return undefined;
+    const data: TaskManagerData = {
+      session: name, id, agentHost: t.agentHost, agentId: t.agentId, mesosState: t.mesosState, stateHistory: t.stateHistory,
+      hasSandbox: t.hasSandbox && !!m.mesos, registered: t.registered, slotsTotal: t.slotsTotal, slotsFree: t.slotsFree,
+      memoryConfiguration: [], samples: m.samples.get(id) ?? [], logTail: [], logSource: 'Flink log',
+    };
+    if (!m.flink || !t.registered) return data;
+    try {
+      const [details, log] = await Promise.all([m.flink.taskManager(id), m.flink.taskManagerLog(id, LOG_TAIL_BYTES).catch(() => '')]);
+      data.slotsTotal = details.slotsNumber;
+      data.slotsFree = details.freeSlots;
+      data.memoryConfiguration = Object.entries(details.memoryConfiguration ?? {})
+        .filter((e): e is [string, number] => typeof e[1] === 'number')
+        .map(([key, value]) => ({ key, value: formatMb(value / 1048576) }));
+      const metrics = details.metrics;
+      if (metrics && typeof metrics.heapUsed === 'number') {
+        const samples = m.samples.get(id) ?? [];
+        samples.push({ at: Date.now(), heapUsed: metrics.heapUsed, heapMax: metrics.heapMax, nonHeapUsed: metrics.nonHeapUsed ?? 0, nonHeapMax: metrics.nonHeapMax });
+        if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
+        m.samples.set(id, samples);
+        data.samples = samples;
+      }
+      data.logTail = log.split('\n').slice(-200);
+    } catch (err) {
+      data.error = `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return data;
+  }
+
+  async jobResult(name: string, jobId: string): Promise<JobResultData | undefined> {
+    const m = this.sessions.get(name);
+    const job = this.model.get(name)?.jobs.find(j => j.id === jobId);
+    if (!m?.flink) return undefined;
+    let details: JobDetails;
+    try {
+      details = await m.flink.job(jobId);
+    } catch (err) {
+      if (!job) return undefined;
+      return {
+        session: name, id: jobId, name: job.name, state: job.state, timeline: [], vertices: [], accumulators: [], exceptionHistory: [],
+        outputFiles: this.outputFileLabels(m, jobId), error: `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+    const [exceptions, accumulators] = await Promise.all([
+      m.flink.jobExceptions(jobId).catch(() => undefined),
+      m.flink.jobAccumulators(jobId).catch(() => undefined),
+    ]);
+    const timeline = Object.entries(details.timestamps ?? {})
+      .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0)
+      .map(([state, at]) => ({ state, at })).sort((a, b) => a.at - b.at);
+    const history = exceptions?.exceptionHistory?.entries ?? [];
+    return {
+      session: name, id: jobId, name: details.name, state: details.state,
+      startTime: details['start-time'] > 0 ? details['start-time'] : undefined,
+      endTime: details['end-time'] > 0 ? details['end-time'] : undefined,
+      durationMs: details.duration >= 0 ? details.duration : undefined,
+      timeline,
+      vertices: details.vertices.map(v => ({
+        name: v.name, parallelism: v.parallelism, status: v.status,
+        readRecords: v.metrics?.['read-records'], writeRecords: v.metrics?.['write-records'],
+        readBytes: v.metrics?.['read-bytes'], writeBytes: v.metrics?.['write-bytes'],
+      })),
+      accumulators: accumulators?.['user-task-accumulators'] ?? [],
+      rootException: exceptions?.['root-exception'] ?? history[0]?.stacktrace ?? undefined,
+      exceptionHistory: history.map(e => ({ name: e.exceptionName, message: e.stacktrace ?? '', at: e.timestamp, taskManagerId: e.taskManagerId ?? undefined })),
+      outputFiles: this.outputFileLabels(m, jobId),
+    };
+  }
+
+  private outputFileLabels(m: ManagedSession, jobId: string): { label: string; exists: boolean }[] {
+    return outputFilesFromArgs(m.jobArgs.get(jobId) ?? []).map(f => ({ label: f, exists: fs.existsSync(f) }));
+  }
+
+  outputFile(name: string, jobId: string, index: number): vscode.Uri | undefined {
+    const m = this.sessions.get(name);
+    const files = m ? outputFilesFromArgs(m.jobArgs.get(jobId) ?? []) : [];
+    const file = files[index];
+    if (!file) return undefined;
+    let target = file;
+    // Flink writes a folder of part files when parallelism > 1: open the first part.
+    try {
+      if (fs.statSync(file).isDirectory()) {
+        const parts = fs.readdirSync(file).filter(f => !f.startsWith('.')).sort();
+        if (parts.length) target = path.join(file, parts[0]);
+      }
+    } catch {
+      return undefined;
+    }
+    return vscode.Uri.file(target);
+  }
+
+  /** Remembers the arguments of a job started elsewhere in this window (e.g. restored after reload). */
+  rememberJobArgs(name: string, jobId: string, args: string[]): void {
+    this.sessions.get(name)?.jobArgs.set(jobId, args);
+  }
+
+  // ---- logs and web UIs
+
+  async readLog(target: LogTarget): Promise<string> {
+    const m = this.require(target.session);
+    const tm = target.taskManagerId;
+    if (target.log === 'sandboxStdout' || target.log === 'sandboxStderr') {
+      if (!m.mesos) throw new Error('This JobManager was attached by address: there is no Mesos sandbox to read.');
+      const taskId = tm ?? this.jobManagerTaskId(target.session);
+      if (!taskId) throw new Error('The JobManager has no Mesos task yet.');
+      return m.mesos.readSandbox(taskId, target.log === 'sandboxStdout' ? 'stdout' : 'stderr', 1024 * 1024);
+    }
+    const flink = this.flinkOf(target.session);
+    if (tm) return target.log === 'flinkLog' ? flink.taskManagerLog(tm) : flink.taskManagerStdout(tm);
+    return target.log === 'flinkLog' ? flink.jobManagerLog() : flink.jobManagerStdout();
+  }
+
+  private jobManagerTaskId(name: string): string | undefined {
+    return this.model.get(name)?.agents.flatMap(a => a.tasks).find(t => t.role === 'JobManager')?.taskId;
+  }
+
+  flinkUiUrl(name: string): string | undefined {
+    return this.model.get(name)?.jobManager?.restUrl;
+  }
+
+  mesosUiUrl(name: string): string | undefined {
+    return this.model.get(name)?.mesosUiUrl;
+  }
+
+  flinkOf(name: string): FlinkRestClient {
+    const m = this.require(name);
+    if (!m.flink) throw new Error(`Session "${name}" has no JobManager address yet. Wait until its JobManager is up.`);
+    return m.flink;
+  }
+
+  private require(name: string): ManagedSession {
+    const m = this.sessions.get(name);
+    if (!m) throw new Error(`No session named "${name}" in this window. Start or attach one first.`);
+    return m;
+  }
+
+  dispose(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const t of this.watchers.values()) clearTimeout(t);
+    this.watchers.clear();
+    for (const m of [...this.sessions.values()]) this.forget(m);
+  }
+}
+
+/** Puts the core's Mesos view under the Flink fields the manager polls. */
+function mergeMesos(v: SessionView, snap: Partial<SessionView>): SessionView {
+  const merged: SessionView = { ...v, ...snap, flinkVersion: v.flinkVersion ?? snap.flinkVersion, jobs: v.jobs, jars: v.jars, slotsFree: v.slotsFree, slotsTotal: v.slotsTotal, flinkReachable: v.flinkReachable };
+  if (snap.taskManagers) {
+    const flinkSide = new Map(v.taskManagers.map(t => [t.id, t]));
+    merged.taskManagers = snap.taskManagers.map(t => {
+      const f = flinkSide.get(t.id);
+      return f ? { ...t, registered: f.registered, slotsTotal: f.slotsTotal, slotsFree: f.slotsFree, memoryMb: f.memoryMb ?? t.memoryMb, heartbeatAgoMs: f.heartbeatAgoMs, observedAt: f.observedAt } : t;
+    });
+  }
+  return merged;
+}
+
+/** Flink's /taskmanagers merged into the TaskManagers known from Mesos (or taken as they are for a JobManager attached by address). */
+function mergeTaskManagers(known: TaskManagerView[], flink: TaskManagerInfo[], now: number, mesosBacked: boolean): TaskManagerView[] {
+  const byId = new Map(flink.map(t => [t.id, t]));
+  const fromFlink = (t: TaskManagerInfo): Partial<TaskManagerView> => ({
+    registered: true, slotsTotal: t.slotsNumber, slotsFree: t.freeSlots,
+    memoryMb: t.memoryConfiguration?.totalProcessMemory ? t.memoryConfiguration.totalProcessMemory / 1048576 : undefined,
+    heartbeatAgoMs: t.timeSinceLastHeartbeat, observedAt: now,
+  });
+  const out: TaskManagerView[] = known.map(t => {
+    const f = byId.get(t.id);
+    return f ? { ...t, ...fromFlink(f) } : { ...t, registered: false, slotsFree: undefined, heartbeatAgoMs: undefined };
+  });
+  if (!mesosBacked) {
+    // Attached by address: Flink is the only source; TaskManagers that left are dropped.
+    const seen = new Set(flink.map(t => t.id));
+    const kept = out.filter(t => seen.has(t.id));
+    for (const f of flink) {
+      if (!kept.some(t => t.id === f.id)) {
+        kept.push({ id: f.id, stateHistory: [], lost: false, hasSandbox: false, agentHost: hostOf(f.path), registered: true, ...fromFlink(f) });
+      }
+    }
+    return kept;
+  }
+  return out;
+}
+
+function hostOf(akkaPath: string | undefined): string | undefined {
+  const m = akkaPath?.match(/@([^:/]+)(?::\d+)?\//);
+  return m?.[1];
+}

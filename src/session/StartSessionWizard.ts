@@ -1,0 +1,149 @@
+import * as vscode from 'vscode';
+import { MIN_JOB_MANAGER_MEMORY_MB, MIN_TASK_MANAGER_MEMORY_MB, parseDynamicProperties, validateMasterAddress } from '../core/session/SessionOptions';
+import { StartInput, readProfiles, readSessionSettings } from '../settings/extensionSettings';
+import { inputStep, pickStep, runSteps } from '../wizard/multiStep';
+
+const LAST_RUN_KEY = 'flinkMesos.lastStart';
+const TITLE = 'Start Flink Session on Mesos';
+const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** The defaults a new session starts from: settings, overridden by the last run. */
+export function startDefaults(state: vscode.Memento): StartInput {
+  const settings = readSessionSettings();
+  const last = state.get<Partial<StartInput>>(LAST_RUN_KEY) ?? {};
+  return { ...settings, ...pickStartInput(last), master: last.master || settings.master };
+}
+
+export async function rememberStart(state: vscode.Memento, input: StartInput): Promise<void> {
+  await state.update(LAST_RUN_KEY, input);
+}
+
+/** Multi-step input: a profile starts in one step; otherwise every value, prefilled and checked as it is typed. */
+export class StartSessionWizard {
+  constructor(private readonly state: vscode.Memento, private readonly usedNames: () => string[]) {}
+
+  async run(): Promise<StartInput | undefined> {
+    const defaults = startDefaults(this.state);
+    const profiles = readProfiles();
+    if (profiles.size > 0) {
+      const manual = { label: '$(edit) Enter values…', description: 'prefilled from settings and the last run', profile: undefined as string | undefined };
+      const items = [manual, ...[...profiles.keys()].map(p => ({ label: `$(rocket) ${p}`, description: describeProfile(profiles.get(p) ?? {}), profile: p }))];
+      const picked = await pickStep({ title: TITLE, step: 1, totalSteps: 1, placeholder: 'Start a profile in one step, or enter the values', items });
+      if (!picked || typeof picked === 'symbol') return undefined;
+      if (picked.profile) {
+        const input = { ...defaults, ...pickStartInput(profiles.get(picked.profile) ?? {}) };
+        if (!profiles.get(picked.profile)?.name) input.name = picked.profile;
+        const problem = checkStartInput(input);
+        if (problem) throw new Error(`Profile "${picked.profile}": ${problem} Fix it in the setting flinkMesos.profiles.`);
+        return input;
+      }
+    }
+    return this.ask(defaults);
+  }
+
+  private async ask(d: StartInput): Promise<StartInput | undefined> {
+    const v = { ...d };
+    const total = 10;
+    const used = new Set(this.usedNames());
+    const ok = await runSteps([
+      async () => this.set(v, 'master', await inputStep({ title: TITLE, step: 1, totalSteps: total, value: v.master, prompt: 'Mesos master', placeholder: 'host:port, host:port,host:port or zk://host:port/mesos', validate: checkMaster })),
+      async () => this.set(v, 'name', await inputStep({ title: TITLE, step: 2, totalSteps: total, value: v.name, prompt: 'Session name (also the Mesos framework name)', validate: x => checkName(x, used) })),
+      async () => this.setParsed(v, 'taskManagers', await inputStep({ title: TITLE, step: 3, totalSteps: total, value: String(v.taskManagers), prompt: 'Number of TaskManagers, or "greedy" to take every offer that fits one', validate: x => parseTaskManagers(x).error }), x => parseTaskManagers(x).value),
+      async () => this.setParsed(v, 'slotsPerTaskManager', await inputStep({ title: TITLE, step: 4, totalSteps: total, value: String(v.slotsPerTaskManager), prompt: 'Slots per TaskManager', validate: x => intError(x, 1, 'slots per TaskManager') }), Number),
+      async () => this.setParsed(v, 'taskManagerMemoryMb', await inputStep({ title: TITLE, step: 5, totalSteps: total, value: String(v.taskManagerMemoryMb), prompt: 'TaskManager process memory (MB)', validate: x => intError(x, MIN_TASK_MANAGER_MEMORY_MB, 'TaskManager memory', 'Flink needs at least this much for a TaskManager process.') }), Number),
+      async () => this.setParsed(v, 'taskManagerCpus', await inputStep({ title: TITLE, step: 6, totalSteps: total, value: String(v.taskManagerCpus), prompt: 'CPUs per TaskManager', validate: x => cpuError(x) }), Number),
+      async () => this.setParsed(v, 'jobManagerMemoryMb', await inputStep({ title: TITLE, step: 7, totalSteps: total, value: String(v.jobManagerMemoryMb), prompt: 'JobManager process memory (MB)', validate: x => intError(x, MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory', 'Flink needs at least this much for a JobManager process.') }), Number),
+      async () => this.setParsed(v, 'jobManagerCpus', await inputStep({ title: TITLE, step: 8, totalSteps: total, value: String(v.jobManagerCpus), prompt: 'CPUs for the JobManager', validate: x => cpuError(x) }), Number),
+      async () => this.set(v, 'flinkLocation', await inputStep({ title: TITLE, step: 9, totalSteps: total, value: v.flinkLocation, prompt: 'Where Flink is on the agents: a folder on every agent, a URI to fetch, or docker:IMAGE', validate: x => x.trim() ? undefined : 'Give the Flink folder on the agents (e.g. /opt/flink), a URI of a Flink archive, or docker:IMAGE.' })),
+      async () => this.setParsed(v, 'dynamicProperties', await inputStep({ title: TITLE, step: 10, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: `Dynamic properties, key=value separated by spaces${v.configDir ? ` (configuration folder: ${v.configDir})` : ''}`, placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
+    ]);
+    return ok ? v : undefined;
+  }
+
+  private set<K extends keyof StartInput>(v: StartInput, key: K, r: StartInput[K] | symbol | undefined): StartInput[K] | symbol | undefined {
+    if (r !== undefined && typeof r !== 'symbol') v[key] = (typeof r === 'string' ? r.trim() : r) as StartInput[K];
+    return r;
+  }
+
+  private setParsed<K extends keyof StartInput>(v: StartInput, key: K, r: string | symbol | undefined, parse: (s: string) => StartInput[K] | undefined): unknown {
+    if (typeof r === 'string') {
+      const parsed = parse(r.trim());
+      if (parsed !== undefined) v[key] = parsed;
+    }
+    return r;
+  }
+}
+
+export function checkStartInput(v: StartInput): string | undefined {
+  return checkMaster(v.master) ?? checkName(v.name, new Set())
+    ?? parseTaskManagers(String(v.taskManagers)).error
+    ?? intError(String(v.slotsPerTaskManager), 1, 'slots per TaskManager')
+    ?? intError(String(v.taskManagerMemoryMb), MIN_TASK_MANAGER_MEMORY_MB, 'TaskManager memory')
+    ?? intError(String(v.jobManagerMemoryMb), MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory')
+    ?? cpuError(String(v.taskManagerCpus)) ?? cpuError(String(v.jobManagerCpus))
+    ?? propsError(v.dynamicProperties.join(' '));
+}
+
+function checkMaster(x: string): string | undefined {
+  try {
+    validateMasterAddress(x);
+    return undefined;
+  } catch (err) {
+    // The core names the CLI flag; here the field is the question itself.
+    return err instanceof Error ? err.message.replace(/^-m: /, '').replace(/Pass -m /, 'Write ').replace(/\(e\.g\. -m /, '(e.g. ') : String(err);
+  }
+}
+
+function checkName(x: string, used: Set<string>): string | undefined {
+  if (!SESSION_NAME.test(x.trim())) return 'Use 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit (it becomes part of Mesos task ids).';
+  if (used.has(x.trim())) return `A session named "${x.trim()}" is already in this window. Pick another name.`;
+  return undefined;
+}
+
+export function parseTaskManagers(x: string): { value?: number | 'greedy'; error?: string } {
+  const t = x.trim().toLowerCase();
+  if (t === 'greedy') return { value: 'greedy' };
+  const n = Number(t);
+  if (t === '' || !Number.isInteger(n) || n < 1) return { error: `"${x}" is not a number of TaskManagers. Type 1 or more, or "greedy".` };
+  return { value: n };
+}
+
+function intError(x: string, min: number, what: string, why = ''): string | undefined {
+  const n = Number(x.trim());
+  if (x.trim() === '' || !Number.isInteger(n)) return `${what}: "${x}" is not a whole number. Type ${min} or more.`;
+  if (n < min) return `${what}: ${n} is below ${min}. ${why || `Type ${min} or more.`}`.trim();
+  return undefined;
+}
+
+function cpuError(x: string): string | undefined {
+  const n = Number(x.trim());
+  return x.trim() === '' || !Number.isFinite(n) || n <= 0 ? `"${x}" is not a number of CPUs. Type a number above 0, such as 1 or 0.5.` : undefined;
+}
+
+function splitProps(x: string): string[] {
+  return x.split(/\s+/).filter(Boolean);
+}
+
+function propsError(x: string): string | undefined {
+  try {
+    parseDynamicProperties(splitProps(x));
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message.replace(/^-D: /, '').replace(/as -D key=value/, 'as key=value').replace(/-D /g, '') : String(err);
+  }
+}
+
+function pickStartInput(o: Partial<StartInput>): Partial<StartInput> {
+  const out: Partial<StartInput> = {};
+  const keys: (keyof StartInput)[] = ['name', 'master', 'taskManagers', 'slotsPerTaskManager', 'taskManagerMemoryMb', 'taskManagerCpus', 'jobManagerMemoryMb', 'jobManagerCpus', 'flinkLocation', 'configDir', 'dynamicProperties'];
+  for (const k of keys) if (o[k] !== undefined && o[k] !== '') (out as Record<string, unknown>)[k] = o[k];
+  return out;
+}
+
+function describeProfile(p: Partial<StartInput>): string {
+  const parts: string[] = [];
+  if (p.master) parts.push(p.master);
+  if (p.taskManagers !== undefined) parts.push(`${p.taskManagers} TaskManagers`);
+  if (p.slotsPerTaskManager) parts.push(`${p.slotsPerTaskManager} slots`);
+  return parts.join(' · ');
+}

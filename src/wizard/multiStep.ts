@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+
+/** Returned when the user pressed the back button. */
+export const BACK = Symbol('back');
+export type StepResult<T> = T | typeof BACK | undefined;
+
+export interface InputStepOptions {
+  title: string;
+  step: number;
+  totalSteps: number;
+  value: string;
+  prompt: string;
+  placeholder?: string;
+  password?: boolean;
+  /** Returns an error message for a bad value; runs as the user types. */
+  validate?: (value: string) => string | undefined;
+}
+
+/** One input box of a multi-step flow, with a back button from the second step on. */
+export function inputStep(o: InputStepOptions): Promise<StepResult<string>> {
+  return new Promise(resolve => {
+    const box = vscode.window.createInputBox();
+    box.title = o.title;
+    box.step = o.step;
+    box.totalSteps = o.totalSteps;
+    box.value = o.value;
+    box.prompt = o.prompt;
+    box.placeholder = o.placeholder;
+    box.password = !!o.password;
+    box.ignoreFocusOut = true;
+    box.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    let done = false;
+    const finish = (r: StepResult<string>): void => { if (done) return; done = true; resolve(r); box.dispose(); };
+    const check = (v: string): boolean => {
+      const msg = o.validate?.(v);
+      box.validationMessage = msg ? { message: msg, severity: vscode.InputBoxValidationSeverity.Error } : undefined;
+      return !msg;
+    };
+    box.onDidChangeValue(check);
+    box.onDidTriggerButton(b => { if (b === vscode.QuickInputButtons.Back) finish(BACK); });
+    box.onDidAccept(() => { if (check(box.value)) finish(box.value); });
+    box.onDidHide(() => finish(undefined));
+    check(box.value);
+    box.show();
+  });
+}
+
+export interface PickStepOptions<T extends vscode.QuickPickItem> {
+  title: string;
+  step: number;
+  totalSteps: number;
+  placeholder: string;
+  items: T[];
+  active?: T;
+  /** When set, typing a value that is not an item offers it as a new item. */
+  allowCustom?: (value: string) => T | undefined;
+}
+
+export function pickStep<T extends vscode.QuickPickItem>(o: PickStepOptions<T>): Promise<StepResult<T>> {
+  return new Promise(resolve => {
+    const pick = vscode.window.createQuickPick<T>();
+    pick.title = o.title;
+    pick.step = o.step;
+    pick.totalSteps = o.totalSteps;
+    pick.placeholder = o.placeholder;
+    pick.items = o.items;
+    pick.ignoreFocusOut = true;
+    pick.matchOnDescription = true;
+    if (o.active) pick.activeItems = [o.active];
+    pick.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    let done = false;
+    const finish = (r: StepResult<T>): void => { if (done) return; done = true; resolve(r); pick.dispose(); };
+    if (o.allowCustom) {
+      pick.onDidChangeValue(v => {
+        const custom = v ? o.allowCustom?.(v) : undefined;
+        pick.items = custom && !o.items.some(i => i.label === v) ? [custom, ...o.items] : o.items;
+      });
+    }
+    pick.onDidTriggerButton(b => { if (b === vscode.QuickInputButtons.Back) finish(BACK); });
+    pick.onDidAccept(() => { const sel = pick.selectedItems[0] ?? pick.activeItems[0]; if (sel) finish(sel); });
+    pick.onDidHide(() => finish(undefined));
+    pick.show();
+  });
+}
+
+/** Runs steps in order; a step returning BACK goes to the previous one, undefined cancels. */
+export async function runSteps(steps: (() => Promise<StepResult<unknown>>)[]): Promise<boolean> {
+  let i = 0;
+  while (i < steps.length) {
+    const r = await steps[i]();
+    if (r === undefined) return false;
+    if (r === BACK) { i = Math.max(0, i - 1); continue; }
+    i++;
+  }
+  return true;
+}
