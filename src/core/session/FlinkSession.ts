@@ -143,6 +143,7 @@ export class SessionError extends Error {
 }
 
 const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
+const MAX_JOB_MANAGER_RELAUNCHES = 3;
 const END_PHASES: ReadonlySet<SessionPhase> = new Set(['stopped', 'failed', 'detached']);
 
 /**
@@ -273,7 +274,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       this.failureTimes = [];
       this.registered = new Set();
     }
-    this.setPhase(this.attaching ? this.resumePhase() : 'subscribing', {});
+    this.setPhase(this.attaching ? this.resumePhase() : 'subscribing', {}, true);
     await this.persist();
 
     const options = this.record.options;
@@ -511,6 +512,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       await scheduler.acknowledge(status).catch(() => undefined);
       return;
     }
+    const everRan = task.state === 'TASK_RUNNING' || task.state === 'TASK_KILLING';
     task.state = status.state;
     task.message = status.message;
     task.updatedAt = Date.now();
@@ -520,6 +522,13 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       this.record.tasks = this.record.tasks.filter((t) => t !== task);
       this.registered.delete(task.taskId);
       if (task.kind === 'jobmanager') {
+        const neverStarted = !everRan && (status.state === 'TASK_LOST' || status.state === 'TASK_DROPPED' || status.state === 'TASK_GONE');
+        if (neverStarted && this.isLive() && this.jobManagerRelaunches < MAX_JOB_MANAGER_RELAUNCHES) {
+          // Lost before it ever ran (an offer invalidated by a leader change, an agent gone): launch it again elsewhere.
+          await this.relaunchJobManager(status);
+          await scheduler.acknowledge(status).catch(() => undefined);
+          return;
+        }
         await this.persist();
         await scheduler.acknowledge(status).catch(() => undefined);
         if (this.record.phase !== 'stopping' && !END_PHASES.has(this.record.phase)) {
@@ -535,6 +544,27 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.emitProgress();
     // Acknowledge once the change is saved, so a crash in between gets the update again.
     void saved.then(() => scheduler.acknowledge(status)).catch(() => undefined);
+  }
+
+  private jobManagerRelaunches = 0;
+
+  private async relaunchJobManager(status: TaskStatus): Promise<void> {
+    this.jobManagerRelaunches++;
+    this.emit('warning', `The JobManager task was lost before it started (${status.message ?? status.state}); launching it again.`);
+    // TaskManagers placed with the lost JobManager's address would never find it: they go too.
+    const doomed = this.record.tasks.filter((t) => t.kind === 'taskmanager');
+    for (const t of doomed) t.killRequested = true;
+    this.record.jobManagerUrl = undefined;
+    this.registered.clear();
+    await this.flink?.close?.().catch(() => undefined);
+    this.flink = undefined;
+    this.setPhase('launchingJobManager', {});
+    await this.persist();
+    await Promise.all(doomed.map((t) => this.scheduler?.kill(t.taskId, t.agentId).catch(() => undefined)));
+    if (this.suppressed) {
+      this.suppressed = false;
+      await this.scheduler?.revive().catch(() => { this.suppressed = true; });
+    }
   }
 
   private onTaskManagerLost(task: TaskRecord, status: TaskStatus): void {
@@ -856,8 +886,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.endedResolve?.();
   }
 
-  private setPhase(phase: SessionPhase, detail: PhaseDetail): void {
-    if (this.record.phase === phase && phase !== 'failed') return;
+  private setPhase(phase: SessionPhase, detail: PhaseDetail, force = false): void {
+    if (this.record.phase === phase && !force) return;
     this.record.phase = phase;
     if (detail.reason) this.record.reason = detail.reason;
     if (phase === 'failed') return; // announced by finish()
