@@ -1,8 +1,13 @@
-import { describe, test, afterEach } from 'node:test';
+import { describe, test, after, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { SchedulerClient, MesosError, type ConnectionState, type SchedulerClientOptions } from '../../../src/core/mesos/SchedulerClient';
 import type { Logger } from '../../../src/core/log';
 import type { Offer, TaskStatus } from '../../../src/core/mesos/types';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { FakeMaster, nextEvent, waitFor } from './fakeMaster';
 
 
@@ -348,5 +353,69 @@ describe('SchedulerClient against a fake master', () => {
     c.start();
     await c.revive();
     assert.equal(m.calls('REVIVE').length, 1);
+  });
+
+  test('a master that accepts the connection but never answers is a clear timeout, not a hang', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+    const port = (server.address() as net.AddressInfo).port;
+    const c = client({ masters: `127.0.0.1:${port}`, callTimeoutMs: 300 });
+    const reasons: string[] = [];
+    c.on('connectionState', (s, d) => { if (s === 'disconnected') reasons.push(d.reason ?? ''); });
+    c.start();
+    await waitFor(() => reasons.length > 0, 3000, 'the timeout');
+    assert.match(reasons[0], /did not answer within 300 ms/);
+  });
+});
+
+/** A CA and a server certificate for 127.0.0.1 made with openssl, or undefined when openssl is missing. */
+function makeCertificates(): { dir: string; ca: string; key: string; cert: string } | undefined {
+  try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); } catch { return undefined; }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesos-tls-'));
+  const run = (...args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' }); };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=test-ca');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  fs.writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+  const read = (f: string): string => fs.readFileSync(path.join(dir, f), 'utf8');
+  return { dir, ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
+}
+
+const certificates = makeCertificates();
+
+describe('SchedulerClient over https', { skip: certificates ? undefined : 'openssl is not installed' }, () => {
+  const certs = certificates!;
+  after(() => fs.rmSync(certs.dir, { recursive: true, force: true }));
+  test('verifies the master against a custom CA', async () => {
+    const m = await FakeMaster.start({ tls: { key: certs.key, cert: certs.cert } });
+    cleanups.push(() => m.stop());
+    const c = client({ masters: m.url, tls: { ca: certs.ca } });
+    const [info] = await (c.start(), nextEvent<[{ leaderUrl: string }]>(c, 'subscribed'));
+    assert.equal(info.leaderUrl, m.url);
+    await c.suppress();
+    assert.equal(m.calls('SUPPRESS').length, 1);
+  });
+
+  test('plain host:port uses https when TLS options are given', async () => {
+    const m = await FakeMaster.start({ tls: { key: certs.key, cert: certs.cert } });
+    cleanups.push(() => m.stop());
+    const c = client({ masters: `127.0.0.1:${m.port}`, tls: { ca: certs.ca } });
+    const [info] = await (c.start(), nextEvent<[{ leaderUrl: string }]>(c, 'subscribed'));
+    assert.equal(info.leaderUrl, `https://127.0.0.1:${m.port}`);
+  });
+
+  test('an unknown CA is refused by default (fatal, with a fix), and accepted only when verification is turned off', async () => {
+    const m = await FakeMaster.start({ tls: { key: certs.key, cert: certs.cert } });
+    cleanups.push(() => m.stop());
+    const strict = client({ masters: m.url });
+    const [err] = await (strict.start(), nextEvent<[MesosError]>(strict, 'fatal'));
+    assert.equal(err.kind, 'unreachable');
+    assert.match(err.message, /TLS verification/);
+    assert.match(err.fix, /tls\.ca/);
+    assert.equal(m.subscribes().length, 0);
+    const lax = client({ masters: m.url, tls: { rejectUnauthorized: false } });
+    await (lax.start(), nextEvent(lax, 'subscribed'));
   });
 });

@@ -1,5 +1,6 @@
 // A tiny raw node:http Mesos master for tests that need exact control over statuses, headers and stream bytes.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { encodeRecord } from '../../../src/core/mesos/recordio';
@@ -19,11 +20,11 @@ export class FakeMaster {
 
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
-  static async start(): Promise<FakeMaster> {
-    const server = http.createServer();
+  static async start(opts: { tls?: { key: string; cert: string } } = {}): Promise<FakeMaster> {
+    const server: http.Server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }) : http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    const master = new FakeMaster(server, `http://127.0.0.1:${port}`);
+    const master = new FakeMaster(server, `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`);
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
