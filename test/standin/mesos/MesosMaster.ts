@@ -708,7 +708,7 @@ export class MesosMaster implements AgentLink {
       registered_time: { nanoseconds: fw.registeredTime }, reregistered_time: { nanoseconds: fw.reregisteredTime },
       ...(completed ? { unregistered_time: { nanoseconds: fw.unregisteredTime ?? nowNs() } } : {}),
       ...(!completed && offers.length ? { offers: offers.map((o) => ({ ...this.offerJson(o), resources: withAlloc(toResources(o.resources), o.role ?? '*'), allocation_info: { role: o.role ?? '*' } })) } : {}),
-      ...(!completed && !isEmpty(allocated) ? { allocated_resources: withAlloc(toResources(allocated), '*') } : {}),
+      ...(!completed && !isEmpty(allocated) ? { allocated_resources: withAlloc(scalarsFirst(allocated), '*') } : {}),
       ...(!completed && !isEmpty(offered) ? { offered_resources: withAlloc(toResources(offered), '*') } : {}),
       offer_constraints: {},
     };
@@ -722,10 +722,6 @@ export class MesosMaster implements AgentLink {
   }
 
   getAgents(): Json {
-    const scalarsFirst = (s: ResourceSet): Resource[] => {
-      const r = toResources(s);
-      return [...r.filter((x) => x.name !== 'ports'), ...r.filter((x) => x.name === 'ports')];
-    };
     return {
       agents: [...this.agents.values()].map((rec) => {
         const a = rec.agent;
@@ -800,6 +796,12 @@ export class MesosMaster implements AgentLink {
 
   /** For the request handler: looks a framework up (undefined: "Framework cannot be found"). */
   framework(id: string): Framework | undefined { return this.frameworks.get(id); }
+}
+
+/** cpus, mem, disk, then ports: the order of agent totals and allocations in the operator API. */
+function scalarsFirst(s: ResourceSet): Resource[] {
+  const r = toResources(s);
+  return [...r.filter((x) => x.name !== 'ports'), ...r.filter((x) => x.name === 'ports')];
 }
 
 export function attributesJson(attrs: Record<string, string>): Attribute[] {
