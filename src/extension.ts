@@ -25,6 +25,7 @@ export interface FlinkMesosApi {
   statusBar: SessionStatusBar;
   logs: LogDocumentProvider;
   sessionCommands: SessionCommands;
+  launcher: MesosSessionLauncher;
 }
 
 let api: FlinkMesosApi | undefined;
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   updateContextKeys(model);
   logger.info('Flink on Mesos activated.');
   void sessionCommands.reattachSaved();
-  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands };
+  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands, launcher };
   return api;
 }
 

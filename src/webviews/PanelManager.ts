@@ -64,6 +64,7 @@ export class PanelManager implements vscode.Disposable {
     const key = panelKey(resource);
     this.panels.set(key, p);
     p.onDidDispose(() => { if (this.panels.get(key) === p) this.panels.delete(key); });
+    p.start();
     return p;
   }
 

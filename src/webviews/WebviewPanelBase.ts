@@ -48,6 +48,10 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
       panel.webview.onDidReceiveMessage(raw => void this.receive(raw)),
       panel.onDidChangeViewState(() => this.updatePolling()),
     );
+  }
+
+  /** Starts polling once the subclass is fully built (its fields are set after this constructor). */
+  start(): void {
     this.updatePolling();
   }
 

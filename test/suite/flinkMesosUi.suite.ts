@@ -1,0 +1,233 @@
+// The VS Code layer inside a real extension host, against the Mesos and Flink stand-ins started in this process:
+// a session started through the launcher the Start Session command uses, the tree, the panels' message protocol,
+// log documents, the status bar, redaction, and a WordCount job end to end.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FlinkMesosApi } from '../../src/extension';
+import { FileSessionStore } from '../../src/core/session/SessionStore';
+import { MesosSessionLauncher } from '../../src/session/MesosSessionLauncher';
+import type { SessionTreeNode } from '../../src/tree/SessionTreeDataProvider';
+import type { JobResultData, TaskManagerData } from '../../src/webviews/protocol';
+import { parseWebviewMessage } from '../../src/webviews/protocol';
+import type { SessionSettings } from '../../src/settings/extensionSettings';
+import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
+
+const FAST = {
+  flinkPollMs: 150, runningPollMs: 500, reconcileInitialMs: 300, reconcileMaxMs: 2000, subscribeTimeoutMs: 8000,
+  stopVerifyTimeoutMs: 10000, leaseHeartbeatMs: 300, leaseStaleMs: 3000, tickMs: 200, launchReconcileMs: 5000,
+  heartbeatMissedIntervals: 3, backoffInitialMs: 100, backoffMaxMs: 1000, callTimeoutMs: 3000, connectTimeoutMs: 2000, flinkTimeoutMs: 2000,
+};
+
+async function waitUntil<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+function extensionApi(): Promise<FlinkMesosApi> {
+  const ext = vscode.extensions.all.find(e => e.packageJSON?.name === 'flink-on-mesos');
+  assert.ok(ext, 'the extension is not loaded');
+  return Promise.resolve(ext.activate() as Thenable<FlinkMesosApi>);
+}
+
+suite('Flink on Mesos UI layer against the stand-ins', function () {
+  this.timeout(120000);
+  let cluster: MesosCluster;
+  let api: FlinkMesosApi;
+  let tmp: string;
+  const name = `ui${Date.now().toString(36)}`;
+  let jobId = '';
+  let outputFile = '';
+
+  suiteSetup(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-ui-suite-'));
+    cluster = await MesosCluster.start({ agents: 3, heartbeatSeconds: 1, allocationIntervalMs: 100, updateRetryMs: 1000 });
+    api = await extensionApi();
+    await vscode.workspace.getConfiguration('flinkMesos').update('pollingIntervalSeconds', 0.5, vscode.ConfigurationTarget.Global);
+  });
+
+  suiteTeardown(async () => {
+    for (const p of api?.panels.all() ?? []) p.dispose();
+    if (api?.manager.has(name)) await api.manager.stop(name).catch(() => undefined);
+    await cluster?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a session started through the launcher shows 3 registered TaskManagers in the tree', async () => {
+    const launcher = new MesosSessionLauncher(new FileSessionStore(path.join(tmp, 'store')), api.logger, FAST);
+    const settings: SessionSettings = {
+      name, master: cluster.masterUrls.map(u => u.replace(/^http:\/\//, '')).join(','), taskManagers: 3, slotsPerTaskManager: 2,
+      taskManagerMemoryMb: 1024, taskManagerCpus: 1, jobManagerMemoryMb: 1024, jobManagerCpus: 1, flinkLocation: cluster.flinkHome,
+      configDir: '', dynamicProperties: [], webUi: true, role: '*', failoverTimeoutSeconds: 3600, constraints: [], resourceWaitTimeoutSeconds: 60, verbose: false,
+    };
+    const phases: string[] = [];
+    const handle = await launcher.start(settings, undefined, { report: m => phases.push(m) }, new vscode.CancellationTokenSource().token);
+    api.manager.adoptMesosSession(name, handle);
+    assert.ok(phases.length > 0, 'the progress notification got no phase');
+    const tree = api.tree;
+    const view = await waitUntil('3 registered TaskManagers', async () => {
+      await api.manager.refresh(name);
+      const v = api.model.get(name);
+      return v && v.taskManagers.filter(t => t.registered).length === 3 ? v : undefined;
+    });
+    assert.equal(view.phase, 'running');
+    assert.equal(view.slotsTotal, 6);
+    const root = tree.getChildren().find(n => n.session === name) as SessionTreeNode;
+    const rootItem = tree.getTreeItem(root);
+    assert.match(String(rootItem.contextValue), /^session\.running$/);
+    const kids = tree.getChildren(root);
+    assert.deepEqual(kids.map(k => k.kind), ['jobManager', 'taskManagers', 'jobs', 'jars']);
+    const tmGroup = tree.getTreeItem(kids[1]);
+    assert.match(String(tmGroup.description), /^3\/3 · slots 6\/6 free$/);
+    const tms = tree.getChildren(kids[1]);
+    assert.equal(tms.length, 3);
+    const hosts = new Set(tms.map(t => String(tree.getTreeItem(t).label)));
+    assert.equal(hosts.size, 3, 'the 3 TaskManagers should sit on 3 agents');
+    for (const t of tms) {
+      const item = tree.getTreeItem(t);
+      assert.equal(item.contextValue, 'taskManager.mesos');
+      assert.match(String(item.description), /TASK_RUNNING · registered · 2\/2 slots free/);
+      assert.ok(item.tooltip instanceof vscode.MarkdownString);
+      assert.equal(item.tooltip.isTrusted, false);
+      assert.equal(item.tooltip.supportHtml, false);
+    }
+    assert.match(api.statusBar.text, new RegExp(`${name}: running · TM 3/3 · slots 6/6`));
+  });
+
+  test('the tree fires nothing when a poll changes nothing', async () => {
+    await api.manager.refresh(name);
+    let fired = 0;
+    const sub = api.tree.onDidChangeTreeData(() => fired++);
+    try {
+      api.tree.setClock(() => Date.now());
+      // Render every node once so the provider knows what it showed, then poll again twice.
+      const walk = (n?: SessionTreeNode): void => { for (const c of api.tree.getChildren(n)) { api.tree.getTreeItem(c); walk(c); } };
+      walk();
+      fired = 0;
+      const before = JSON.stringify(api.model.get(name)?.jobs);
+      await api.manager.refresh(name);
+      await api.manager.refresh(name);
+      if (JSON.stringify(api.model.get(name)?.jobs) === before) assert.ok(fired <= 1, `onDidChangeTreeData fired ${fired} times for unchanged data`);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  test('a WordCount jar submitted to the session finishes, its Job Result panel shows FINISHED, and the output holds the counts', async () => {
+    const jar = await buildJar(path.join(tmp, 'WordCount.jar'), { mainClass: WORDCOUNT_CLASS });
+    const input = writeLicenseText(path.join(tmp, 'LICENSE.txt'));
+    outputFile = path.join(tmp, 'wordcount-out');
+    let lastSent = 0;
+    jobId = await api.manager.submit(name, { jarPath: jar, entryClass: WORDCOUNT_CLASS, args: ['--input', input, '--output', outputFile], parallelism: 1 }, s => { lastSent = s; });
+    assert.equal(lastSent, fs.statSync(jar).size, 'upload progress should end at the jar size');
+    const panel = api.panels.show({ kind: 'jobResult', session: name, id: jobId });
+    const data = await waitUntil('Job Result FINISHED', async () => {
+      await panel.render();
+      const p = panel.lastPosted;
+      return p?.kind === 'jobResult' && p.data.state === 'FINISHED' ? p.data : undefined;
+    }, 60000) as JobResultData;
+    assert.ok(data.vertices.length > 0, 'no vertices');
+    assert.equal(data.outputFiles.length, 1);
+    assert.equal(data.outputFiles[0].exists, true);
+    const files = fs.statSync(outputFile).isDirectory() ? fs.readdirSync(outputFile).map(f => path.join(outputFile, f)) : [outputFile];
+    const text = files.map(f => fs.readFileSync(f, 'utf8')).join('');
+    assert.match(text, /^\(license,\d+\)$/m, "the output should count \"license\"");
+    // Same panel again: brought to the front, not duplicated.
+    assert.equal(api.panels.show({ kind: 'jobResult', session: name, id: jobId }), panel);
+    await waitUntil('the job in the tree', () => api.model.get(name)?.jobs.find(j => j.id === jobId && j.state === 'FINISHED'));
+  });
+
+  test('the Job Result panel acts only on validated, allow-listed requests', async () => {
+    const panel = api.panels.get({ kind: 'jobResult', session: name, id: jobId });
+    assert.ok(panel);
+    const refusedBefore = panel.refusedMessages;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const hostile of [
+      { type: 'request', requestId: 1, request: { action: 'openFile', path: '/etc/passwd' } },
+      { type: 'request', requestId: 2, request: { action: 'openOutputFile', index: 0, path: '/etc/passwd' } },
+      { type: 'request', requestId: 3, request: { action: 'openExternal', url: 'https://example.com' } },
+      { type: 'request', requestId: -1, request: { action: 'refresh' } },
+      { type: 'request', requestId: 4, request: { action: 'showLogs', log: '../../etc/passwd' } },
+      'not an object', null, [1, 2],
+    ]) await panel.receive(hostile);
+    assert.equal(panel.refusedMessages - refusedBefore, 8);
+    // A well-formed request for an index the extension never offered opens nothing.
+    await panel.receive({ type: 'request', requestId: 5, request: { action: 'openOutputFile', index: 7 } });
+    assert.equal(vscode.window.activeTextEditor, undefined);
+    // The offered index opens the output file.
+    await panel.receive({ type: 'request', requestId: 6, request: { action: 'openOutputFile', index: 0 } });
+    const opened = await waitUntil('the output file editor', () => vscode.window.activeTextEditor?.document.uri.fsPath);
+    assert.ok(opened.startsWith(outputFile), `opened ${opened}`);
+    assert.equal(parseWebviewMessage({ type: 'ready', extra: 1 }), undefined);
+  });
+
+  test('the TaskManager panel samples heap and non-heap and shows the log tail', async () => {
+    const tm = api.model.get(name)?.taskManagers[0];
+    assert.ok(tm);
+    await vscode.commands.executeCommand('flinkMesos.taskManager.show', { session: name, taskManagerId: tm.id });
+    const panel = api.panels.get({ kind: 'taskManager', session: name, id: tm.id });
+    assert.ok(panel, 'Show TaskManager opened no panel');
+    const data = await waitUntil('3 heap samples', async () => {
+      await panel.render();
+      const p = panel.lastPosted;
+      return p?.kind === 'taskManager' && p.data.samples.length >= 3 ? p.data : undefined;
+    }) as TaskManagerData;
+    assert.ok(data.samples.every(s => s.heapUsed > 0 && s.nonHeapUsed >= 0));
+    assert.ok(data.logTail.join('\n').length > 0, 'empty log tail');
+    assert.equal(data.registered, true);
+    assert.ok(data.stateHistory.some(h => h.state === 'TASK_RUNNING'));
+  });
+
+  test('Show Logs opens read-only documents of the Flink log and the Mesos sandbox', async () => {
+    const tm = api.model.get(name)?.taskManagers[0];
+    assert.ok(tm);
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('flinkMesos.logs.show', { session: name, taskManagerId: tm.id, log: 'flinkLog' });
+    assert.ok(editor);
+    assert.equal(editor.document.uri.scheme, 'flink-mesos-log');
+    assert.ok(editor.document.getText().length > 0);
+    const sandbox = await vscode.commands.executeCommand<vscode.TextEditor>('flinkMesos.logs.show', { session: name, log: 'sandboxStderr' });
+    assert.ok(sandbox);
+    assert.doesNotMatch(sandbox.document.getText(), /^Could not read this log/);
+  });
+
+  test('Session Resources lists the 3 agents with the tasks placed on them', async () => {
+    await vscode.commands.executeCommand('flinkMesos.session.showResources', { session: name });
+    const panel = api.panels.get({ kind: 'sessionResources', session: name });
+    assert.ok(panel);
+    const d = await waitUntil('resources data', async () => { await panel.render(); const p = panel.lastPosted; return p?.kind === 'sessionResources' ? p.data : undefined; });
+    assert.equal(d.agents.length, 3);
+    assert.equal(d.used.taskManagers, 3);
+    assert.equal(d.agents.flatMap(a => a.tasks).filter(t => t.role === 'JobManager').length, 1);
+    assert.ok(d.agents.every(a => a.tasks.every(t => t.ports.length > 0)));
+  });
+
+  test('secrets never reach the output channel', () => {
+    api.logger.addSecret('s3cr3t-Passw0rd');
+    const masked = api.logger.mask('POST /api/v1 Authorization: Basic dXNlcjpzM2NyM3Q= secret=s3cr3t-Passw0rd http://u:pw@host/');
+    assert.doesNotMatch(masked, /s3cr3t-Passw0rd|dXNlcjpzM2NyM3Q=|:pw@/);
+  });
+
+  test('Stop Session leaves 0 tasks of ours on the master and empties the tree', async () => {
+    const frameworkId = api.model.get(name)?.frameworkId;
+    assert.ok(frameworkId);
+    await vscode.commands.executeCommand('flinkMesos.session.stop', { session: name });
+    assert.equal(api.manager.has(name), false);
+    assert.equal(api.tree.getChildren().filter(n => n.session === name).length, 0);
+    const tasks = await cluster.operator<{ get_tasks: Record<string, { framework_id: { value: string }; state: string }[] | undefined> }>({ type: 'GET_TASKS' });
+    const live = Object.values(tasks.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => t.framework_id.value === frameworkId && !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state));
+    assert.equal(live.length, 0);
+  });
+});
