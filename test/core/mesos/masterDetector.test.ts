@@ -7,6 +7,10 @@ import { SchedulerClient, type MesosError } from '../../../src/core/mesos/Schedu
 import { createAgent } from '../../../src/core/mesos/http';
 import type { MasterInfo } from '../../../src/core/mesos/types';
 import { ZooKeeperServer, zookeeperUnavailable } from './zookeeperServer';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { MesosCluster } from '../../standin/mesos/MesosCluster';
 import { FakeMaster, nextEvent, waitFor } from './fakeMaster';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -133,5 +137,21 @@ describe('ZooKeeper detection against a real ZooKeeper server', { skip: skipReas
     const [state, detail] = await nextEvent<[string, { reason?: string; retryInMs?: number }]>(c, 'connectionState', 10000).then(async (e) => (e[0] === 'connecting' ? nextEvent<[string, { reason?: string; retryInMs?: number }]>(c, 'connectionState', 10000) : e));
     assert.equal(state, 'disconnected');
     assert.match(detail.reason ?? '', /ZooKeeper 127\.0\.0\.1:1/);
+  });
+
+  test('the Mesos stand-in registered in ZooKeeper: zk:// subscribes to the leader and follows a leader switch', async () => {
+    const flinkHome = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'mesos-client-zk-'));
+    cleanups.push(async () => fs.rmSync(flinkHome, { recursive: true, force: true }));
+    const path = '/mesos-standin-' + Date.now();
+    const mesos = await MesosCluster.start({ masters: 2, agents: 1, heartbeatSeconds: 1, allocationIntervalMs: 100, flinkHome, zk: { connect: zk.connect, path } });
+    cleanups.push(() => mesos.stop());
+    const c = new SchedulerClient({ masters: `zk://${zk.connect}${path}`, frameworkInfo: { user: os.userInfo().username, name: 'zk-standin', failover_timeout: 60 }, log: process.env.MESOS_TEST_LOG ? { debug: (m: string) => console.error('D', m), info: (m: string) => console.error('I', m), warn: (m: string) => console.error('W', m), error: (m: string) => console.error('E', m) } : undefined, backoffInitialMs: 50, backoffMaxMs: 300, heartbeatMissedIntervals: 3 });
+    cleanups.push(() => c.close());
+    const [first] = await (c.start(), nextEvent<[{ leaderUrl: string; frameworkId: string }]>(c, 'subscribed', 10000));
+    assert.equal(first.leaderUrl, mesos.masterUrls[0]);
+    mesos.faults.switchLeader(1);
+    await waitFor(() => c.state === 'subscribed' && c.leaderUrl === mesos.masterUrls[1], 10000, 'subscription at the new leader');
+    assert.equal(c.frameworkId, first.frameworkId);
+    await c.revive();
   });
 });
