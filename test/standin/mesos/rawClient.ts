@@ -71,6 +71,7 @@ export class EventStream {
   constructor(readonly response: http.IncomingMessage, private readonly request: http.ClientRequest) {
     response.on('data', (c: Buffer) => {
       this.chunks.push(c);
+      if (response.statusCode !== 200) return; // an error body, not RecordIO
       this.reader.feed(c);
       while (this.reader.records.length > this.events.length) {
         const rec = this.reader.records[this.events.length];
@@ -148,8 +149,11 @@ export class TestFramework {
   constructor(readonly baseUrl: string, readonly stream: EventStream, readonly id: string) {}
 
   static async subscribe(baseUrl: string, info: Record<string, unknown>, headers: Record<string, string> = {}): Promise<TestFramework> {
-    const s = await openSubscribe(baseUrl, { type: 'SUBSCRIBE', subscribe: { framework_info: info } }, headers);
-    if (s.status !== 200) throw new Error(`SUBSCRIBE answered ${s.status}`);
+    const s = await openSubscribe(baseUrl, { ...(info.id ? { framework_id: info.id } : {}), type: 'SUBSCRIBE', subscribe: { framework_info: info } }, headers);
+    if (s.status !== 200) {
+      await s.waitEnd().catch(() => undefined);
+      throw new Error(`SUBSCRIBE answered ${s.status}: ${Buffer.concat(s.chunks).toString('utf8')}`);
+    }
     const sub = await s.next((e) => e.type === 'SUBSCRIBED');
     return new TestFramework(baseUrl, s, ((sub.subscribed as { framework_id: { value: string } }).framework_id.value));
   }
