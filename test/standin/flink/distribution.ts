@@ -93,21 +93,22 @@ esac
 `;
 
 const FLINK_CONF = `# Stand-in Flink configuration, with the defaults Flink ships in conf/flink-conf.yaml.
+# Like Flink 1.13-1.18 the bind addresses are left unset: the JobManager then binds jobmanager.rpc.address
+# (so a JobManager started with -Djobmanager.rpc.address=<agent host> is reachable there).
+#jobmanager.bind-host: 0.0.0.0
+#rest.bind-address: 0.0.0.0
 jobmanager.rpc.address: localhost
 jobmanager.rpc.port: 6123
-jobmanager.bind-host: localhost
 jobmanager.memory.process.size: 1600m
-taskmanager.bind-host: localhost
-taskmanager.host: localhost
 taskmanager.memory.process.size: 1728m
 taskmanager.numberOfTaskSlots: 1
 parallelism.default: 1
 jobmanager.execution.failover-strategy: region
 rest.port: 8081
-rest.address: localhost
-rest.bind-address: localhost
 web.submit.enable: true
 web.cancel.enable: true
+heartbeat.interval: 10000
+heartbeat.timeout: 50000
 `;
 
 async function build(home: string): Promise<void> {
