@@ -470,7 +470,9 @@ function mergeTaskManagers(known: TaskManagerView[], flink: TaskManagerInfo[], n
   const fromFlink = (t: TaskManagerInfo): Partial<TaskManagerView> => ({
     registered: true, slotsTotal: t.slotsNumber, slotsFree: t.freeSlots,
     memoryMb: t.memoryConfiguration?.totalProcessMemory ? t.memoryConfiguration.totalProcessMemory / 1048576 : undefined,
-    heartbeatAgoMs: t.timeSinceLastHeartbeat, observedAt: now,
+    // Despite its name Flink sends the time of the last heartbeat (epoch ms); older stand-ins may send an age.
+    heartbeatAgoMs: t.timeSinceLastHeartbeat === undefined ? undefined : t.timeSinceLastHeartbeat > 1e12 ? Math.max(0, now - t.timeSinceLastHeartbeat) : t.timeSinceLastHeartbeat,
+    observedAt: now,
   });
   const out: TaskManagerView[] = known.map(t => {
     const f = byId.get(t.id);

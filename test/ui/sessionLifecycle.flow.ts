@@ -1,0 +1,164 @@
+// The issue's six flows in one workbench, as a person would do them: start a session from the palette (3 TaskManagers),
+// right-click the WordCount jar and submit it (Job Result FINISHED, counts in the output), a TaskManager panel with its
+// chart and logs, Session Resources listing the agents, a window reload that keeps the session, and Stop (0 tasks left).
+// Also issue 9's escaping check: a job whose exception carries <img onerror> and </script> shows them literally, runs nothing.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { FAILING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
+import type { FlowContext, FlowSetup } from '../harness/uiFlow';
+import { MesosCluster } from '../standin/mesos/MesosCluster';
+
+export const name = 'session-lifecycle';
+export const timeoutMs = 300_000;
+
+let cluster: MesosCluster | undefined;
+const XSS = '<img src=x onerror="window.__xss=1"></script><script>window.__xss=2</script>';
+
+export async function setup(workspace: string): Promise<FlowSetup> {
+  cluster = await MesosCluster.start({ agents: 3, heartbeatSeconds: 1, allocationIntervalMs: 200, updateRetryMs: 1000 });
+  await buildJar(path.join(workspace, 'WordCount.jar'), { mainClass: WORDCOUNT_CLASS });
+  await buildJar(path.join(workspace, 'Failing.jar'), { mainClass: FAILING_CLASS });
+  writeLicenseText(path.join(workspace, 'LICENSE.txt'));
+  return {
+    settings: {
+      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
+      'flinkMesos.sessionName': 'demo',
+      'flinkMesos.taskManagers': 3,
+      'flinkMesos.slotsPerTaskManager': 2,
+      'flinkMesos.taskManagerMemoryMb': 1024,
+      'flinkMesos.jobManagerMemoryMb': 1024,
+      'flinkMesos.flinkLocation': cluster.flinkHome,
+      'flinkMesos.pollingIntervalSeconds': 1,
+    },
+    teardown: async () => { await cluster?.stop(); cluster = undefined; },
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) { last = err; }
+    await new Promise(r => setTimeout(r, 300));
+  }
+  throw new Error(`${what}: not within ${timeout} ms${last ? ` (${String(last)})` : ''}`);
+}
+
+/** Accepts each step of a quick input flow; `answers[i]` types a value first. */
+async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers: Record<number, string> = {}): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    const widget = page.locator('.quick-input-widget');
+    await widget.waitFor({ state: 'visible', timeout: 20_000 });
+    await page.waitForTimeout(250);
+    await ctx.helpers.answerQuickInput(page, answers[i] !== undefined ? { type: answers[i] } : {});
+  }
+}
+
+async function sessionRows(page: Page, ctx: FlowContext): Promise<string[]> {
+  const rows = await ctx.helpers.readTreeRows(page, 'Sessions', { allowEmpty: true, timeoutMs: 2000 }).catch(() => []);
+  return rows.map(r => `${r.label} ${r.description ?? ''}`.trim());
+}
+
+async function liveTasks(): Promise<number> {
+  const answer = await cluster?.operator<{ get_tasks: Record<string, { state: string }[] | undefined> }>({ type: 'GET_TASKS' });
+  return Object.values(answer?.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state)).length;
+}
+
+export async function run(ctx: FlowContext): Promise<void> {
+  const { page, helpers, workspace, screenshot, log } = ctx;
+
+  // 1. Start a session from the palette: every step prefilled from the settings.
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  await helpers.runPaletteCommand(page, 'Start Session');
+  await answerSteps(page, ctx, 10);
+  await helpers.waitForNotification(page, /Flink session demo is up: JobManager at http/, 90_000);
+  const rows = await waitFor('3/3 TaskManagers in the tree', async () => {
+    const r = await sessionRows(page, ctx);
+    return r.some(x => /^TaskManagers 3\/3/.test(x)) ? r : undefined;
+  });
+  log(`tree: ${rows.join(' | ')}`);
+  await helpers.clearNotifications(page);
+  await page.mouse.move(900, 600);
+  await screenshot('session-tree');
+
+  // 2. Right-click the WordCount jar and submit it.
+  const output = path.join(workspace, 'wordcount-out');
+  await helpers.openViewContainer(page, 'Explorer');
+  await helpers.rightClickExplorerFile(page, 'WordCount.jar');
+  await helpers.pickContextMenuEntry(page, 'Submit to Flink');
+  await answerSteps(page, ctx, 4, { 1: `--input ${path.join(workspace, 'LICENSE.txt')} --output ${output}`, 2: '1' });
+  const state = await waitFor('Job Result FINISHED', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="job-state"]', 2000);
+    return t.trim() === 'FINISHED' ? t : undefined;
+  }, 90_000);
+  assert.equal(state.trim(), 'FINISHED');
+  const counts = fs.readFileSync(output, 'utf8');
+  assert.match(counts, /^\(license,\d+\)$/m);
+  await screenshot('job-result');
+
+  // 3. A TaskManager panel: its chart fills and its log tail shows.
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  const tmRow = (await helpers.readTreeRows(page, 'Sessions')).find(r => /^127\./.test(r.label));
+  assert.ok(tmRow, 'no TaskManager row');
+  await helpers.clickTreeRow(page, tmRow.label, 'Sessions');
+  await waitFor('3 heap samples', async () => {
+    const frame = await helpers.webviewFrame(page, '[data-testid="memory-chart"]', 5000);
+    const n = await frame.evaluate(() => Number(document.querySelector('[data-testid="memory-chart"]')?.getAttribute('data-samples') ?? 0));
+    return n >= 3 ? n : undefined;
+  });
+  const tail = await helpers.readWebviewText(page, '[data-testid="log-tail"]');
+  assert.ok(tail.trim().length > 0, 'empty log tail');
+  await screenshot('taskmanager-panel');
+
+  // 4. Session Resources lists the agents.
+  await helpers.runPaletteCommand(page, 'Show Session Resources');
+  const agentsText = await waitFor('3 agents', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
+    return /Agents \(3\)/.test(t) ? t : undefined;
+  });
+  for (const a of cluster?.agents ?? []) assert.ok(agentsText.includes(a.hostname), `Session Resources lacks ${a.hostname}`);
+  await screenshot('session-resources');
+
+  // Issue 9: cluster strings with markup show literally and run nothing.
+  await helpers.runPaletteCommand(page, 'Submit to Flink');
+  await helpers.answerQuickInput(page, { pick: 'Failing.jar' });
+  await answerSteps(page, ctx, 4, { 1: `--message '${XSS}'`, 2: '1' });
+  const root = await waitFor('the failing job\'s exception', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="root-exception"]', 2000);
+    return t.includes('onerror') ? t : undefined;
+  }, 60_000);
+  assert.ok(root.includes('<img src=x onerror="window.__xss=1">'), `the payload is not shown literally: ${root.slice(0, 200)}`);
+  const ran = await Promise.all(page.frames().map(f => f.evaluate(() => ({
+    xss: (window as unknown as { __xss?: number }).__xss,
+    imgs: document.querySelectorAll('img[src="x"]').length,
+  })).catch(() => ({ xss: undefined, imgs: 0 }))));
+  assert.ok(ran.every(r => r.xss === undefined && r.imgs === 0), `a payload ran or rendered: ${JSON.stringify(ran)}`);
+  await screenshot('job-result-escaped');
+
+  // 5. Reload the window: the session is still there.
+  await helpers.runPaletteCommand(page, 'Reload Window');
+  await helpers.waitForWorkbench(page);
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  await waitFor('the session after reload', async () => {
+    const r = await sessionRows(page, ctx);
+    return r.some(x => /^TaskManagers 3\/3/.test(x)) ? r : undefined;
+  }, 60_000);
+  assert.equal(await liveTasks(), 4, 'reattaching must not launch or lose tasks');
+  await screenshot('session-after-reload');
+
+  // 6. Stop: the tree is empty and the master reports 0 tasks.
+  await helpers.runPaletteCommand(page, 'Stop Session');
+  const dialogButton = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Stop$/ });
+  await dialogButton.waitFor({ state: 'visible', timeout: 10_000 });
+  await dialogButton.click();
+  await helpers.waitForNotification(page, /Flink session demo stopped/, 60_000);
+  const welcome = await helpers.readWelcomeView(page, 'Sessions');
+  assert.ok(welcome.buttons.some(b => /Start a Session/.test(b)));
+  assert.equal(await liveTasks(), 0);
+  await screenshot('session-stopped');
+}
