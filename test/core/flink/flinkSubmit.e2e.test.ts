@@ -289,3 +289,35 @@ describe('JobManager addresses that are not Flink', () => {
     assert.match(io.stderr, /Nothing answers at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
   });
 });
+
+for (const version of ['1.13.6', '2.0.0']) {
+  describe(`a Flink ${version} JobManager`, { timeout: 60000 }, () => {
+    const tmp = tempDir('flink-e2e-version-');
+    let cluster: FlinkCluster;
+    let client: FlinkRestClient;
+    before(async () => {
+      cluster = await FlinkCluster.start({ taskManagers: 1, jobManagerConf: { 'standin.flink-version': version } });
+      client = new FlinkRestClient(cluster.restUrl);
+    });
+    after(async () => {
+      await client?.close();
+      await cluster?.stop();
+      tmp.cleanup();
+    });
+
+    test('plan, run with arguments, accumulators and the root exception work', async () => {
+      assert.equal(await client.probe(), version);
+      const jar = await buildJar(path.join(tmp.dir, 'jobs.jar'), { mainClass: ACCUMULATOR_CLASS, classes: [FAILING_CLASS] });
+      const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore() });
+      assert.equal((await submitter.plan(jar, { programArgs: '--records 7' })).nodes.length, 3);
+      const ok = await submitter.run(jar, { programArgs: '--records 7' });
+      const okResult = await new JobWatcher(client, ok.jobId, WATCH).result();
+      assert.equal(okResult.state, 'FINISHED');
+      assert.equal(okResult.accumulators.find((a) => a.name === 'num-records')?.value, '7');
+      const failing = await submitter.run(jar, { entryClass: FAILING_CLASS, programArgs: '--message "boom at version"' });
+      const failed = await new JobWatcher(client, failing.jobId, WATCH).result();
+      assert.equal(failed.state, 'FAILED');
+      assert.equal(failed.rootException?.message, 'boom at version');
+    });
+  });
+}
