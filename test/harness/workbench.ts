@@ -291,7 +291,14 @@ export async function runPaletteCommand(page: Page, title: string, timeoutMs = D
 /** Answers an open quick pick / input box: types the text (if any) and accepts it, or picks a row by label. */
 export async function answerQuickInput(page: Page, answer: { type?: string; pick?: string | RegExp }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+  try {
+    await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const notes = await readNotifications(page).catch(() => []);
+    const dialog = await page.locator('.monaco-dialog-box').isVisible().catch(() => false);
+    throw new Error(`no quick pick or input box opened within ${timeoutMs} ms${dialog ? '; a modal dialog is open instead' : ''}; ` +
+      `notifications shown: ${list(notes.map((n) => n.message))}`);
+  }
   if (answer.type !== undefined) await widget.locator('input.input').fill(answer.type);
   if (answer.pick !== undefined) {
     const row = widget.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact(answer.pick) }) }).first();
@@ -432,31 +439,71 @@ export async function readNotifications(page: Page): Promise<NotificationInfo[]>
   })));
 }
 
-/** Waits for a notification whose message contains the text (or matches the RegExp). */
-export async function waitForNotification(page: Page, textOrRegex: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<NotificationInfo> {
+/**
+ * Waits for a notification whose message contains the text (or matches the RegExp) and, when `button` is given,
+ * shows that button (buttons render a moment after the message).
+ */
+export async function waitForNotification(page: Page, textOrRegex: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS, opts: { button?: string } = {}): Promise<NotificationInfo> {
   const matches = (m: string): boolean => typeof textOrRegex === 'string' ? m.includes(textOrRegex) : textOrRegex.test(m);
   const deadline = Date.now() + timeoutMs;
   let seen: NotificationInfo[] = [];
   while (true) {
     seen = await readNotifications(page);
-    const hit = seen.find((n) => matches(n.message));
+    const hit = seen.find((n) => matches(n.message) && (opts.button === undefined || n.buttons.includes(opts.button)));
     if (hit) return hit;
     if (Date.now() > deadline) break;
     await page.waitForTimeout(150);
   }
-  throw new Error(`no notification ${String(textOrRegex)} within ${timeoutMs} ms; notifications shown: ${list(seen.map((n) => n.message))}`);
+  const shown = seen.map((n) => `${n.message}${n.buttons.length ? ` [${n.buttons.join(' | ')}]` : ''}`);
+  throw new Error(`no notification ${String(textOrRegex)}${opts.button ? ` with a button "${opts.button}"` : ''} within ${timeoutMs} ms; notifications shown: ${list(shown)}`);
 }
 
 /** Clicks a button of the notification whose message matches. */
 export async function clickNotificationButton(page: Page, textOrRegex: string | RegExp, button: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
-  const info = await waitForNotification(page, textOrRegex, timeoutMs);
-  if (!info.buttons.includes(button)) throw new Error(`the notification "${info.message}" has no button "${button}"; it has ${list(info.buttons)}`);
+  const info = await waitForNotification(page, textOrRegex, timeoutMs, { button });
   const item = notificationItems(page).filter({ has: page.locator('.notification-list-item-message', { hasText: info.message }) }).first();
   await item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: exact(button) }).first().click();
 }
 
 export async function clearNotifications(page: Page): Promise<void> {
   await runPaletteCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+}
+
+// ---------- modal dialogs ----------
+
+export interface DialogInfo { message: string; detail: string; buttons: string[] }
+
+function dialogBox(page: Page): Locator {
+  return page.locator('.monaco-dialog-box').first();
+}
+
+/** The open modal dialog (e.g. a modal showWarningMessage): its message, detail and buttons. */
+export async function readDialog(page: Page, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<DialogInfo> {
+  const box = dialogBox(page);
+  try {
+    await box.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const notes = await readNotifications(page).catch(() => []);
+    throw new Error(`no modal dialog within ${timeoutMs} ms; notifications shown instead: ${list(notes.map((n) => n.message))}`);
+  }
+  // Without a detail, VS Code renders the message in the detail element.
+  return box.evaluate((e) => {
+    const text = (e.querySelector('.dialog-message-text')?.textContent ?? '').trim();
+    const detail = (e.querySelector('.dialog-message-detail')?.textContent ?? '').trim();
+    return {
+      message: text || detail,
+      detail: text ? detail : '',
+      buttons: Array.from(e.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()),
+    };
+  });
+}
+
+/** Clicks a button of the open modal dialog. */
+export async function answerDialog(page: Page, button: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  const info = await readDialog(page, timeoutMs);
+  if (!info.buttons.includes(button)) throw new Error(`the dialog "${info.message}" has no button "${button}"; it has ${list(info.buttons)}`);
+  await dialogBox(page).locator('.dialog-buttons .monaco-button', { hasText: exact(button) }).first().click();
+  await dialogBox(page).waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 // ---------- screenshots ----------
