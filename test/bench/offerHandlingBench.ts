@@ -1,0 +1,119 @@
+// offer_handling_vs_parse: the session's time to decide about a burst of 10,000 offers (JobManager + 1,000 TaskManagers wanted)
+// and build every ACCEPT/DECLINE body, divided by JSON.parse of the OFFERS event that carried those offers.
+// The real FlinkSession runs with a scheduler stand-in that builds the call bodies exactly as SchedulerClient.send does.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import * as calls from '../../src/core/mesos/calls';
+import type { Filters, Offer, Operation } from '../../src/core/mesos/types';
+import type { SchedulerClientEvents } from '../../src/core/mesos/SchedulerClient';
+import { FlinkSession, type FlinkClusterApi, type SchedulerApi } from '../../src/core/session/FlinkSession';
+import { MemorySessionStore } from '../../src/core/session/SessionStore';
+import { validateSessionOptions } from '../../src/core/session/SessionOptions';
+import { FRAMEWORK_ID, offerOf } from './mesosEvents';
+import { figure, median, round, runStandalone, sleep, type BenchOptions, type Figure } from './benchUtil';
+
+/** Counts calls and builds their JSON bodies like SchedulerClient.send (framework id, call builders, JSON.stringify). */
+export class CallBuildingScheduler extends EventEmitter<SchedulerClientEvents> {
+  accepts = 0;
+  declines = 0;
+  declinedOffers = 0;
+  tasksLaunched = 0;
+  bodyBytes = 0;
+  readonly frameworkId = FRAMEWORK_ID;
+  readonly state = 'subscribed' as const;
+  readonly leaderUrl = 'http://127.0.0.1:5050';
+
+  start(): void {
+    setImmediate(() => this.emit('subscribed', { frameworkId: FRAMEWORK_ID, heartbeatIntervalSeconds: 15, leaderUrl: this.leaderUrl }));
+  }
+  async close(): Promise<void> { /* nothing open */ }
+  async accept(offerIds: string[], operations: Operation[], filters?: Filters): Promise<void> {
+    this.accepts++;
+    for (const op of operations) this.tasksLaunched += op.launch?.task_infos.length ?? 0;
+    this.bodyBytes += JSON.stringify(calls.acceptCall(FRAMEWORK_ID, offerIds, operations, filters)).length;
+  }
+  async decline(offerIds: string[], filters?: Filters): Promise<void> {
+    this.declines++;
+    this.declinedOffers += offerIds.length;
+    this.bodyBytes += JSON.stringify(calls.declineCall(FRAMEWORK_ID, offerIds, filters)).length;
+  }
+  async kill(): Promise<void> { /* not used */ }
+  async acknowledge(): Promise<void> { /* not used */ }
+  async reconcile(): Promise<void> { /* not used */ }
+  async revive(): Promise<void> { /* not used */ }
+  async suppress(): Promise<void> { /* not used */ }
+  async teardown(): Promise<void> { /* not used */ }
+}
+
+const noFlink: FlinkClusterApi = {
+  overview: () => Promise.reject(new Error('no JobManager in this benchmark')),
+  taskManagers: () => Promise.reject(new Error('no JobManager in this benchmark')),
+};
+
+/** The OFFERS event of `count` agents, one offer each, as JSON text. */
+export function offersEventText(count: number): string {
+  const offers: Offer[] = [];
+  for (let i = 0; i < count; i++) offers.push(offerOf(i, i));
+  return JSON.stringify({ type: 'OFFERS', offers: { offers } });
+}
+
+async function handleOnce(text: string, taskManagers: number, offerCount: number): Promise<number> {
+  const scheduler = new CallBuildingScheduler();
+  const validated = validateSessionOptions({
+    name: 'bench', master: '127.0.0.1:5050', flink: { kind: 'home', path: '/opt/flink' }, taskManagers,
+    taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024,
+  }, { USER: 'bench' });
+  const session = await FlinkSession.create(validated, {
+    store: new MemorySessionStore(),
+    createScheduler: () => scheduler as unknown as SchedulerApi,
+    createFlinkApi: () => noFlink,
+    createOperatorApi: () => ({ liveTasks: async () => [] }),
+    timings: { tickMs: 3_600_000, flinkPollMs: 3_600_000, reconcileInitialMs: 3_600_000 },
+  });
+  await session.start();
+  while (session.phase !== 'launchingJobManager') await sleep(1);
+  const internals = session as unknown as { chain: Promise<void> };
+  await internals.chain;
+  // The offers as the client hands them over: freshly parsed objects (parsing is the other side of the ratio).
+  const offers = (JSON.parse(text) as { offers: { offers: Offer[] } }).offers.offers;
+  const t0 = performance.now();
+  scheduler.emit('offers', offers);
+  await internals.chain;
+  const dt = performance.now() - t0;
+  if (scheduler.tasksLaunched !== taskManagers + 1) throw new Error(`launched ${scheduler.tasksLaunched} tasks, expected ${taskManagers + 1}`);
+  if (scheduler.accepts + scheduler.declinedOffers !== offerCount) {
+    throw new Error(`${scheduler.accepts} ACCEPTs + ${scheduler.declinedOffers} declined offers do not answer ${offerCount} offers`);
+  }
+  await session.detach();
+  return dt;
+}
+
+export async function offerHandlingBench(opts: BenchOptions): Promise<Figure[]> {
+  const offerCount = 10_000;
+  const taskManagers = 1_000;
+  const pairs = opts.quick ? 3 : 11;
+  const text = offersEventText(offerCount);
+  opts.log(`offer handling: ${offerCount} offers (${(text.length / 1048576).toFixed(1)} MiB), JobManager + ${taskManagers} TaskManagers, ${pairs} interleaved pairs`);
+  let sink = 0;
+  const parse = (): number => {
+    const t0 = performance.now();
+    sink += (JSON.parse(text) as { offers: { offers: Offer[] } }).offers.offers.length;
+    return performance.now() - t0;
+  };
+  await handleOnce(text, taskManagers, offerCount); parse(); // warm-up
+  const ratios: number[] = [];
+  const h: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let a: number;
+    let b: number;
+    if (i % 2 === 0) { a = await handleOnce(text, taskManagers, offerCount); b = parse(); } else { b = parse(); a = await handleOnce(text, taskManagers, offerCount); }
+    h.push(a); p.push(b); ratios.push(a / b);
+  }
+  if (sink === 0) throw new Error('nothing parsed');
+  return [figure('offer_handling_vs_parse', round(median(ratios)), '<= 1.0',
+    `JSON.parse of the OFFERS event with the ${offerCount} offers; FlinkSession.onOffers (plan, records, save, ${taskManagers + 1} tasks in ACCEPT bodies + one DECLINE, ` +
+    `bodies JSON-stringified) ${round(median(h), 1)} ms vs parse ${round(median(p), 1)} ms; ${pairs} interleaved pairs, median ratio`)];
+}
+
+if (require.main === module) runStandalone(offerHandlingBench, ['offer_handling_vs_parse']);
