@@ -103,6 +103,8 @@ export interface SessionSnapshot {
   diagnosis?: string;
   /** TaskManager replacement stopped by the failure-rate limit. */
   replacementBlocked: boolean;
+  /** Subscribed, and the master answered about every task saved (after a start, attach or re-subscription). */
+  reconciled: boolean;
   options: SessionOptions;
 }
 
@@ -236,6 +238,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       mesosUiUrl: leader ? `${leader}/#/frameworks/${r.frameworkId ?? ''}` : undefined,
       jobManager: r.tasks.find((t) => t.kind === 'jobmanager'), taskManagers: r.tasks.filter((t) => t.kind === 'taskmanager'),
       progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
+      reconciled: this.connection === 'subscribed' && this.subscribedHandled && this.pendingReconcile.size === 0,
     };
   }
 
@@ -312,6 +315,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   }
 
   private lastConnectionReason?: string;
+  private subscribedHandled = false;
 
   private resumePhase(): SessionPhase {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
@@ -339,6 +343,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping') return;
     const first = !this.everSubscribed;
     this.everSubscribed = true;
+    this.subscribedHandled = true;
     if (this.startFailTimer) { clearTimeout(this.startFailTimer); this.startFailTimer = undefined; }
     this.record.frameworkId = s.frameworkId;
     this.record.leaderUrl = s.leaderUrl;
@@ -348,11 +353,17 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     await this.persist();
     this.log.info(`session ${this.record.name}: subscribed as framework ${s.frameworkId} at ${s.leaderUrl}${first ? '' : ' again'}`);
     this.startReconciliation();
+    // A session taken over (or re-subscribed) may have been suppressed by its previous stream: ask again if work is pending.
+    if (!first || this.attaching) {
+      if (this.needsMore()) this.wantOffers();
+      else if (this.record.wantedTaskManagers !== null) { this.suppressed = true; void this.scheduler?.suppress().catch(() => undefined); }
+    }
     if (this.record.jobManagerUrl) this.schedulePoll(0);
   }
 
   private onConnectionState(state: ConnectionState, detail: { reason?: string; retryInMs?: number }): void {
     this.connection = state;
+    if (state !== 'subscribed') this.subscribedHandled = false;
     if (detail.reason) this.lastConnectionReason = detail.reason;
     this.emit('connection', state, detail);
     this.changed();
@@ -365,8 +376,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private async failBeforeSubscribe(reason: string): Promise<void> {
     if (this.everSubscribed || END_PHASES.has(this.record.phase)) return;
     await this.scheduler?.close().catch(() => undefined);
-    await this.deps.store.delete(this.record.name);
-    this.finish('failed', `${reason} Check the master address (-m) and that the Mesos master is running and reachable from here.`, false);
+    await this.finish('failed', `${reason} Check the master address (-m) and that the Mesos master is running and reachable from here.`, true);
   }
 
   private async onFatal(err: MesosError): Promise<void> {
@@ -375,22 +385,22 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (this.record.phase === 'stopping') return;
     switch (err.kind) {
       case 'frameworkRemoved':
-        await this.deps.store.delete(this.record.name);
-        this.finish('failed', `The Mesos master removed framework ${this.record.frameworkId} (its failover timeout passed or it was torn down), so the session is gone. ` +
-          'Its saved state was cleared; start a new session.', false);
+        await this.finish('failed', `The Mesos master removed framework ${this.record.frameworkId} (its failover timeout passed or it was torn down), so the session is gone. ` +
+          'Its saved state was cleared; start a new session.', true);
         return;
       case 'failedOver':
         // Another client subscribed with our framework id: it drives the session now; do not fight it.
-        this.finish('detached', `Another client subscribed with framework ${this.record.frameworkId} and now drives the session; this one stopped following it (nothing was stopped).`, false);
+        await this.finish('detached', `Another client subscribed with framework ${this.record.frameworkId} and now drives the session; this one stopped following it (nothing was stopped).`, false);
         return;
-      default:
-        if (!this.everSubscribed && !this.attaching) {
-          await this.deps.store.delete(this.record.name);
-        } else {
+      default: {
+        const forget = !this.everSubscribed && !this.attaching;
+        if (!forget) {
+          // Kept for a later attach (after fixing credentials, say), without an owner.
           this.record.owner = undefined;
           await this.persist();
         }
-        this.finish('failed', text, false);
+        await this.finish('failed', text, forget);
+      }
     }
   }
 
@@ -491,7 +501,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const scheduler = this.scheduler;
     if (!scheduler) return;
     const id = status.task_id.value;
-    this.pendingReconcile.delete(id);
+    if (this.pendingReconcile.delete(id) && this.pendingReconcile.size === 0) this.changed();
     const task = this.record.tasks.find((t) => t.taskId === id);
     const terminal = TERMINAL_TASK_STATES.has(status.state);
     if (!task) {
@@ -561,10 +571,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.setPhase('launchingJobManager', {});
     await this.persist();
     await Promise.all(doomed.map((t) => this.scheduler?.kill(t.taskId, t.agentId).catch(() => undefined)));
-    if (this.suppressed) {
-      this.suppressed = false;
-      await this.scheduler?.revive().catch(() => { this.suppressed = true; });
-    }
+    this.wantOffers();
   }
 
   private onTaskManagerLost(task: TaskRecord, status: TaskStatus): void {
@@ -582,10 +589,13 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       return;
     }
     this.emit('warning', `${what}; launching a replacement.`);
-    if (this.suppressed) {
-      this.suppressed = false;
-      void this.scheduler?.revive().catch(() => { this.suppressed = true; });
-    }
+    this.wantOffers();
+  }
+
+  /** New work appeared (a replacement, a scale up, a relaunch): REVIVE once, never on a timer. */
+  private wantOffers(): void {
+    this.suppressed = false;
+    void this.scheduler?.revive().catch(() => undefined);
   }
 
   private async failSession(reason: string): Promise<void> {
@@ -593,7 +603,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.record.reason = reason;
     const result = await this.teardownAndVerify();
     const left = result.leftTasks.length > 0 ? ` ${result.leftTasks.length} task(s) were still listed by the master: ${result.leftTasks.join(', ')}.` : '';
-    this.finish('failed', reason + left, true);
+    await this.finish('failed', reason + left, true);
   }
 
   // ---- reconciliation ----
@@ -785,10 +795,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         await Promise.all(victims.map((v) => scheduler?.kill(v.taskId, v.agentId).catch(() => undefined)));
       } else {
         await this.persist();
-        if (count > current.length && this.suppressed) {
-          this.suppressed = false;
-          await scheduler?.revive().catch(() => { this.suppressed = true; });
-        }
+        if (count > current.length) this.wantOffers();
       }
       if (this.record.phase === 'running' && !this.isComplete()) this.setPhase('taskManagers', {});
       this.emitProgress();
@@ -810,7 +817,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       const reason = result.leftTasks.length > 0
         ? `TEARDOWN was sent, but the master still lists ${result.leftTasks.length} task(s) of ours: ${result.leftTasks.join(', ')}. Check the Mesos UI.`
         : result.verified ? undefined : 'TEARDOWN was sent, but the master\'s task list could not be read to confirm that no task is left.';
-      this.finish(result.leftTasks.length > 0 ? 'failed' : 'stopped', reason, true);
+      await this.finish(result.leftTasks.length > 0 ? 'failed' : 'stopped', reason, true);
       return result;
     })();
     return this.stopping;
@@ -859,7 +866,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.record.owner = undefined;
     await this.saving;
     await this.persist();
-    this.finish('detached', undefined, false);
+    await this.finish('detached', undefined, false);
   }
 
   private clearTimers(): void {
@@ -869,15 +876,17 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   }
 
   /** Ends this object's life: phase, saved state (cleared unless detached), resources. */
-  private finish(phase: 'stopped' | 'failed' | 'detached', reason: string | undefined, clearStore: boolean): void {
+  private finish(phase: 'stopped' | 'failed' | 'detached', reason: string | undefined, clearStore: boolean): Promise<void> {
     this.clearTimers();
     this.record.reason = reason;
     // From here on nothing is saved: a detached session's record belongs to the next (or the other) client.
     this.record.phase = phase;
-    const after = clearStore ? this.deps.store.delete(this.record.name).catch(() => undefined) : Promise.resolve();
-    void after.then(() => this.settle(phase, reason));
+    // Wait for a save in flight so that it cannot bring the record back after the delete.
+    const after = (this.saving ?? Promise.resolve()).then(() => clearStore ? this.deps.store.delete(this.record.name).catch(() => undefined) : undefined);
+    const settled = after.then(() => this.settle(phase, reason));
     void this.scheduler?.close().catch(() => undefined);
     void this.flink?.close?.().catch(() => undefined);
+    return settled;
   }
 
   private settle(phase: SessionPhase, reason: string | undefined): void {
@@ -911,6 +920,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const write = async (): Promise<void> => {
       do {
         this.saveAgain = false;
+        if (END_PHASES.has(this.record.phase)) break;
         const snapshot: SessionRecord = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
         await this.deps.store.save(snapshot).catch((err) => this.log.error(`session: saving the session failed: ${err instanceof Error ? err.message : String(err)}`));
       } while (this.saveAgain);
