@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import { MesosCluster } from '../../standin/mesos/MesosCluster';
 import { FlinkSession } from '../../../src/core/session/FlinkSession';
 import { FileSessionStore } from '../../../src/core/session/SessionStore';
+import * as path from 'path';
+import { packFlinkDistribution } from '../../standin/flink/distribution';
 import { startCluster, tempDir, newSession, liveTasks, flinkGet, eventually, deps } from './sessionHarness';
 
 interface TmItem { id: string; slotsNumber: number; freeSlots: number; dataPort: number }
@@ -153,6 +155,18 @@ describe('FlinkSession against the stand-ins', { timeout: 180000 }, () => {
     } finally {
       await c2.stop();
     }
+  });
+
+  test('Flink from a URI: every agent fetches and extracts the archive into the sandbox', async () => {
+    const dir = store();
+    const tgz = await packFlinkDistribution(path.join(dir, 'flink-standin.tgz'));
+    const session = await newSession(cluster, dir, { name: 'u1', taskManagers: 2, flink: { kind: 'uri', uri: `file://${tgz}` } });
+    sessions.push(session);
+    await session.start();
+    const snap = await session.waitFor((s) => s.phase === 'running', 60000, 'running');
+    assert.equal((await flinkGet<{ taskmanagers: number }>(snap.jobManagerUrl!, '/overview')).taskmanagers, 2);
+    await session.stop();
+    assert.equal((await liveTasks(cluster, session.frameworkId)).length, 0);
   });
 
   test('a cluster that can never fit: the diagnosis, then the session gives up', async () => {
