@@ -55,6 +55,15 @@ export async function ensureCodeServer(opts: { version?: string; log?: ProgressL
   fs.mkdirSync(tmp, { recursive: true });
   const started = Date.now();
   log(`provisioning code-server ${version} into ${dir} (one time, 1-3 minutes; build log: ${path.join(tmp, 'build.log')})`);
+  // An interrupted build must not leave npm or a compiler running on in the background.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    killBuildStep();
+    process.off(sig, onSignal);
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killBuildStep);
   try {
     await buildInto(tmp, version, log);
     fs.writeFileSync(path.join(tmp, COMPLETE_MARKER), JSON.stringify({ version, builtAt: new Date().toISOString(), node: process.version }) + '\n');
@@ -68,6 +77,10 @@ export async function ensureCodeServer(opts: { version?: string; log?: ProgressL
   } catch (err) {
     log(`provisioning failed; the partial build stays in ${tmp} for inspection and is removed by the next run`);
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', killBuildStep);
   }
   log(`code-server ${version} ready in ${Math.round((Date.now() - started) / 1000)} s (${dir})`);
   return dir;
@@ -163,13 +176,22 @@ async function buildInto(tmp: string, version: string, log: ProgressLog): Promis
   await run('install built-in extension dependencies', ['npm', ...noScripts], path.join(vscode, 'extensions'));
 }
 
+let buildStep: ChildProcess | undefined;
+
+function killBuildStep(): void {
+  if (buildStep?.pid === undefined || buildStep.exitCode !== null) return;
+  try { process.kill(-buildStep.pid, 'SIGKILL'); } catch { /* already gone */ }
+}
+
 function runLogged(label: string, cmd: string[], cwd: string, env: NodeJS.ProcessEnv, buildLog: string, log: ProgressLog): Promise<void> {
   const started = Date.now();
   log(`${label} ...`);
   fs.appendFileSync(buildLog, `\n$ (cd ${cwd} && ${cmd.join(' ')})\n`);
   return new Promise((resolve, reject) => {
     const out = fs.openSync(buildLog, 'a');
-    const child = spawn(cmd[0], cmd.slice(1), { cwd, env, stdio: ['ignore', out, out] });
+    // Own process group, so that an interrupt can stop the step with everything it started (node-gyp, make, g++).
+    const child = spawn(cmd[0], cmd.slice(1), { cwd, env, stdio: ['ignore', out, out], detached: true });
+    buildStep = child;
     child.on('error', (err) => {
       fs.closeSync(out);
       reject(new Error(`${label}: could not run ${cmd[0]}: ${err.message}`));
