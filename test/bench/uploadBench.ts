@@ -1,0 +1,99 @@
+// upload_vs_curl + upload_rss_growth_mb: a 1 GiB jar uploaded to the Flink stand-in JobManager by JarSubmitter.upload
+// (fingerprint, size check, streamed multipart upload) in a child process that samples its own RSS every 50 ms,
+// against `curl -F jarfile=@file` to the same JobManager, alternated. Each tool's own transfer time is used
+// (the child's clock around upload(), curl's %{time_total}), so process start-up counts for neither.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { startInProcessCluster } from '../standin/flink/standinHarness';
+import { figure, median, round, runStandalone, seededRandom, type BenchOptions, type Figure } from './benchUtil';
+
+const execFileAsync = promisify(execFile);
+
+/** Random-looking bytes (a 16 MiB random block, each copy tweaked) so nothing along the way can shortcut zeros. */
+async function writeJar(file: string, bytes: number): Promise<void> {
+  const random = seededRandom(1);
+  const block = Buffer.alloc(16 * 1048576);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((random() * 2 ** 32) >>> 0, i);
+  const out = fs.createWriteStream(file);
+  for (let written = 0, n = 0; written < bytes; n++) {
+    const piece = Buffer.from(block.subarray(0, Math.min(block.length, bytes - written)));
+    piece.writeUInt32LE(n, 0);
+    written += piece.length;
+    if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+interface ChildResult { uploadMs: number; rssBaseMb: number; rssPeakMb: number; rssGrowthMb: number; jarId: string; uploaded: boolean }
+
+async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client'): Promise<ChildResult> {
+  const child = path.join(__dirname, 'uploadChild.js');
+  const { stdout } = await execFileAsync(process.execPath, [child, jmUrl, jar, mode], { maxBuffer: 1 << 20, timeout: 300_000 });
+  const r = JSON.parse(stdout.trim().split('\n').pop() as string) as ChildResult;
+  if (!r.uploaded) throw new Error('the submitter skipped the upload (dedupe): the benchmark needs a real upload each run');
+  return r;
+}
+
+async function curlUpload(jmUrl: string, jar: string): Promise<number> {
+  // No "Expect: 100-continue": the stand-in never answers it, so curl would idle 1 s before sending (Flink's Netty answers it).
+  const { stdout } = await execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{time_total} %{http_code}', '-H', 'Expect:',
+    '-F', `jarfile=@${jar};type=application/x-java-archive`, `${jmUrl}/jars/upload`], { timeout: 300_000 });
+  const [seconds, status] = stdout.trim().split(' ');
+  if (status !== '200') throw new Error(`curl upload answered ${status}`);
+  return Number(seconds) * 1000;
+}
+
+async function deleteAllJars(jmUrl: string): Promise<void> {
+  const res = await request(`${jmUrl}/jars`);
+  const list = JSON.parse(await res.body.text()) as { files: { id: string }[] };
+  for (const f of list.files) await (await request(`${jmUrl}/jars/${f.id}`, { method: 'DELETE' })).body.text();
+}
+
+export async function uploadBench(opts: BenchOptions): Promise<Figure[]> {
+  const bytes = opts.quick ? 64 * 1048576 : 1024 * 1048576;
+  const pairs = opts.quick ? 1 : 3;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-upload-'));
+  const jar = path.join(dir, 'big-job.jar');
+  const cluster = await startInProcessCluster({ taskManagers: 0, conf: { 'rest.server.max-content-length': String(2 * 1024 * 1048576), 'web.upload.dir': path.join(dir, 'jm-upload') } });
+  try {
+    await writeJar(jar, bytes);
+    const mib = bytes / 1048576;
+    opts.log(`upload: ${mib} MiB jar to ${cluster.url}, ${pairs} alternated pair(s)`);
+    const ours: ChildResult[] = [];
+    const raw: ChildResult[] = [];
+    const curl: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      let a: ChildResult;
+      let b: number;
+      if (i % 2 === 0) { a = await ourUpload(cluster.url, jar, 'submitter'); await deleteAllJars(cluster.url); b = await curlUpload(cluster.url, jar); }
+      else { b = await curlUpload(cluster.url, jar); await deleteAllJars(cluster.url); a = await ourUpload(cluster.url, jar, 'submitter'); }
+      await deleteAllJars(cluster.url);
+      // FlinkRestClient.uploadJar alone (no fingerprint, no size check), for the table.
+      const c = await ourUpload(cluster.url, jar, 'client');
+      await deleteAllJars(cluster.url);
+      ours.push(a); raw.push(c); curl.push(b);
+      ratios.push(b / a.uploadMs);
+      opts.log(`upload: pair ${i + 1}: JarSubmitter ${Math.round(a.uploadMs)} ms (RSS +${a.rssGrowthMb.toFixed(1)} MB), curl ${Math.round(b)} ms, FlinkRestClient.uploadJar ${Math.round(c.uploadMs)} ms`);
+    }
+    const rate = (ms: number): number => round(mib / (ms / 1000), 1);
+    const growth = Math.max(...ours.map((r) => r.rssGrowthMb), ...raw.map((r) => r.rssGrowthMb));
+    return [
+      figure('upload_vs_curl', round(median(ratios)), '>= 0.9',
+        `curl -F (with -H 'Expect:', see uploadBench.ts) to the same stand-in JobManager, ${mib} MiB jar, ${pairs} alternated pair(s), median throughput ratio; JarSubmitter.upload (SHA-256 fingerprint + config read + streamed upload) ` +
+        `${rate(median(ours.map((r) => r.uploadMs)))} MiB/s vs curl ${rate(median(curl))} MiB/s; FlinkRestClient.uploadJar alone ${rate(median(raw.map((r) => r.uploadMs)))} MiB/s ` +
+        `(ratio ${round(median(curl) / median(raw.map((r) => r.uploadMs)))})`),
+      figure('upload_rss_growth_mb', round(growth, 1), '<= 64',
+        `peak RSS (sampled every 50 ms) minus RSS just before the upload, in the uploading child; largest of all ${ours.length + raw.length} uploads`),
+    ];
+  } finally {
+    await cluster.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) runStandalone(uploadBench, ['upload_vs_curl', 'upload_rss_growth_mb']);
