@@ -1,6 +1,6 @@
 // The few `vscode` API classes the tree and session model use, as plain data holders, so that benchmark can run the
 // real SessionManager + SessionModel + SessionTreeDataProvider in plain Node. No behaviour beyond what they need.
-import * as Module from 'node:module';
+import { Module } from 'node:module';
 
 type Listener<T> = (e: T) => unknown;
 
