@@ -8,9 +8,10 @@ import { SessionCommands } from './session/SessionCommands';
 import { SessionManager } from './session/SessionManager';
 import { SessionModel } from './session/SessionModel';
 import { TaskManagerCommands } from './session/TaskManagerCommands';
-import { SECTION } from './settings/extensionSettings';
+import { SECTION, readFlinkTimeoutMs } from './settings/extensionSettings';
 import { SessionStatusBar } from './statusBar/SessionStatusBar';
 import { JobCommands } from './submit/JobCommands';
+import { MementoJarUploadStore } from './submit/MementoJarUploadStore';
 import { SessionTreeDataProvider } from './tree/SessionTreeDataProvider';
 import { PanelManager } from './webviews/PanelManager';
 
@@ -25,7 +26,12 @@ export interface FlinkMesosApi {
   statusBar: SessionStatusBar;
   logs: LogDocumentProvider;
   sessionCommands: SessionCommands;
+  jobCommands: JobCommands;
   launcher: MesosSessionLauncher;
+  credentials: CredentialStore;
+  /** The extension's global state and where its session store lives: the security tests search them for secrets. */
+  globalState: vscode.Memento;
+  sessionStoreDir: string;
 }
 
 let api: FlinkMesosApi | undefined;
@@ -33,21 +39,23 @@ let api: FlinkMesosApi | undefined;
 export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   const logger = new OutputChannelLogger();
   const model = new SessionModel();
-  const manager = new SessionManager(model, logger);
+  const manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState));
   const panels = new PanelManager(context.extensionUri, logger, manager);
   const tree = new SessionTreeDataProvider(model);
   const treeView = vscode.window.createTreeView('flinkMesos.sessions', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
   const logs = new LogDocumentProvider(manager);
   const credentials = new CredentialStore(context.secrets);
-  const launcher = new MesosSessionLauncher(new GlobalStorageSessionStore(context.globalStorageUri), logger);
+  const sessionStore = new GlobalStorageSessionStore(context.globalStorageUri);
+  const launcher = new MesosSessionLauncher(sessionStore, logger);
   const sessionCommands = new SessionCommands(context, manager, launcher, credentials, panels, logger);
+  const jobCommands = new JobCommands(context, manager, panels, logger);
 
   context.subscriptions.push(
     logger, model, manager, panels, tree, treeView, statusBar, logs,
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
     ...sessionCommands.register(),
-    ...new JobCommands(context, manager, panels, logger).register(),
+    ...jobCommands.register(),
     ...new TaskManagerCommands(manager, panels, logs, logger).register(),
     treeView.onDidChangeVisibility(e => manager.setTreeVisible(e.visible)),
     model.onDidChangeSession(() => updateContextKeys(model)),
@@ -64,7 +72,8 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   updateContextKeys(model);
   logger.info('Flink on Mesos activated.');
   void sessionCommands.reattachSaved();
-  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands, launcher };
+  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands, jobCommands, launcher, credentials,
+    globalState: context.globalState, sessionStoreDir: sessionStore.dir };
   return api;
 }
 

@@ -8,6 +8,10 @@ import { Logger, redact } from '../core/log';
 export class OutputChannelLogger implements Logger, vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;
   private readonly secrets = new Set<string>();
+  /** The last lines written (already masked), for diagnostics and the tests that look for leaked secrets. */
+  readonly recentLines: string[] = [];
+  /** The last error messages shown to the user (already masked). */
+  readonly shownErrors: string[] = [];
 
   constructor(name = 'Flink on Mesos') {
     this.channel = vscode.window.createOutputChannel(name, { log: true });
@@ -24,10 +28,25 @@ export class OutputChannelLogger implements Logger, vscode.Disposable {
     return out;
   }
 
-  debug(message: string): void { this.channel.debug(this.mask(message)); }
-  info(message: string): void { this.channel.info(this.mask(message)); }
-  warn(message: string): void { this.channel.warn(this.mask(message)); }
-  error(message: string): void { this.channel.error(this.mask(message)); }
+  debug(message: string): void { this.channel.debug(this.keep(this.mask(message))); }
+  info(message: string): void { this.channel.info(this.keep(this.mask(message))); }
+  warn(message: string): void { this.channel.warn(this.keep(this.mask(message))); }
+  error(message: string): void { this.channel.error(this.keep(this.mask(message))); }
+
+  /** Shows an error message to the user: its first line, masked, with the fix when the error carries one. */
+  showError(err: unknown, prefix = ''): string {
+    const text = this.mask(prefix + errorText(err, this));
+    this.shownErrors.push(text);
+    if (this.shownErrors.length > 50) this.shownErrors.shift();
+    void vscode.window.showErrorMessage(text);
+    return text;
+  }
+
+  private keep(line: string): string {
+    this.recentLines.push(line);
+    if (this.recentLines.length > 2000) this.recentLines.splice(0, this.recentLines.length - 2000);
+    return line;
+  }
 
   dispose(): void {
     this.channel.dispose();

@@ -8,9 +8,13 @@ import { SessionLauncher } from './SessionLauncher';
 import { SessionManager } from './SessionManager';
 import { ENDED_PHASES, SessionView } from './sessionViews';
 import { StartSessionWizard, rememberStart } from './StartSessionWizard';
+import { QuickInputUi, ask, choose, vscodeQuickInput } from '../wizard/multiStep';
 
 /** Session commands: thin, each delegates to the SessionManager or the launcher; all messages to the user are here. */
 export class SessionCommands {
+  /** Where questions are asked; the extension-host tests put a driver here. */
+  ui: QuickInputUi = vscodeQuickInput;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly manager: SessionManager,
@@ -27,7 +31,7 @@ export class SessionCommands {
           return await fn.call(this, arg);
         } catch (err) {
           this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          void vscode.window.showErrorMessage(errorText(err, this.log));
+          this.log.showError(err);
           return undefined;
         }
       });
@@ -48,7 +52,7 @@ export class SessionCommands {
   }
 
   async start(): Promise<SessionView | undefined> {
-    const input = await new StartSessionWizard(this.context.globalState, () => this.manager.names()).run();
+    const input = await new StartSessionWizard(this.context.globalState, () => this.manager.names(), this.ui).run();
     if (!input) return undefined;
     await rememberStart(this.context.globalState, input);
     const settings = { ...readSessionSettings(), ...input };
@@ -105,11 +109,14 @@ export class SessionCommands {
     if (!name) return;
     const view = this.manager.model.get(name);
     const current = view?.taskManagersWanted === 'greedy' ? view.taskManagers.filter(t => !t.lost).length : view?.taskManagersWanted ?? 1;
-    const text = await vscode.window.showInputBox({
-      title: `Scale ${name}`, prompt: 'Number of TaskManagers', value: String(current), ignoreFocusOut: true,
-      validateInput: v => Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : `"${v}" is not a number of TaskManagers. Type 1 or more.`,
+    // A number in the argument (keybindings, other extensions, tests) skips the question.
+    const given = (arg as { taskManagers?: unknown } | undefined)?.taskManagers;
+    const text = given !== undefined ? String(given) : await ask(this.ui, {
+      title: `Scale ${name}`, prompt: 'Number of TaskManagers', value: String(current), validate: taskManagerCountError,
     });
     if (!text) return;
+    const problem = taskManagerCountError(text);
+    if (problem) throw new Error(problem);
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Scaling ${name} to ${text} TaskManagers…` }, () => this.manager.scale(name, Number(text)));
   }
 
@@ -122,7 +129,7 @@ export class SessionCommands {
       ...saved.map(n => ({ label: `$(vm) ${n}`, description: 'saved session', name: n })),
       { label: '$(plug) JobManager by address…', description: 'any Flink cluster with a reachable REST API', name: undefined as string | undefined },
     ];
-    const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Attach', ignoreFocusOut: true });
+    const picked = items.length === 1 ? items[0] : await choose(this.ui, items, { title: 'Attach' });
     if (!picked) return undefined;
     if (picked.name) {
       const name = picked.name;
@@ -131,9 +138,8 @@ export class SessionCommands {
       this.manager.adoptMesosSession(name, handle);
       return this.manager.model.get(name);
     }
-    const url = await vscode.window.showInputBox({
-      title: 'Attach to a Flink JobManager', prompt: 'The JobManager\'s REST address', placeHolder: 'http://host:8081', ignoreFocusOut: true,
-      validateInput: v => jobManagerUrlError(v),
+    const url = await ask(this.ui, {
+      title: 'Attach to a Flink JobManager', prompt: 'The JobManager\'s REST address', placeholder: 'http://host:8081', validate: v => jobManagerUrlError(v),
     });
     if (!url) return undefined;
     return this.attachJobManager(url);
@@ -178,13 +184,13 @@ export class SessionCommands {
   }
 
   async setCredentials(): Promise<void> {
-    const master = await vscode.window.showInputBox({
-      title: 'Set Mesos Credentials (1/3)', prompt: 'For which master? Leave "*" for every master.', value: readSessionSettings().master || '*', ignoreFocusOut: true,
+    const master = await ask(this.ui, {
+      title: 'Set Mesos Credentials (1/3)', prompt: 'For which master? Leave "*" for every master.', value: readSessionSettings().master || '*',
     });
     if (master === undefined) return;
-    const principal = await vscode.window.showInputBox({ title: 'Set Mesos Credentials (2/3)', prompt: 'Principal', ignoreFocusOut: true, validateInput: v => v.trim() ? undefined : 'Type the framework principal the master knows.' });
+    const principal = await ask(this.ui, { title: 'Set Mesos Credentials (2/3)', prompt: 'Principal', validate: v => v.trim() ? undefined : 'Type the framework principal the master knows.' });
     if (!principal) return;
-    const secret = await vscode.window.showInputBox({ title: 'Set Mesos Credentials (3/3)', prompt: 'Secret (kept in the system\'s secret storage, never in settings)', password: true, ignoreFocusOut: true, validateInput: v => v ? undefined : 'Type the secret.' });
+    const secret = await ask(this.ui, { title: 'Set Mesos Credentials (3/3)', prompt: 'Secret (kept in the system\'s secret storage, never in settings)', password: true, validate: v => v ? undefined : 'Type the secret.' });
     if (!secret) return;
     this.log.addSecret(secret);
     await this.credentials.set(master.trim() === '*' ? '' : master, { principal: principal.trim(), secret });
@@ -193,7 +199,7 @@ export class SessionCommands {
   }
 
   async clearCredentials(): Promise<void> {
-    const master = await vscode.window.showInputBox({ title: 'Clear Mesos Credentials', prompt: 'For which master? "*" for the ones saved for every master.', value: readSessionSettings().master || '*' });
+    const master = await ask(this.ui, { title: 'Clear Mesos Credentials', prompt: 'For which master? "*" for the ones saved for every master.', value: readSessionSettings().master || '*' });
     if (master === undefined) return;
     await this.credentials.delete(master.trim() === '*' ? '' : master);
   }
@@ -214,7 +220,7 @@ export class SessionCommands {
     const candidates = this.manager.model.list().filter(fits);
     if (candidates.length === 0) throw new Error('No session fits. Start a session or attach to one first.');
     if (candidates.length === 1) return candidates[0].name;
-    const picked = await vscode.window.showQuickPick(candidates.map(s => ({ label: s.name, description: s.master ?? s.jobManager?.restUrl })), { title });
+    const picked = await choose(this.ui, candidates.map(s => ({ label: s.name, description: s.master ?? s.jobManager?.restUrl })), { title });
     return picked?.label;
   }
 
@@ -225,6 +231,11 @@ export class SessionCommands {
         .then(c => { if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'flinkMesos.tls.verifyCertificates'); });
     }
   }
+}
+
+export function taskManagerCountError(v: string): string | undefined {
+  const n = Number(v.trim());
+  return v.trim() !== '' && Number.isInteger(n) && n >= 1 ? undefined : `"${v}" is not a number of TaskManagers. Type 1 or more.`;
 }
 
 export function jobManagerUrlError(v: string): string | undefined {

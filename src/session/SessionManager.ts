@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkRestClient } from '../core/flink/FlinkRestClient';
-import { isTerminalJobState, JobDetails, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { JobDetails, JobPlan, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
+import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
 import { readPollingIntervalMs } from '../settings/extensionSettings';
 import { formatMb } from '../tree/treeFormat';
@@ -29,6 +31,8 @@ export interface MesosSessionHandle extends vscode.Disposable {
 interface ManagedSession {
   name: string;
   flink?: FlinkRestClient;
+  /** Uploads (deduplicated per JobManager), slot and size checks, runs; rebuilt with the Flink client. */
+  submitter?: JarSubmitter;
   mesos?: MesosSessionHandle;
   subscriptions: vscode.Disposable[];
   /** Heap/non-heap samples per TaskManager, for the chart. */
@@ -50,6 +54,15 @@ export interface SubmitRequest {
 
 export interface LogTarget { session: string; taskManagerId?: string; log: LogKind }
 
+/** One job followed by a JobWatcher: for the tree until it ends (tracked) and/or for open Job Result panels. */
+interface FollowedJob {
+  key: string;
+  watcher: JobWatcher;
+  listeners: Set<{ onChange: () => void; onEnd: () => void }>;
+  /** Submitted, cancelled or stopped from this window: followed until it ends even with no panel open. */
+  tracked: boolean;
+}
+
 const MAX_SAMPLES = 240;
 const LOG_TAIL_BYTES = 64 * 1024;
 
@@ -58,11 +71,24 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   private readonly sessions = new Map<string, ManagedSession>();
   private treeVisible = false;
   private pollTimer: NodeJS.Timeout | undefined;
-  private readonly watchers = new Map<string, NodeJS.Timeout>();
+  private readonly jobWatchers = new Map<string, FollowedJob>();
   readonly onDidChangeSession: vscode.Event<string>;
 
-  constructor(readonly model: SessionModel, private readonly log: Logger, private readonly flinkTimeoutMs = 10000) {
+  /**
+   * @param jarUploads where each JobManager's uploaded jar ids are remembered (the extension passes one over its global state)
+   */
+  constructor(
+    readonly model: SessionModel,
+    private readonly log: Logger,
+    private readonly flinkTimeout: number | (() => number) = 10000,
+    private readonly jarUploads: JarUploadStore = new MemoryJarUploadStore(),
+  ) {
     this.onDidChangeSession = model.onDidChangeSession;
+  }
+
+  /** Every Flink REST call gives up after this long, so a slow or dead JobManager shows as unreachable instead of hanging. */
+  private flinkTimeoutMs(): number {
+    return typeof this.flinkTimeout === 'function' ? this.flinkTimeout() : this.flinkTimeout;
   }
 
   // ---- sessions
@@ -78,7 +104,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   /** Follows any Flink JobManager by its REST address (a cluster we did not start). */
   async attachJobManager(name: string, restUrl: string): Promise<SessionView> {
     if (this.sessions.has(name)) throw new Error(`A session named "${name}" is already shown. Pick another name, or detach it first.`);
-    const flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs, retries: 0 });
+    const flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
     try {
       await flink.probe();
     } catch (err) {
@@ -86,7 +112,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       throw err;
     }
     const url = new URL(flink.baseUrl);
-    const managed: ManagedSession = { name, flink, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    const managed: ManagedSession = { name, flink, submitter: this.submitterFor(flink), subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
     this.sessions.set(name, managed);
     this.model.set(emptySessionView(name, {
       phase: 'attached', jobManagerOnly: true, flinkReachable: true,
@@ -149,7 +175,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     m.subscriptions.forEach(d => d.dispose());
     m.mesos?.dispose();
     void m.flink?.close();
-    for (const [key, timer] of this.watchers) if (key.startsWith(`${m.name}\n`)) { clearTimeout(timer); this.watchers.delete(key); }
+    this.endJobWatchers(m.name);
     this.sessions.delete(m.name);
   }
 
@@ -157,8 +183,11 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     const snap = m.mesos?.snapshot() ?? {};
     const restUrl = snap.jobManager?.restUrl;
     if (restUrl && m.flink?.baseUrl !== new URL(restUrl).href.replace(/\/$/, '')) {
+      // Watchers hold the old client: end them (panels fall back to polling) before it closes.
+      if (m.flink) this.endJobWatchers(m.name);
       void m.flink?.close();
-      m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs, retries: 0 });
+      m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
+      m.submitter = this.submitterFor(m.flink);
       void this.pollSession(m);
     }
     this.model.update(m.name, v => mergeMesos(v, snap));
@@ -235,24 +264,27 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
 
   // ---- jobs
 
+  /**
+   * Uploads (skipped when this JobManager already has this very file), checks free slots and the upload limit
+   * first, runs, and uploads again once when the JobManager lost the jar. Returns the job id.
+   */
   async submit(name: string, req: SubmitRequest, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string> {
-    const flink = this.flinkOf(name);
-    const { jarId } = await flink.uploadJar(req.jarPath, { onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal });
-    const run = await flink.runJar(jarId, {
-      entryClass: req.entryClass, programArgsList: req.args, parallelism: req.parallelism,
+    const submitter = this.submitterOf(name);
+    const result = await submitter.run(req.jarPath, {
+      entryClass: req.entryClass, programArgs: req.args, parallelism: req.parallelism,
       savepointPath: req.savepointPath, allowNonRestoredState: req.savepointPath ? req.allowNonRestoredState : undefined,
+      onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal,
     });
     const m = this.require(name);
-    m.jobArgs.set(run.jobid, req.args);
+    m.jobArgs.set(result.jobId, result.programArgs);
+    if (result.reuploaded) this.log.info(`${name}: the JobManager had lost ${path.basename(req.jarPath)}; it was uploaded again.`);
     await this.pollSession(m);
-    this.watchJob(name, run.jobid);
-    return run.jobid;
+    this.watchJob(name, result.jobId);
+    return result.jobId;
   }
 
-  async plan(name: string, req: SubmitRequest): Promise<unknown> {
-    const flink = this.flinkOf(name);
-    const { jarId } = await flink.uploadJar(req.jarPath);
-    return flink.planJar(jarId, { entryClass: req.entryClass, programArgsList: req.args, parallelism: req.parallelism });
+  async plan(name: string, req: SubmitRequest): Promise<JobPlan> {
+    return this.submitterOf(name).plan(req.jarPath, { entryClass: req.entryClass, programArgs: req.args, parallelism: req.parallelism });
   }
 
   async cancelJob(name: string, jobId: string): Promise<void> {
@@ -266,19 +298,85 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return location;
   }
 
-  /** Keeps polling a job (even with the view hidden) until it ends, so the tree and its panel see the end. */
+  /** Follows a job until it ends (even with the view hidden), so the tree sees its state changes and its end. */
   private watchJob(name: string, jobId: string): void {
+    const f = this.followed(name, jobId);
+    if (f) f.tracked = true;
+  }
+
+  /**
+   * Lets a Job Result panel follow one job through the core's JobWatcher: it polls only while followed, faster
+   * right after a change. onChange runs on every change; onEnd when the watcher gives up (then the panel polls itself).
+   * Undefined when the session has no JobManager yet.
+   */
+  followJob(name: string, jobId: string, onChange: () => void, onEnd: () => void): vscode.Disposable | undefined {
+    const f = this.followed(name, jobId);
+    if (!f) return undefined;
+    const listener = { onChange, onEnd };
+    f.listeners.add(listener);
+    return new vscode.Disposable(() => {
+      f.listeners.delete(listener);
+      this.releaseIfIdle(f);
+    });
+  }
+
+  /** Whether a JobWatcher currently follows this job (for tests and diagnostics). */
+  isFollowingJob(name: string, jobId: string): boolean {
+    return this.jobWatchers.has(`${name}\n${jobId}`);
+  }
+
+  private followed(name: string, jobId: string): FollowedJob | undefined {
     const key = `${name}\n${jobId}`;
-    if (this.watchers.has(key)) return;
-    const tick = async (): Promise<void> => {
-      const m = this.sessions.get(name);
-      if (!m) { this.watchers.delete(key); return; }
-      await this.pollSession(m);
-      const job = this.model.get(name)?.jobs.find(j => j.id === jobId);
-      if (job && isTerminalJobState(job.state)) { this.watchers.delete(key); return; }
-      this.watchers.set(key, setTimeout(() => void tick(), Math.min(1000, this.pollingIntervalMs())));
-    };
-    this.watchers.set(key, setTimeout(() => void tick(), 200));
+    const existing = this.jobWatchers.get(key);
+    if (existing) return existing;
+    const m = this.sessions.get(name);
+    if (!m?.flink) return undefined;
+    const interval = this.pollingIntervalMs();
+    const watcher = new JobWatcher(m.flink, jobId, { minIntervalMs: Math.min(250, interval), maxIntervalMs: Math.max(1000, interval), log: this.log });
+    const f: FollowedJob = { key, watcher, listeners: new Set(), tracked: false };
+    this.jobWatchers.set(key, f);
+    watcher.on('state', (state, previous) => {
+      this.log.debug(`${name}: job ${jobId} ${previous ?? 'seen'} -> ${state}`);
+      this.model.update(name, v => ({ ...v, jobs: v.jobs.map(j => j.id === jobId ? { ...j, state } : j) }));
+      const s = this.sessions.get(name);
+      if (s) void this.pollSession(s);
+    });
+    watcher.on('update', () => { for (const l of f.listeners) l.onChange(); });
+    watcher.on('result', () => {
+      for (const l of f.listeners) l.onChange();
+      this.endJobWatcher(f, false);
+    });
+    watcher.on('error', err => {
+      this.log.debug(`${name}: stopped following job ${jobId}: ${err.message}`);
+      this.endJobWatcher(f, true);
+    });
+    return f;
+  }
+
+  private releaseIfIdle(f: FollowedJob): void {
+    if (f.listeners.size === 0 && !f.tracked) this.endJobWatcher(f, false);
+  }
+
+  private endJobWatcher(f: FollowedJob, notify: boolean): void {
+    if (this.jobWatchers.get(f.key) !== f) return;
+    this.jobWatchers.delete(f.key);
+    f.watcher.stop();
+    if (notify) for (const l of f.listeners) l.onEnd();
+    f.listeners.clear();
+  }
+
+  private endJobWatchers(name: string): void {
+    for (const f of [...this.jobWatchers.values()]) if (f.key.startsWith(`${name}\n`)) this.endJobWatcher(f, true);
+  }
+
+  private submitterFor(flink: FlinkRestClient): JarSubmitter {
+    return new JarSubmitter(flink, { store: this.jarUploads, log: this.log });
+  }
+
+  private submitterOf(name: string): JarSubmitter {
+    const m = this.require(name);
+    if (!m.flink || !m.submitter) throw new Error(`Session "${name}" has no JobManager address yet. Wait until its JobManager is up.`);
+    return m.submitter;
   }
 
   // ---- panels' data
@@ -445,8 +543,6 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
 
   dispose(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const t of this.watchers.values()) clearTimeout(t);
-    this.watchers.clear();
     for (const m of [...this.sessions.values()]) this.forget(m);
   }
 }

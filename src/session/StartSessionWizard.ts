@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { MIN_JOB_MANAGER_MEMORY_MB, MIN_TASK_MANAGER_MEMORY_MB, parseDynamicProperties, validateMasterAddress } from '../core/session/SessionOptions';
 import { StartInput, readProfiles, readSessionSettings } from '../settings/extensionSettings';
-import { inputStep, pickStep, runSteps } from '../wizard/multiStep';
+import { QuickInputUi, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
 
 const LAST_RUN_KEY = 'flinkMesos.lastStart';
 const TITLE = 'Start Flink Session on Mesos';
@@ -20,7 +20,7 @@ export async function rememberStart(state: vscode.Memento, input: StartInput): P
 
 /** Multi-step input: a profile starts in one step; otherwise every value, prefilled and checked as it is typed. */
 export class StartSessionWizard {
-  constructor(private readonly state: vscode.Memento, private readonly usedNames: () => string[]) {}
+  constructor(private readonly state: vscode.Memento, private readonly usedNames: () => string[], private readonly ui: QuickInputUi = vscodeQuickInput) {}
 
   async run(): Promise<StartInput | undefined> {
     const defaults = startDefaults(this.state);
@@ -28,7 +28,7 @@ export class StartSessionWizard {
     if (profiles.size > 0) {
       const manual = { label: '$(edit) Enter values…', description: 'prefilled from settings and the last run', profile: undefined as string | undefined };
       const items = [manual, ...[...profiles.keys()].map(p => ({ label: `$(rocket) ${p}`, description: describeProfile(profiles.get(p) ?? {}), profile: p }))];
-      const picked = await pickStep({ title: TITLE, step: 1, totalSteps: 1, placeholder: 'Start a profile in one step, or enter the values', items });
+      const picked = await pickStep({ ui: this.ui, title: TITLE, step: 1, totalSteps: 1, placeholder: 'Start a profile in one step, or enter the values', items });
       if (!picked || typeof picked === 'symbol') return undefined;
       if (picked.profile) {
         const input = { ...defaults, ...pickStartInput(profiles.get(picked.profile) ?? {}) };
@@ -46,16 +46,16 @@ export class StartSessionWizard {
     const total = 10;
     const used = new Set(this.usedNames());
     const ok = await runSteps([
-      async () => this.set(v, 'master', await inputStep({ title: TITLE, step: 1, totalSteps: total, value: v.master, prompt: 'Mesos master', placeholder: 'host:port, host:port,host:port or zk://host:port/mesos', validate: checkMaster })),
-      async () => this.set(v, 'name', await inputStep({ title: TITLE, step: 2, totalSteps: total, value: v.name, prompt: 'Session name (also the Mesos framework name)', validate: x => checkName(x, used) })),
-      async () => this.setParsed(v, 'taskManagers', await inputStep({ title: TITLE, step: 3, totalSteps: total, value: String(v.taskManagers), prompt: 'Number of TaskManagers, or "greedy" to take every offer that fits one', validate: x => parseTaskManagers(x).error }), x => parseTaskManagers(x).value),
-      async () => this.setParsed(v, 'slotsPerTaskManager', await inputStep({ title: TITLE, step: 4, totalSteps: total, value: String(v.slotsPerTaskManager), prompt: 'Slots per TaskManager', validate: x => intError(x, 1, 'slots per TaskManager') }), Number),
-      async () => this.setParsed(v, 'taskManagerMemoryMb', await inputStep({ title: TITLE, step: 5, totalSteps: total, value: String(v.taskManagerMemoryMb), prompt: 'TaskManager process memory (MB)', validate: x => intError(x, MIN_TASK_MANAGER_MEMORY_MB, 'TaskManager memory', 'Flink needs at least this much for a TaskManager process.') }), Number),
-      async () => this.setParsed(v, 'taskManagerCpus', await inputStep({ title: TITLE, step: 6, totalSteps: total, value: String(v.taskManagerCpus), prompt: 'CPUs per TaskManager', validate: x => cpuError(x) }), Number),
-      async () => this.setParsed(v, 'jobManagerMemoryMb', await inputStep({ title: TITLE, step: 7, totalSteps: total, value: String(v.jobManagerMemoryMb), prompt: 'JobManager process memory (MB)', validate: x => intError(x, MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory', 'Flink needs at least this much for a JobManager process.') }), Number),
-      async () => this.setParsed(v, 'jobManagerCpus', await inputStep({ title: TITLE, step: 8, totalSteps: total, value: String(v.jobManagerCpus), prompt: 'CPUs for the JobManager', validate: x => cpuError(x) }), Number),
-      async () => this.set(v, 'flinkLocation', await inputStep({ title: TITLE, step: 9, totalSteps: total, value: v.flinkLocation, prompt: 'Where Flink is on the agents: a folder on every agent, a URI to fetch, or docker:IMAGE', validate: x => x.trim() ? undefined : 'Give the Flink folder on the agents (e.g. /opt/flink), a URI of a Flink archive, or docker:IMAGE.' })),
-      async () => this.setParsed(v, 'dynamicProperties', await inputStep({ title: TITLE, step: 10, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: `Dynamic properties, key=value separated by spaces${v.configDir ? ` (configuration folder: ${v.configDir})` : ''}`, placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
+      async () => this.set(v, 'master', await inputStep({ ui: this.ui, title: TITLE, step: 1, totalSteps: total, value: v.master, prompt: 'Mesos master', placeholder: 'host:port, host:port,host:port or zk://host:port/mesos', validate: checkMaster })),
+      async () => this.set(v, 'name', await inputStep({ ui: this.ui, title: TITLE, step: 2, totalSteps: total, value: v.name, prompt: 'Session name (also the Mesos framework name)', validate: x => checkName(x, used) })),
+      async () => this.setParsed(v, 'taskManagers', await inputStep({ ui: this.ui, title: TITLE, step: 3, totalSteps: total, value: String(v.taskManagers), prompt: 'Number of TaskManagers, or "greedy" to take every offer that fits one', validate: x => parseTaskManagers(x).error }), x => parseTaskManagers(x).value),
+      async () => this.setParsed(v, 'slotsPerTaskManager', await inputStep({ ui: this.ui, title: TITLE, step: 4, totalSteps: total, value: String(v.slotsPerTaskManager), prompt: 'Slots per TaskManager', validate: x => intError(x, 1, 'slots per TaskManager') }), Number),
+      async () => this.setParsed(v, 'taskManagerMemoryMb', await inputStep({ ui: this.ui, title: TITLE, step: 5, totalSteps: total, value: String(v.taskManagerMemoryMb), prompt: 'TaskManager process memory (MB)', validate: x => intError(x, MIN_TASK_MANAGER_MEMORY_MB, 'TaskManager memory', 'Flink needs at least this much for a TaskManager process.') }), Number),
+      async () => this.setParsed(v, 'taskManagerCpus', await inputStep({ ui: this.ui, title: TITLE, step: 6, totalSteps: total, value: String(v.taskManagerCpus), prompt: 'CPUs per TaskManager', validate: x => cpuError(x) }), Number),
+      async () => this.setParsed(v, 'jobManagerMemoryMb', await inputStep({ ui: this.ui, title: TITLE, step: 7, totalSteps: total, value: String(v.jobManagerMemoryMb), prompt: 'JobManager process memory (MB)', validate: x => intError(x, MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory', 'Flink needs at least this much for a JobManager process.') }), Number),
+      async () => this.setParsed(v, 'jobManagerCpus', await inputStep({ ui: this.ui, title: TITLE, step: 8, totalSteps: total, value: String(v.jobManagerCpus), prompt: 'CPUs for the JobManager', validate: x => cpuError(x) }), Number),
+      async () => this.set(v, 'flinkLocation', await inputStep({ ui: this.ui, title: TITLE, step: 9, totalSteps: total, value: v.flinkLocation, prompt: 'Where Flink is on the agents: a folder on every agent, a URI to fetch, or docker:IMAGE', validate: x => x.trim() ? undefined : 'Give the Flink folder on the agents (e.g. /opt/flink), a URI of a Flink archive, or docker:IMAGE.' })),
+      async () => this.setParsed(v, 'dynamicProperties', await inputStep({ ui: this.ui, title: TITLE, step: 10, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: `Dynamic properties, key=value separated by spaces${v.configDir ? ` (configuration folder: ${v.configDir})` : ''}`, placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
     ]);
     return ok ? v : undefined;
   }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { asTarget } from '../commandArgs';
 import { LogDocumentProvider, logUri } from '../logs/LogDocumentProvider';
-import { OutputChannelLogger, errorText } from '../logging/OutputChannelLogger';
+import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { LOG_KINDS, LogKind } from '../webviews/protocol';
 import { PanelManager } from '../webviews/PanelManager';
 import { SessionManager } from './SessionManager';
@@ -21,7 +21,7 @@ export class TaskManagerCommands {
           return await fn.call(this, arg);
         } catch (err) {
           this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          void vscode.window.showErrorMessage(errorText(err, this.log));
+          this.log.showError(err);
           return undefined;
         }
       });

@@ -61,6 +61,12 @@ export function readPollingIntervalMs(): number {
   return Math.max(0.2, Number.isFinite(s) ? s : 5) * 1000;
 }
 
+/** `flinkMesos.flinkRequestTimeoutSeconds`: how long one Flink REST call may take. */
+export function readFlinkTimeoutMs(): number {
+  const s = vscode.workspace.getConfiguration(SECTION).get<number>('flinkRequestTimeoutSeconds', 10);
+  return Math.max(0.5, Number.isFinite(s) ? s : 10) * 1000;
+}
+
 export function readConnectionSettings(): ConnectionSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { asTarget } from '../commandArgs';
-import { OutputChannelLogger, errorText } from '../logging/OutputChannelLogger';
+import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { SessionManager } from '../session/SessionManager';
 import { formatBytes } from '../tree/treeFormat';
 import { PanelManager } from '../webviews/PanelManager';
 import { SubmitJarWizard } from './SubmitJarWizard';
+import { QuickInputUi, ask, choose } from '../wizard/multiStep';
 
 /** Job commands: submit a jar, cancel, stop with a savepoint, show the plan and the result. */
 export class JobCommands {
@@ -15,6 +16,10 @@ export class JobCommands {
     this.wizard = new SubmitJarWizard(context.workspaceState);
   }
 
+  /** Where questions are asked; the extension-host tests put a driver here. */
+  get ui(): QuickInputUi { return this.wizard.ui; }
+  set ui(ui: QuickInputUi) { this.wizard.ui = ui; }
+
   register(): vscode.Disposable[] {
     const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
       vscode.commands.registerCommand(id, async (arg?: unknown) => {
@@ -22,7 +27,7 @@ export class JobCommands {
           return await fn.call(this, arg);
         } catch (err) {
           this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          void vscode.window.showErrorMessage(errorText(err, this.log));
+          this.log.showError(err);
           return undefined;
         }
       });
@@ -87,9 +92,13 @@ export class JobCommands {
   async stopWithSavepoint(arg?: unknown): Promise<string | undefined> {
     const t = await this.pickJob(arg, 'Stop which job with a savepoint?');
     if (!t) return undefined;
-    const dir = await vscode.window.showInputBox({ title: 'Stop with Savepoint', prompt: 'Savepoint folder (empty: the cluster\'s state.savepoints.dir)', placeHolder: 'file:///savepoints', ignoreFocusOut: true });
+    // The folder and drain flag in the argument (keybindings, other extensions, tests) skip the questions.
+    const given = arg as { targetDirectory?: unknown; drain?: unknown } | undefined;
+    const dir = typeof given?.targetDirectory === 'string' ? given.targetDirectory
+      : await ask(this.ui, { title: 'Stop with Savepoint', prompt: 'Savepoint folder (empty: the cluster\'s state.savepoints.dir)', placeholder: 'file:///savepoints' });
     if (dir === undefined) return undefined;
-    const drain = await vscode.window.showQuickPick([{ label: 'Stop', drain: false }, { label: 'Drain and stop', description: 'emit MAX_WATERMARK first', drain: true }], { title: 'Stop with Savepoint' });
+    const drain = typeof given?.drain === 'boolean' ? { drain: given.drain }
+      : await choose(this.ui, [{ label: 'Stop', drain: false }, { label: 'Drain and stop', description: 'emit MAX_WATERMARK first', drain: true }], { title: 'Stop with Savepoint' });
     if (!drain) return undefined;
     const location = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${t.jobId} with a savepoint…` },
       () => this.manager.stopJobWithSavepoint(t.session, t.jobId, dir.trim() || undefined, drain.drain));
@@ -107,7 +116,7 @@ export class JobCommands {
     if (t.session && t.jobId) return { session: t.session, jobId: t.jobId };
     const jobs = this.manager.model.list().flatMap(s => s.jobs.filter(j => any || j.state === 'RUNNING').map(j => ({ label: j.name || j.id, description: `${j.state} · ${s.name}`, detail: j.id, session: s.name, jobId: j.id })));
     if (jobs.length === 0) throw new Error(any ? 'No job yet. Submit a jar first.' : 'No running job.');
-    const picked = await vscode.window.showQuickPick(jobs, { title, matchOnDetail: true });
+    const picked = await choose(this.ui, jobs, { title, matchOnDetail: true });
     return picked ? { session: picked.session, jobId: picked.jobId } : undefined;
   }
 
@@ -121,7 +130,7 @@ export class JobCommands {
     if (found.length === 1 && !asTarget(arg).session) return found[0].fsPath;
     const items = found.map(u => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u), uri: u }));
     items.push({ label: '$(folder-opened) Browse…', description: '', uri: undefined as unknown as vscode.Uri });
-    const picked = await vscode.window.showQuickPick(items, { title: 'Submit Jar: pick the jar' });
+    const picked = await choose(this.ui, items, { title: 'Submit Jar: pick the jar' });
     if (!picked) return undefined;
     if (picked.uri) return picked.uri.fsPath;
     const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Jar files': ['jar'] } });

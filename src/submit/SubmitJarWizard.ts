@@ -4,7 +4,7 @@ import { inspectJar } from '../core/flink/jarInspector';
 import { splitProgramArgs } from '../core/flink/programArgs';
 import { SubmitRequest } from '../session/SessionManager';
 import { SessionView } from '../session/sessionViews';
-import { inputStep, pickStep, runSteps } from '../wizard/multiStep';
+import { QuickInputUi, choose, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
 
 const MEMORY_KEY = 'flinkMesos.jarChoices';
 
@@ -12,15 +12,15 @@ interface JarChoices { entryClass?: string; args?: string; savepoint?: string }
 
 /** Jar submit flow: session (when several), entry class (last choice first), arguments (remembered per jar), parallelism, savepoint. */
 export class SubmitJarWizard {
-  constructor(private readonly state: vscode.Memento) {}
+  constructor(private readonly state: vscode.Memento, public ui: QuickInputUi = vscodeQuickInput) {}
 
   async pickSession(sessions: SessionView[], preferred?: string): Promise<SessionView | undefined> {
     const usable = sessions.filter(s => s.jobManager && s.phase !== 'stopped' && s.phase !== 'failed' && s.phase !== 'stopping');
     if (preferred) return usable.find(s => s.name === preferred);
     if (usable.length <= 1) return usable[0];
-    const picked = await vscode.window.showQuickPick(usable.map(s => ({
+    const picked = await choose(this.ui, usable.map(s => ({
       label: s.name, description: `${s.jobManager?.restUrl ?? ''} · ${s.slotsFree}/${s.slotsTotal} slots free`, session: s,
-    })), { title: 'Submit Jar: pick the session', ignoreFocusOut: true });
+    })), { title: 'Submit Jar: pick the session' });
     return picked?.session;
   }
 
@@ -40,24 +40,24 @@ export class SubmitJarWizard {
           description: [c === memory.entryClass ? 'last used' : '', c === info.mainClass ? 'Main-Class' : '', c === info.programClass ? 'program-class' : ''].filter(Boolean).join(' · '),
         }));
         const r = await pickStep({
-          title, step: 1, totalSteps: total, placeholder: 'Entry class (type any class name)', items,
+          ui: this.ui, title, step: 1, totalSteps: total, placeholder: 'Entry class (type any class name)', items,
           allowCustom: v => /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(v) ? { label: v, description: 'typed' } : undefined,
         });
         if (r && typeof r !== 'symbol') req.entryClass = r.label;
         return r;
       },
       async () => {
-        const r = await inputStep({ title, step: 2, totalSteps: total, value: argsText, prompt: 'Program arguments (quoted as in a shell)', placeholder: 'e.g. --input /data/in.txt --output /data/out', validate: argsError });
+        const r = await inputStep({ ui: this.ui, title, step: 2, totalSteps: total, value: argsText, prompt: 'Program arguments (quoted as in a shell)', placeholder: 'e.g. --input /data/in.txt --output /data/out', validate: argsError });
         if (typeof r === 'string') { argsText = r; req.args = splitProgramArgs(r); }
         return r;
       },
       async () => {
-        const r = await inputStep({ title, step: 3, totalSteps: total, value: String(req.parallelism ?? 1), prompt: `Parallelism (the session has ${session.slotsTotal} slots, ${session.slotsFree} free)`, validate: parallelismError });
+        const r = await inputStep({ ui: this.ui, title, step: 3, totalSteps: total, value: String(req.parallelism ?? 1), prompt: `Parallelism (the session has ${session.slotsTotal} slots, ${session.slotsFree} free)`, validate: parallelismError });
         if (typeof r === 'string') req.parallelism = Number(r.trim());
         return r;
       },
       async () => {
-        const r = await inputStep({ title, step: 4, totalSteps: total, value: savepoint, prompt: 'Restore from a savepoint (optional: leave empty to start fresh)', placeholder: 'e.g. file:///savepoints/savepoint-1234' });
+        const r = await inputStep({ ui: this.ui, title, step: 4, totalSteps: total, value: savepoint, prompt: 'Restore from a savepoint (optional: leave empty to start fresh)', placeholder: 'e.g. file:///savepoints/savepoint-1234' });
         if (typeof r === 'string') { savepoint = r.trim(); req.savepointPath = savepoint || undefined; }
         return r;
       },

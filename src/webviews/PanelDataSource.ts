@@ -12,4 +12,9 @@ export interface PanelDataSource {
   outputFile(session: string, jobId: string, index: number): vscode.Uri | undefined;
   hasTaskManager(session: string, taskManagerId: string): boolean;
   pollingIntervalMs(): number;
+  /**
+   * Follows one job with the core's JobWatcher (polls only while followed); onEnd when it gives up.
+   * Undefined when the job cannot be followed yet: the panel then polls on its own.
+   */
+  followJob?(session: string, jobId: string, onChange: () => void, onEnd: () => void): vscode.Disposable | undefined;
 }

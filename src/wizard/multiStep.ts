@@ -1,34 +1,47 @@
 import * as vscode from 'vscode';
 
+/** Where quick inputs come from: VS Code's window, or a driver in the extension-host tests. */
+export interface QuickInputUi {
+  createInputBox(): vscode.InputBox;
+  createQuickPick<T extends vscode.QuickPickItem>(): vscode.QuickPick<T>;
+}
+
+export const vscodeQuickInput: QuickInputUi = {
+  createInputBox: () => vscode.window.createInputBox(),
+  createQuickPick: <T extends vscode.QuickPickItem>() => vscode.window.createQuickPick<T>(),
+};
+
 /** Returned when the user pressed the back button. */
 export const BACK = Symbol('back');
 export type StepResult<T> = T | typeof BACK | undefined;
 
 export interface InputStepOptions {
   title: string;
-  step: number;
-  totalSteps: number;
-  value: string;
+  /** Omitted for a single question (no step counter, no back button). */
+  step?: number;
+  totalSteps?: number;
+  value?: string;
   prompt: string;
   placeholder?: string;
   password?: boolean;
   /** Returns an error message for a bad value; runs as the user types. */
   validate?: (value: string) => string | undefined;
+  ui?: QuickInputUi;
 }
 
 /** One input box of a multi-step flow, with a back button from the second step on. */
 export function inputStep(o: InputStepOptions): Promise<StepResult<string>> {
   return new Promise(resolve => {
-    const box = vscode.window.createInputBox();
+    const box = (o.ui ?? vscodeQuickInput).createInputBox();
     box.title = o.title;
     box.step = o.step;
     box.totalSteps = o.totalSteps;
-    box.value = o.value;
+    box.value = o.value ?? '';
     box.prompt = o.prompt;
     box.placeholder = o.placeholder;
     box.password = !!o.password;
     box.ignoreFocusOut = true;
-    box.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    box.buttons = (o.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
     let done = false;
     const finish = (r: StepResult<string>): void => { if (done) return; done = true; resolve(r); box.dispose(); };
     const check = (v: string): boolean => {
@@ -47,9 +60,11 @@ export function inputStep(o: InputStepOptions): Promise<StepResult<string>> {
 
 export interface PickStepOptions<T extends vscode.QuickPickItem> {
   title: string;
-  step: number;
-  totalSteps: number;
-  placeholder: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder?: string;
+  matchOnDetail?: boolean;
+  ui?: QuickInputUi;
   items: T[];
   active?: T;
   /** When set, typing a value that is not an item offers it as a new item. */
@@ -58,7 +73,7 @@ export interface PickStepOptions<T extends vscode.QuickPickItem> {
 
 export function pickStep<T extends vscode.QuickPickItem>(o: PickStepOptions<T>): Promise<StepResult<T>> {
   return new Promise(resolve => {
-    const pick = vscode.window.createQuickPick<T>();
+    const pick = (o.ui ?? vscodeQuickInput).createQuickPick<T>();
     pick.title = o.title;
     pick.step = o.step;
     pick.totalSteps = o.totalSteps;
@@ -66,8 +81,9 @@ export function pickStep<T extends vscode.QuickPickItem>(o: PickStepOptions<T>):
     pick.items = o.items;
     pick.ignoreFocusOut = true;
     pick.matchOnDescription = true;
+    pick.matchOnDetail = !!o.matchOnDetail;
     if (o.active) pick.activeItems = [o.active];
-    pick.buttons = o.step > 1 ? [vscode.QuickInputButtons.Back] : [];
+    pick.buttons = (o.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
     let done = false;
     const finish = (r: StepResult<T>): void => { if (done) return; done = true; resolve(r); pick.dispose(); };
     if (o.allowCustom) {
@@ -93,4 +109,16 @@ export async function runSteps(steps: (() => Promise<StepResult<unknown>>)[]): P
     i++;
   }
   return true;
+}
+
+/** One question in an input box (no steps): the typed text, or undefined when dismissed. */
+export async function ask(ui: QuickInputUi, o: Omit<InputStepOptions, 'ui' | 'step' | 'totalSteps'>): Promise<string | undefined> {
+  const r = await inputStep({ ...o, ui });
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** One pick (no steps): the chosen item, or undefined when dismissed. */
+export async function choose<T extends vscode.QuickPickItem>(ui: QuickInputUi, items: T[], o: { title: string; placeholder?: string; matchOnDetail?: boolean }): Promise<T | undefined> {
+  const r = await pickStep({ ...o, items, ui });
+  return r && typeof r !== 'symbol' ? r : undefined;
 }
