@@ -32,7 +32,7 @@ interface ChildResult { uploadMs: number; rssBaseMb: number; rssPeakMb: number; 
 
 async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client'): Promise<ChildResult> {
   const child = path.join(__dirname, 'uploadChild.js');
-  const { stdout } = await execFileAsync(process.execPath, [child, jmUrl, jar, mode], { maxBuffer: 1 << 20, timeout: 300_000 });
+  const { stdout } = await execFileAsync(process.execPath, [child, jmUrl, jar, mode], { maxBuffer: 1 << 20, timeout: 120_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop() as string) as ChildResult;
   if (!r.uploaded) throw new Error('the submitter skipped the upload (dedupe): the benchmark needs a real upload each run');
   return r;
@@ -41,7 +41,7 @@ async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client
 async function curlUpload(jmUrl: string, jar: string): Promise<number> {
   // No "Expect: 100-continue": the stand-in never answers it, so curl would idle 1 s before sending (Flink's Netty answers it).
   const { stdout } = await execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{time_total} %{http_code}', '-H', 'Expect:',
-    '-F', `jarfile=@${jar};type=application/x-java-archive`, `${jmUrl}/jars/upload`], { timeout: 300_000 });
+    '-F', `jarfile=@${jar};type=application/x-java-archive`, `${jmUrl}/jars/upload`], { timeout: 120_000 });
   const [seconds, status] = stdout.trim().split(' ');
   if (status !== '200') throw new Error(`curl upload answered ${status}`);
   return Number(seconds) * 1000;

@@ -1,0 +1,50 @@
+// Loaded by VS Code web as `extensionTestsPath` (webBench.ts): runs inside the extension host with the real `vscode` API.
+// 1. Times the extension's activation: `await extension.activate()` covers loading dist/extension.js and running activate()
+//    until its promise settles, which is what VS Code reports as code loading + activate call + activate resolved.
+// 2. Optionally attaches a JobManager, shows the Sessions view, then hides the sidebar and panel, reporting each phase
+//    to the benchmark's control endpoint so that it can count the REST requests of each phase at its proxy.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { PROBE_CONFIG_FILE, type ProbeConfig } from './probeConfig';
+
+
+async function report(config: ProbeConfig, name: string, data: Record<string, unknown> = {}): Promise<void> {
+  const res = await fetch(`${config.controlUrl}/__bench__/${name}`, { method: 'POST', body: JSON.stringify(data), headers: { 'content-type': 'application/json' } });
+  await res.text();
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function run(): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) throw new Error('hostProbe: the workbench opened no folder');
+  const config = JSON.parse(fs.readFileSync(path.join(folder, PROBE_CONFIG_FILE), 'utf8')) as ProbeConfig;
+  try {
+    const ext = vscode.extensions.getExtension(config.extensionId);
+    if (!ext) throw new Error(`extension ${config.extensionId} is not loaded`);
+    const wasActive = ext.isActive;
+    const t0 = performance.now();
+    await ext.activate();
+    const activationMs = performance.now() - t0;
+    await report(config, 'activated', { activationMs, wasActive });
+    if (!config.jobManagerUrl) return;
+
+    await vscode.commands.executeCommand('workbench.view.extension.flinkMesos');
+    await vscode.commands.executeCommand('flinkMesos.session.attach', { jobManagerUrl: config.jobManagerUrl, name: 'bench' });
+    await report(config, 'visible-start');
+    await sleep(config.visibleSeconds * 1000);
+    await report(config, 'visible-end');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await sleep(config.graceSeconds * 1000);
+    await report(config, 'hidden-start');
+    await sleep(config.hiddenSeconds * 1000);
+    await report(config, 'hidden-end');
+  } catch (err) {
+    await report(config, 'error', { message: err instanceof Error ? err.stack ?? err.message : String(err) }).catch(() => undefined);
+    throw err;
+  }
+}
