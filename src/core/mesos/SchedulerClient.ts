@@ -245,7 +245,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
         return;
       }
       const delay = immediate ? 0 : this.backoff.next();
-      this.log.warn(`mesos: ${reason.message}; ${delay > 0 ? `retrying in ${delay} ms` : 'retrying now'}`);
+      // The fix goes to the log too: the connection state only carries the short reason.
+      this.log.warn(`mesos: ${reason.describe()} (${delay > 0 ? `retrying in ${delay} ms` : 'retrying now'})`);
       this.setState('disconnected', { reason: reason.message, retryInMs: delay });
       if (delay > 0) {
         try {
@@ -261,8 +262,9 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     this.log.error(`mesos: ${err.describe()}`);
     this.running = false;
     this.streamId = undefined;
-    this.setState('disconnected', { reason: err.message });
+    // 'fatal' first: a listener of connectionState must not take this final error for one that is retried.
     this.emit('fatal', err);
+    this.setState('disconnected', { reason: err.describe() });
     void this.close();
   }
 
