@@ -150,20 +150,31 @@ export async function activityBarItem(page: Page, title: string, timeoutMs = DEF
 /** Opens a view container from the activity bar (does not toggle it closed when already open). */
 export async function openViewContainer(page: Page, title: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
   const item = await activityBarItem(page, title, timeoutMs);
-  const checked = await item.evaluate((e) => e.classList.contains('checked'));
-  if (!checked) await item.click();
-  const sidebarTitle = page.locator('.part.sidebar .composite.title .title-label');
-  try {
-    await page.waitForFunction(
-      (want) => {
-        const el = document.querySelector('.part.sidebar .composite.title .title-label');
-        return !!el && (el.textContent ?? '').toLowerCase().includes(want.toLowerCase());
-      },
-      title, { timeout: timeoutMs });
-  } catch {
-    const shown = await sidebarTitle.allInnerTexts().catch(() => []);
-    throw new Error(`clicked "${title}" in the activity bar but the side bar shows ${list(shown)}`);
+  // The side bar's title, or '' while the side bar is hidden (its DOM stays, so visibility must be checked).
+  const shownTitle = (): Promise<string> => page.evaluate(() => {
+    const bar = document.querySelector('.part.sidebar') as HTMLElement | null;
+    if (!bar || bar.offsetParent === null || getComputedStyle(bar).visibility === 'hidden') return '';
+    return bar.querySelector('.composite.title .title-label')?.textContent ?? '';
+  });
+  const shown = async (): Promise<boolean> => (await shownTitle()).toLowerCase().includes(title.toLowerCase());
+  const deadline = Date.now() + timeoutMs;
+  let clicks = 0;
+  while (Date.now() < deadline) {
+    if (await shown()) return;
+    // Clicking the active container's icon hides the side bar, so click only when it is not shown, then give the
+    // workbench time to show it before looking again. The icon's hover would cover the next click: move away.
+    if (clicks < 3) {
+      await item.click();
+      clicks++;
+      await page.mouse.move(700, 500);
+      const settle = Date.now() + 3000;
+      while (Date.now() < settle && !(await shown())) await page.waitForTimeout(150);
+    } else {
+      await page.waitForTimeout(250);
+    }
   }
+  const last = await shownTitle().catch(() => '');
+  throw new Error(`clicked "${title}" in the activity bar ${clicks} times but the side bar shows ${last ? `"${last}"` : 'nothing (hidden)'}`);
 }
 
 /** The pane of a view in the side bar (by its title), or the only pane when the title is omitted or merged into the container title. */
@@ -363,7 +374,19 @@ export async function pickContextMenuEntry(page: Page, label: string, timeoutMs 
     await page.keyboard.press('Escape');
     throw new Error(`no "${label}" in the context menu; it holds ${list(labels)}`);
   }
-  await page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: exact(label) }).first().click();
+  const entry = page.locator('.context-view .monaco-menu .action-item .action-label', { hasText: exact(label) }).first();
+  await entry.hover();
+  await entry.click();
+  // Under load the workbench sometimes highlights the entry but drops the click; the menu then stays open.
+  // The highlighted entry has the keyboard focus, so Enter runs it the way a person would retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await contextMenu(page).waitFor({ state: 'hidden', timeout: 1500 }).then(() => true, () => false)) return;
+    await entry.hover().catch(() => undefined);
+    await page.keyboard.press('Enter');
+  }
+  if (await contextMenu(page).isVisible().catch(() => false)) {
+    throw new Error(`clicked "${label}" in the context menu, but the menu stayed open`);
+  }
 }
 
 export async function closeContextMenu(page: Page): Promise<void> {
