@@ -353,7 +353,7 @@ describe('faults 7, 10-12: clients restart, uploads break, frameworks expire, st
     await assertGone(cluster, session.frameworkId, store, 'early');
   });
 
-  test('fault 12: stop when the master refuses TEARDOWN ends with 0 tasks of ours (tasks killed one by one)', async () => {
+  test('fault 12: after one refused TEARDOWN the framework itself is removed too, not left registered for its failover timeout', async () => {
     const dir = storeDir();
     const store = new FileSessionStore(dir);
     const session = await running(cluster, dir, 'noteardown', 1);
@@ -361,29 +361,52 @@ describe('faults 7, 10-12: clients restart, uploads break, frameworks expire, st
     cluster.faults.refuseCalls(503, { callTypes: ['TEARDOWN'], times: 1 });
     try {
       const result = await session.stop();
-      assert.deepEqual(result.leftTasks, []);
-      assert.equal(result.verified, true);
-      assert.equal((await liveTasks(cluster, frameworkId)).length, 0);
-      assert.equal(await store.load('noteardown'), undefined);
+      assert.deepEqual(result, { leftTasks: [], verified: true }, 'TEARDOWN sent again: no KILL fallback, nothing left');
     } finally {
       cluster.faults.clear();
     }
+    assert.equal(session.phase, 'stopped');
+    assert.equal((await liveTasks(cluster, frameworkId)).length, 0);
+    assert.equal(await frameworkStatus(cluster, frameworkId), 'completed', 'the framework was not torn down: it stays registered on the master');
+    await assertGone(cluster, frameworkId, store, 'noteardown');
   });
 
-  test('fault 12: after one refused TEARDOWN the framework itself is removed too, not left registered for its failover timeout', {
-    todo: 'FlinkSession.teardownAndVerify() falls back to KILLs and closes the stream after one failed TEARDOWN: the framework stays registered (a week)',
-  }, async () => {
+  test('fault 12: stop when the master refuses every retried TEARDOWN: the tasks are killed one by one, then TEARDOWN once more removes the framework', async () => {
     const dir = storeDir();
-    const session = await running(cluster, dir, 'noteardown2', 1);
+    const store = new FileSessionStore(dir);
+    const session = await running(cluster, dir, 'killfallback', 1);
     const frameworkId = session.frameworkId;
-    cluster.faults.refuseCalls(503, { callTypes: ['TEARDOWN'], times: 1 });
+    // 1 + 3 retries refused; the one after the KILLs goes through.
+    cluster.faults.refuseCalls(503, { callTypes: ['TEARDOWN'], times: 4 });
     try {
-      await session.stop();
+      const result = await session.stop();
+      assert.deepEqual(result, { leftTasks: [], verified: true });
     } finally {
       cluster.faults.clear();
     }
     assert.equal((await liveTasks(cluster, frameworkId)).length, 0);
-    assert.equal(await frameworkStatus(cluster, frameworkId), 'completed', 'the framework was not torn down: it stays registered on the master');
+    assert.equal(await frameworkStatus(cluster, frameworkId), 'completed');
+    await assertGone(cluster, frameworkId, store, 'killfallback');
+  });
+
+  test('fault 12: stop when the master never takes TEARDOWN: 0 tasks of ours (killed one by one), and the stop says the framework stays registered', async () => {
+    const dir = storeDir();
+    const store = new FileSessionStore(dir);
+    const session = await running(cluster, dir, 'neverteardown', 1, { failoverTimeoutSeconds: 2 });
+    const frameworkId = session.frameworkId;
+    cluster.faults.refuseCalls(503, { callTypes: ['TEARDOWN'] });
+    try {
+      const result = await session.stop();
+      assert.deepEqual(result, { leftTasks: [], verified: true, frameworkLeft: true });
+    } finally {
+      cluster.faults.clear();
+    }
+    assert.equal(session.phase, 'stopped');
+    assert.match(session.snapshot().reason ?? '', new RegExp(`refused TEARDOWN, so framework ${frameworkId} stays registered until its failover timeout \\(2 s\\) passes; tear it down`));
+    assert.equal((await liveTasks(cluster, frameworkId)).length, 0);
+    assert.equal(await store.load('neverteardown'), undefined);
+    // Only the failover timeout removes it now.
+    await eventually('the master removed the framework after its failover timeout', async () => (await frameworkStatus(cluster, frameworkId)) === 'completed', 15000);
   });
 });
 

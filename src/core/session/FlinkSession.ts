@@ -44,6 +44,9 @@ export interface SessionTimings {
   subscribeTimeoutMs: number;
   /** Stop checks the operator API this long for tasks left over. */
   stopVerifyTimeoutMs: number;
+  /** A refused TEARDOWN is sent again this many times, this far apart, before the tasks are killed one by one. */
+  teardownRetries: number;
+  teardownRetryMs: number;
   /** Owner heartbeat written to the store, and when another client's heartbeat counts as stale. */
   leaseHeartbeatMs: number;
   leaseStaleMs: number;
@@ -60,7 +63,8 @@ export interface SessionTimings {
 
 export const DEFAULT_TIMINGS: SessionTimings = {
   flinkPollMs: 500, runningPollMs: 10000, reconcileInitialMs: 2000, reconcileMaxMs: 60000, implicitReconcileMs: 10 * 60000,
-  launchReconcileMs: 120000, subscribeTimeoutMs: 20000, stopVerifyTimeoutMs: 30000, leaseHeartbeatMs: 5000, leaseStaleMs: 20000,
+  launchReconcileMs: 120000, subscribeTimeoutMs: 20000, stopVerifyTimeoutMs: 30000, teardownRetries: 3, teardownRetryMs: 500,
+  leaseHeartbeatMs: 5000, leaseStaleMs: 20000,
   tickMs: 1000, flinkTimeoutMs: 5000,
 };
 
@@ -114,6 +118,8 @@ export interface StopResult {
   /** Tasks of ours the master still listed when the check gave up (empty when clean). */
   leftTasks: string[];
   verified: boolean;
+  /** Set when the master never took TEARDOWN: the framework stays registered until its failover timeout passes. */
+  frameworkLeft?: true;
 }
 
 export type FlinkSessionEvents = {
@@ -185,6 +191,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private endedResolve?: () => void;
   private stopping?: Promise<StopResult>;
   private pollBusy = false;
+  private frameworkRemoved = false;
 
   private constructor(private record: SessionRecord, private readonly deps: FlinkSessionDeps, attaching: boolean) {
     super();
@@ -302,7 +309,11 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     scheduler.on('rescind', (id) => this.log.debug(`session: offer ${id} rescinded`));
     scheduler.on('update', (status) => this.serial(() => this.onUpdate(status)));
     scheduler.on('connectionState', (state, detail) => this.onConnectionState(state, detail));
-    scheduler.on('fatal', (err) => this.serial(() => this.onFatal(err)));
+    scheduler.on('fatal', (err) => {
+      // Noted at once: a TEARDOWN in progress must not mistake the framework's removal for a refusal.
+      if (err.kind === 'frameworkRemoved') this.frameworkRemoved = true;
+      void this.serial(() => this.onFatal(err));
+    });
     if (!this.attaching) {
       this.startFailTimer = setTimeout(() => {
         if (!this.everSubscribed && !END_PHASES.has(this.record.phase)) {
@@ -814,9 +825,13 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       this.setPhase('stopping', {});
       await this.persist();
       const result = await this.teardownAndVerify();
+      const left = result.frameworkLeft
+        ? ` The master refused TEARDOWN, so framework ${this.record.frameworkId} stays registered until its failover timeout (${this.record.options.failoverTimeoutSeconds} s) passes; ` +
+          'tear it down from the Mesos master (POST /master/teardown) to remove it sooner.'
+        : '';
       const reason = result.leftTasks.length > 0
-        ? `TEARDOWN was sent, but the master still lists ${result.leftTasks.length} task(s) of ours: ${result.leftTasks.join(', ')}. Check the Mesos UI.`
-        : result.verified ? undefined : 'TEARDOWN was sent, but the master\'s task list could not be read to confirm that no task is left.';
+        ? `TEARDOWN was sent, but the master still lists ${result.leftTasks.length} task(s) of ours: ${result.leftTasks.join(', ')}. Check the Mesos UI.${left}`
+        : result.verified ? (left ? left.trim() : undefined) : `TEARDOWN was sent, but the master's task list could not be read to confirm that no task is left.${left}`;
       await this.finish(result.leftTasks.length > 0 ? 'failed' : 'stopped', reason, true);
       return result;
     })();
@@ -832,12 +847,18 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       await scheduler?.close().catch(() => undefined);
       return { leftTasks: [], verified: true };
     }
-    try {
-      await scheduler.teardown();
-    } catch (err) {
-      this.log.warn(`session: TEARDOWN failed (${err instanceof Error ? err.message : String(err)}); killing the tasks one by one`);
+    // TEARDOWN removes the framework and its tasks at once; a refusal (503 during an election, a stream being re-subscribed)
+    // is usually brief, so it is sent again before falling back to KILLs, which would leave the framework registered.
+    let tornDown = await this.tryTeardown(scheduler, 1 + this.timings.teardownRetries);
+    if (!tornDown) {
+      this.log.warn(`session: the master refused TEARDOWN ${1 + this.timings.teardownRetries} times; killing the tasks one by one`);
       await Promise.all(this.record.tasks.map((t) => scheduler.kill(t.taskId, t.agentId).catch(() => undefined)));
-      await scheduler.close().catch(() => undefined);
+      tornDown = await this.tryTeardown(scheduler, 1);
+      if (!tornDown) {
+        this.log.warn(`session: TEARDOWN was refused again: framework ${frameworkId} stays registered until its failover timeout ` +
+          `(${this.record.options.failoverTimeoutSeconds} s) passes, or until it is torn down from the Mesos master`);
+        await scheduler.close().catch(() => undefined);
+      }
     }
     const deadline = Date.now() + this.timings.stopVerifyTimeoutMs;
     let left: string[] = [];
@@ -853,7 +874,24 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { leftTasks: left, verified };
+    return tornDown ? { leftTasks: left, verified } : { leftTasks: left, verified, frameworkLeft: true };
+  }
+
+  /** Sends TEARDOWN up to `attempts` times (each waits for the subscription); true once the master took it. */
+  private async tryTeardown(scheduler: SchedulerApi, attempts: number): Promise<boolean> {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await scheduler.teardown();
+        return true;
+      } catch (err) {
+        if (this.frameworkRemoved) return true;
+        const last = attempt === attempts || scheduler.state === 'closed';
+        this.log.warn(`session: TEARDOWN failed (${err instanceof Error ? err.message : String(err)})${last ? '' : `; sending it again in ${this.timings.teardownRetryMs} ms`}`);
+        if (last) return false;
+        await new Promise((r) => setTimeout(r, this.timings.teardownRetryMs));
+      }
+    }
+    return false;
   }
 
   /** Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout. */
