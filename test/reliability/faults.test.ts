@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { MesosCluster } from '../standin/mesos/MesosCluster';
 import { FlinkSession, SessionConflictError, type FlinkSessionDeps } from '../../src/core/session/FlinkSession';
-import { FileSessionStore } from '../../src/core/session/SessionStore';
+import { FileSessionStore, type SessionRecord } from '../../src/core/session/SessionStore';
 import { FlinkRestClient } from '../../src/core/flink/FlinkRestClient';
 import { FlinkRestError } from '../../src/core/flink/FlinkRestError';
 import { JarSubmitter, MemoryJarUploadStore } from '../../src/core/flink/JarSubmitter';
@@ -410,15 +410,47 @@ describe('faults 7, 10-12: clients restart, uploads break, frameworks expire, st
   });
 });
 
+/** A file store whose saves are slow (so one is nearly always in flight) and which logs every write in the order it ends. */
+class SlowStore extends FileSessionStore {
+  readonly writes: string[] = [];
+  constructor(dir: string, private readonly saveMs: number) { super(dir); }
+  override async save(record: SessionRecord): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.saveMs));
+    await super.save(record);
+    this.writes.push(`save ${record.phase}`);
+  }
+  override async delete(name: string): Promise<void> {
+    await super.delete(name);
+    this.writes.push('delete');
+  }
+}
+
 describe('stop and the store', { timeout: 60000 }, () => {
-  test('when stop() resolves, the saved session is already cleared', {
-    todo: 'FlinkSession.finish() deletes the record without awaiting it (and a save still in flight can land after the delete); stop() resolves first',
-  }, async () => {
+  test('when stop() resolves, the saved session is already cleared', async () => {
+    for (let i = 0; i < 3; i++) {
+      const dir = storeDir();
+      const store = new FileSessionStore(dir);
+      const session = await running(cluster, dir, `cleared${i}`, 1);
+      await session.stop();
+      assert.equal(await store.load(`cleared${i}`), undefined, `round ${i}`);
+    }
+  });
+
+  test('a save still in flight when the session stops never brings the record back after the delete', async () => {
     const dir = storeDir();
-    const store = new FileSessionStore(dir);
-    const session = await running(cluster, dir, 'cleared', 1);
-    await session.stop();
-    assert.equal(await store.load('cleared'), undefined);
+    // Saves take longer than the lease heartbeat (300 ms): a save is in flight, with more queued, whenever the stop comes.
+    const store = new SlowStore(dir, 400);
+    const session = await running(cluster, dir, 'inflight', 1, {}, { store });
+    assert.ok(store.writes.length > 0);
+    const stopped = session.stop();
+    await stopped;
+    assert.equal(await store.load('inflight'), undefined, 'cleared when stop() resolved');
+    assert.equal(store.writes.at(-1), 'delete', `the delete is the last write: ${store.writes.join(', ')}`);
+    // Anything still queued would land within a few save times.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await store.load('inflight'), undefined, 'no save recreated the record');
+    assert.equal(store.writes.at(-1), 'delete', `no write after the delete: ${store.writes.join(', ')}`);
+    assert.equal(store.writes.filter((w) => w === 'delete').length, 1);
   });
 });
 

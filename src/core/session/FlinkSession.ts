@@ -167,8 +167,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private readonly operator: OperatorApi;
   private connection: ConnectionState = 'disconnected';
   private chain: Promise<void> = Promise.resolve();
-  private saving?: Promise<void>;
-  private saveAgain = false;
+  /** Every store write (save or delete) runs in this order, one at a time: a save can never land after the delete. */
+  private storeQueue: Promise<void> = Promise.resolve();
+  /** A save queued but not started yet: later changes ride along with it. */
+  private savePending?: Promise<void>;
   private suppressed = false;
   private everSubscribed = false;
   private readonly attaching: boolean;
@@ -902,7 +904,6 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     await this.scheduler?.close().catch(() => undefined);
     // The saved record keeps the session's real phase for the next attach, without an owner.
     this.record.owner = undefined;
-    await this.saving;
     await this.persist();
     await this.finish('detached', undefined, false);
   }
@@ -919,8 +920,11 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.record.reason = reason;
     // From here on nothing is saved: a detached session's record belongs to the next (or the other) client.
     this.record.phase = phase;
-    // Wait for a save in flight so that it cannot bring the record back after the delete.
-    const after = (this.saving ?? Promise.resolve()).then(() => clearStore ? this.deps.store.delete(this.record.name).catch(() => undefined) : undefined);
+    // The delete queues behind any save in flight, and no save starts after it (the phase has ended): the record stays gone.
+    const name = this.record.name;
+    const after = clearStore
+      ? this.writeStore(() => this.deps.store.delete(name).catch((err) => this.log.error(`session: clearing the saved session failed: ${err instanceof Error ? err.message : String(err)}`)))
+      : this.storeQueue;
     const settled = after.then(() => this.settle(phase, reason));
     void this.scheduler?.close().catch(() => undefined);
     void this.flink?.close?.().catch(() => undefined);
@@ -947,24 +951,27 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.emit('changed', this.snapshot());
   }
 
-  /** Saves the record; concurrent calls coalesce into one write of the latest state. */
+  /** Saves the record; calls made before the queued save starts coalesce into one write of the latest state. */
   private persist(): Promise<void> {
     this.record.updatedAt = Date.now();
-    if (END_PHASES.has(this.record.phase)) return Promise.resolve();
-    if (this.saving) {
-      this.saveAgain = true;
-      return this.saving;
-    }
-    const write = async (): Promise<void> => {
-      do {
-        this.saveAgain = false;
-        if (END_PHASES.has(this.record.phase)) break;
-        const snapshot: SessionRecord = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
-        await this.deps.store.save(snapshot).catch((err) => this.log.error(`session: saving the session failed: ${err instanceof Error ? err.message : String(err)}`));
-      } while (this.saveAgain);
-    };
-    this.saving = write().finally(() => { this.saving = undefined; });
-    return this.saving;
+    if (END_PHASES.has(this.record.phase)) return this.storeQueue;
+    if (this.savePending) return this.savePending;
+    const pending = this.writeStore(async () => {
+      this.savePending = undefined;
+      // Ended while queued: the record is cleared (or handed over) by finish(), never written again.
+      if (END_PHASES.has(this.record.phase)) return;
+      const snapshot: SessionRecord = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
+      await this.deps.store.save(snapshot).catch((err) => this.log.error(`session: saving the session failed: ${err instanceof Error ? err.message : String(err)}`));
+    });
+    this.savePending = pending;
+    return pending;
+  }
+
+  /** Runs one store write after every write queued before it. */
+  private writeStore(write: () => Promise<void>): Promise<void> {
+    const done = this.storeQueue.then(write);
+    this.storeQueue = done.catch(() => undefined);
+    return done;
   }
 }
 
