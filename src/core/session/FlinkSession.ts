@@ -200,7 +200,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.log = deps.log ?? silentLogger;
     this.timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.attaching = attaching;
-    this.operator = (deps.createOperatorApi ?? ((leader) => httpOperatorApi(leader, deps.credentials, this.timings.callTimeoutMs)))(() => this.scheduler?.leaderUrl ?? this.record.leaderUrl);
+    this.operator = (deps.createOperatorApi ?? ((leader) => httpOperatorApi(leader, {
+      credentials: deps.credentials, tls: deps.tls, timeoutMs: this.timings.callTimeoutMs, log: this.log,
+    })))(() => this.scheduler?.leaderUrl ?? this.record.leaderUrl);
     this.ended = new Promise((resolve) => { this.endedResolve = resolve; });
   }
 
@@ -928,6 +930,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const settled = after.then(() => this.settle(phase, reason));
     void this.scheduler?.close().catch(() => undefined);
     void this.flink?.close?.().catch(() => undefined);
+    void this.operator.close?.().catch(() => undefined);
     return settled;
   }
 
