@@ -1,12 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
 import { HostMessage, PanelData, PanelResource, WebviewAction, parseWebviewMessage } from './protocol';
 
+/** A fresh, unguessable script nonce for each page (the CSP allows only scripts carrying it). */
 export function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  let out = '';
-  for (let i = 0; i < 32; i++) out += chars.charAt(Math.floor(Math.random() * chars.length));
-  return out;
+  return randomBytes(18).toString('base64');
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -14,7 +13,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
     enableScripts: true,
     enableCommandUris: false,
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist', 'media')],
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
   };
 }
 
@@ -140,7 +139,7 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
 
   private html(webview: vscode.Webview): string {
     const nonce = makeNonce();
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'media', 'webview.js'));
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'dist', 'webview.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css'));
     const csp = [
       "default-src 'none'",
