@@ -151,6 +151,17 @@ export class SessionError extends Error {
 }
 
 const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
+
+/**
+ * Whether a retried SUBSCRIBE failure names only masters that refused the connection or whose host cannot be resolved
+ * (the texts of networkError() in ../mesos/http.ts, joined by "; " when there are several masters): waiting will not help.
+ * One master that answered (503 during an election, a redirect loop) means waiting may help.
+ */
+function noMasterListening(reason: string): boolean {
+  const problems = reason.replace(/^No Mesos master took the subscription: /, '').split('; ');
+  return problems.every((p) => /^SUBSCRIBE: (connection to \S+ refused|the host of \S+ cannot be resolved)$/.test(p));
+}
+
 const MAX_JOB_MANAGER_RELAUNCHES = 3;
 const END_PHASES: ReadonlySet<SessionPhase> = new Set(['stopped', 'failed', 'detached']);
 
@@ -382,8 +393,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (detail.reason) this.lastConnectionReason = detail.reason;
     this.emit('connection', state, detail);
     this.changed();
-    // Connection refused or an unknown host before the first subscription: say so at once instead of retrying silently.
-    if (state === 'disconnected' && !this.everSubscribed && !this.attaching && detail.reason && /refused|cannot be resolved|TLS/i.test(detail.reason)) {
+    // Every master refused the connection or has an unknown host, before the first subscription: say so at once instead of
+    // retrying silently. Only retried failures count (retryInMs set); errors that end the client (401, 403, a refused role,
+    // TLS) arrive as 'fatal' and are handled by onFatal() from their MesosError kind.
+    if (state === 'disconnected' && detail.retryInMs !== undefined && !this.everSubscribed && !this.attaching && detail.reason && noMasterListening(detail.reason)) {
       void this.serial(() => this.failBeforeSubscribe(`${detail.reason}.`));
     }
   }
