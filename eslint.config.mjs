@@ -19,10 +19,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'src/core must not import vscode: keep Mesos and Flink logic testable in plain Node.' }],
       }],
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.name='require'][arguments.0.value='vscode']",
-        message: 'src/core must not require vscode.',
-      }],
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.name='require'][arguments.0.value='vscode']", message: 'src/core must not require vscode.' },
+        { selector: "ImportExpression[source.value='vscode']", message: 'src/core must not import vscode, not even lazily.' },
+        { selector: "TSImportType[argument.literal.value='vscode']", message: 'src/core must not use vscode types.' },
+      ],
     },
   },
 );

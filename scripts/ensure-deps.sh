@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=18)?1:0)' 2>/dev/null || echo 0)
+if [ "$node_ok" != 1 ]; then
+  echo "Node.js 20.18 or later is needed (found: $(node --version 2>/dev/null || echo none)); install it, e.g. from https://nodejs.org or your distribution" >&2
+  exit 1
+fi
+
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)

@@ -19,5 +19,28 @@ if (files.length === 0) {
   console.error(`no test files found under ${root}${filter.length ? ` matching ${filter.join(', ')}` : ''}: run "npm run compile:tests" first`);
   process.exit(1);
 }
+// The stand-ins start real processes: a run must leave none behind. Processes that were there before the run
+// (a demo cluster in another terminal) are not the run's.
+function strays() {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  if (ps.status !== 0) return [];
+  const ours = /flink-standin|mesos-standin|frameworks\/[^/]+\/executors\//;
+  // A task's command line may say nothing (`sleep 30`), but it runs in its sandbox folder.
+  const cwdOf = (pid) => { try { return fs.readlinkSync(`/proc/${pid}/cwd`); } catch { return ''; } };
+  return ps.stdout.split('\n').filter(l => l.trim() && !l.includes('ps -eo') &&
+    (ours.test(l) || ours.test(cwdOf(l.trim().split(/\s+/)[0]))));
+}
+const pidOf = (line) => line.trim().split(/\s+/)[0];
+const before = new Set(strays().map(pidOf));
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files.sort()], { stdio: 'inherit' });
+const newStrays = () => strays().filter(l => !before.has(pidOf(l)));
+let left = newStrays();
+for (let i = 0; i < 20 && left.length > 0; i++) {
+  spawnSync('sleep', ['0.5']);
+  left = newStrays();
+}
+if (left.length > 0) {
+  console.error(`\nthe tests left ${left.length} stand-in process(es) running:\n${left.join('\n')}`);
+  process.exit(1);
+}
 process.exit(r.status === null ? 1 : r.status);

@@ -12,7 +12,7 @@ test('src/core never imports vscode', () => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && /from ['"]vscode['"]|require\(['"]vscode['"]\)/.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
+      else if (p.endsWith('.ts') && /from ['"]vscode['"]|(require|import)\(['"]vscode['"]\)/.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
     }
   };
   walk(root);
