@@ -576,10 +576,11 @@ function mergeTaskManagers(known: TaskManagerView[], flink: TaskManagerInfo[], n
   });
   if (!mesosBacked) {
     // Attached by address: Flink is the only source; TaskManagers that left are dropped.
-    const seen = new Set(flink.map(t => t.id));
-    const kept = out.filter(t => seen.has(t.id));
+    const kept = out.filter(t => byId.has(t.id));
+    const keptIds = new Set(kept.map(t => t.id));
     for (const f of flink) {
-      if (!kept.some(t => t.id === f.id)) {
+      if (!keptIds.has(f.id)) {
+        keptIds.add(f.id);
         kept.push({ id: f.id, stateHistory: [], lost: false, hasSandbox: false, agentHost: hostOf(f.path), registered: true, ...fromFlink(f) });
       }
     }

@@ -21,16 +21,20 @@ export class SessionModel implements vscode.Disposable {
   /** Replaces the session's view; returns false (and fires nothing) when it is equal to the current one. */
   set(view: SessionView): boolean {
     const old = this.sessions.get(view.name);
-    if (old && sameJson(old, view)) return false;
+    if (old && sameValue(old, view)) return false;
     this.sessions.set(view.name, view);
     this.changed.fire(view.name);
     return true;
   }
 
+  /**
+   * `change` gets a shallow copy: set or replace its fields (arrays, objects), never mutate the nested values in place,
+   * they are shared with the current view. Views are compared field by field, so an unchanged poll costs one walk.
+   */
   update(name: string, change: (view: SessionView) => SessionView): boolean {
     const old = this.sessions.get(name);
     if (!old) return false;
-    return this.set(change(structuredClone(old)));
+    return this.set(change({ ...old }));
   }
 
   remove(name: string): void {
@@ -43,6 +47,18 @@ export class SessionModel implements vscode.Disposable {
   }
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality of JSON-like data, stopping at the first difference; an undefined field equals a missing one (as in JSON). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (!sameValue(x[k], y[k])) return false;
+  for (const k in y) if (!(k in x) && y[k] !== undefined) return false;
+  return true;
 }

@@ -7,6 +7,7 @@ export type SessionTreeNode =
   | { kind: 'session'; key: string; session: string }
   | { kind: 'jobManager'; key: string; session: string }
   | { kind: 'taskManagers'; key: string; session: string }
+  | { kind: 'slots'; key: string; session: string }
   | { kind: 'taskManager'; key: string; session: string; taskManagerId: string }
   | { kind: 'jobs'; key: string; session: string }
   | { kind: 'jobState'; key: string; session: string; state: string }
@@ -16,13 +17,23 @@ export type SessionTreeNode =
 
 const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING'];
 
-/** Sessions -> JobManager, TaskManagers k/N, jobs by state, uploaded jars. Refreshes only the nodes whose content changed. */
+/** Lookups by id over one SessionView (views are replaced, never mutated, so they are cached per view object). */
+interface ViewIndex { taskManagers: Map<string, TaskManagerView>; jobs: Map<string, JobView>; sortedTaskManagers: TaskManagerView[] }
+
+/**
+ * Sessions -> JobManager, TaskManagers k/N, slots, jobs by state, uploaded jars. Refreshes only the nodes whose content changed.
+ * Firing a node makes VS Code re-read its whole subtree, so figures that change on every poll (free slots, heartbeats) live in
+ * leaves (the Slots row, each TaskManager), never in a node with many children; tooltips are built on hover (resolveTreeItem).
+ */
 export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SessionTreeNode | SessionTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly nodes = new Map<string, SessionTreeNode>();
   /** What each node showed last time, to know which ones changed. */
   private readonly shown = new Map<string, string>();
+  /** The child keys last handed out per parent key ('' for the root). */
+  private readonly childrenOf = new Map<string, string[]>();
+  private readonly indexes = new WeakMap<SessionView, ViewIndex>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private now: () => number = Date.now;
 
@@ -42,6 +53,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 
   getChildren(node?: SessionTreeNode): SessionTreeNode[] {
+    const children = this.childrenNow(node);
+    this.childrenOf.set(node?.key ?? '', children.map(c => c.key));
+    return children;
+  }
+
+  private childrenNow(node?: SessionTreeNode): SessionTreeNode[] {
     if (!node) return this.model.list().map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name }));
     const s = this.model.get(node.session);
     if (!s) return [];
@@ -50,12 +67,13 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'session': {
         const children: SessionTreeNode[] = [this.node({ kind: 'jobManager', key: `${base}/jm`, session: s.name })];
         if (!s.jobManagerOnly || s.taskManagers.length > 0) children.push(this.node({ kind: 'taskManagers', key: `${base}/tms`, session: s.name }));
+        children.push(this.node({ kind: 'slots', key: `${base}/slots`, session: s.name }));
         children.push(this.node({ kind: 'jobs', key: `${base}/jobs`, session: s.name }));
         children.push(this.node({ kind: 'jars', key: `${base}/jars`, session: s.name }));
         return children;
       }
       case 'taskManagers':
-        return sortTaskManagers(s.taskManagers).map(t => this.node({ kind: 'taskManager', key: `${base}/tm:${t.id}`, session: s.name, taskManagerId: t.id }));
+        return this.index(s).sortedTaskManagers.map(t => this.node({ kind: 'taskManager', key: `${base}/tm:${t.id}`, session: s.name, taskManagerId: t.id }));
       case 'jobs':
         return jobStates(s.jobs).map(state => this.node({ kind: 'jobState', key: `${base}/jobs:${state}`, session: s.name, state }));
       case 'jobState':
@@ -89,6 +107,76 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
     return item;
   }
 
+  /** Tooltips are built when VS Code shows one (hover), not for every node on every refresh. */
+  resolveTreeItem(item: vscode.TreeItem, node: SessionTreeNode): vscode.TreeItem {
+    const s = this.model.get(node.session);
+    if (s) item.tooltip = this.tooltip(node, s);
+    return item;
+  }
+
+  private index(s: SessionView): ViewIndex {
+    let ix = this.indexes.get(s);
+    if (!ix) {
+      ix = { taskManagers: new Map(s.taskManagers.map(t => [t.id, t])), jobs: new Map(s.jobs.map(j => [j.id, j])), sortedTaskManagers: sortTaskManagers(s.taskManagers) };
+      this.indexes.set(s, ix);
+    }
+    return ix;
+  }
+
+  private tooltip(node: SessionTreeNode, s: SessionView): vscode.MarkdownString | undefined {
+    switch (node.kind) {
+      case 'session': return sessionTooltip(s);
+      case 'jobManager': {
+        const jm = s.jobManager;
+        return md(m => {
+          m.appendMarkdown('**JobManager**\n\n');
+          line(m, 'REST', jm?.restUrl);
+          line(m, 'Mesos task', jm?.mesosState);
+          line(m, 'Flink', s.flinkReachable ? 'reachable' : 'unreachable');
+        });
+      }
+      case 'taskManager': {
+        const t = this.index(s).taskManagers.get(node.taskManagerId);
+        if (!t) return undefined;
+        return md(m => {
+          m.appendMarkdown('**TaskManager** ');
+          m.appendText(t.id);
+          m.appendMarkdown('\n\n');
+          line(m, 'Agent', t.agentHost);
+          line(m, 'Mesos task', t.mesosState);
+          line(m, 'Flink', t.registered ? 'registered' : 'not registered');
+          line(m, 'Slots', t.slotsTotal !== undefined ? `${t.slotsFree ?? '?'} free of ${t.slotsTotal}` : undefined);
+          line(m, 'Memory', formatMb(t.memoryMb) || undefined);
+          line(m, 'Replaced by', t.replacedBy);
+        });
+      }
+      case 'job': {
+        const j = this.index(s).jobs.get(node.jobId);
+        if (!j) return undefined;
+        return md(m => {
+          m.appendMarkdown('**Job** ');
+          m.appendText(j.name);
+          m.appendMarkdown('\n\n');
+          line(m, 'Id', j.id);
+          line(m, 'State', j.state);
+          line(m, 'Started', j.startTime ? new Date(j.startTime).toLocaleString() : undefined);
+          line(m, 'Duration', formatDuration(jobDuration(j, this.now())) || undefined);
+        });
+      }
+      case 'jar': {
+        const j = s.jars.find(x => x.id === node.jarId);
+        return md(m => {
+          m.appendMarkdown('**Jar** ');
+          m.appendText(j?.name ?? node.jarId);
+          m.appendMarkdown('\n\n');
+          line(m, 'Id', node.jarId);
+          line(m, 'Entry classes', j?.entryClasses.join(', ') || undefined);
+        });
+      }
+      default: return undefined;
+    }
+  }
+
   /** Finds the node of a TaskManager or job, e.g. to reveal it. */
   findNode(key: string): SessionTreeNode | undefined {
     return this.nodes.get(key);
@@ -105,7 +193,6 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         item.description = parts.join(' · ');
         item.iconPath = phaseIcon(s);
         item.contextValue = `session.${s.phase}${s.jobManagerOnly ? '.jobManagerOnly' : ''}${s.readOnly ? '.readOnly' : ''}`;
-        item.tooltip = sessionTooltip(s);
         return item;
       }
       case 'jobManager': {
@@ -114,40 +201,30 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         item.description = jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
         item.iconPath = new vscode.ThemeIcon('server-process', s.flinkReachable ? new vscode.ThemeColor('testing.iconPassed') : new vscode.ThemeColor('disabledForeground'));
         item.contextValue = jm ? 'jobManager' : 'jobManager.pending';
-        item.tooltip = md(m => {
-          m.appendMarkdown('**JobManager**\n\n');
-          line(m, 'REST', jm?.restUrl);
-          line(m, 'Mesos task', jm?.mesosState);
-          line(m, 'Flink', s.flinkReachable ? 'reachable' : 'unreachable');
-        });
         return item;
       }
       case 'taskManagers': {
         const wanted = s.taskManagersWanted === 'greedy' ? 'greedy' : String(s.taskManagersWanted);
         const item = new vscode.TreeItem('TaskManagers', C.Expanded);
-        item.description = `${registeredCount(s)}/${s.jobManagerOnly ? liveTaskManagers(s).length : wanted} · slots ${s.slotsFree}/${s.slotsTotal} free`;
+        item.description = `${registeredCount(s)}/${s.jobManagerOnly ? liveTaskManagers(s).length : wanted}`;
         item.iconPath = new vscode.ThemeIcon('server-environment');
         item.contextValue = 'taskManagers';
         return item;
       }
+      case 'slots': {
+        const item = new vscode.TreeItem('Slots', C.None);
+        item.description = s.slotsTotal > 0 ? `${s.slotsFree}/${s.slotsTotal} free` : 'none yet';
+        item.iconPath = new vscode.ThemeIcon('layers');
+        item.contextValue = 'slots';
+        return item;
+      }
       case 'taskManager': {
-        const t = s.taskManagers.find(x => x.id === node.taskManagerId);
+        const t = this.index(s).taskManagers.get(node.taskManagerId);
         if (!t) return new vscode.TreeItem(node.taskManagerId);
         const item = new vscode.TreeItem(t.agentHost ?? t.id, C.None);
         item.description = taskManagerDescription(t, this.now());
         item.iconPath = taskManagerIcon(t);
         item.contextValue = t.lost ? 'taskManager.lost' : t.hasSandbox ? 'taskManager.mesos' : 'taskManager';
-        item.tooltip = md(m => {
-          m.appendMarkdown('**TaskManager** ');
-          m.appendText(t.id);
-          m.appendMarkdown('\n\n');
-          line(m, 'Agent', t.agentHost);
-          line(m, 'Mesos task', t.mesosState);
-          line(m, 'Flink', t.registered ? 'registered' : 'not registered');
-          line(m, 'Slots', t.slotsTotal !== undefined ? `${t.slotsFree ?? '?'} free of ${t.slotsTotal}` : undefined);
-          line(m, 'Memory', formatMb(t.memoryMb) || undefined);
-          line(m, 'Replaced by', t.replacedBy);
-        });
         item.command = { command: 'flinkMesos.taskManager.show', title: 'Show TaskManager', arguments: [{ session: s.name, taskManagerId: t.id }] };
         return item;
       }
@@ -167,21 +244,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         return item;
       }
       case 'job': {
-        const j = s.jobs.find(x => x.id === node.jobId);
+        const j = this.index(s).jobs.get(node.jobId);
         if (!j) return new vscode.TreeItem(node.jobId);
         const item = new vscode.TreeItem(j.name || j.id, C.None);
         item.description = `${j.state.toLowerCase()} · ${formatDuration(jobDuration(j, this.now()))}`;
         item.iconPath = jobIcon(j.state);
         item.contextValue = `job.${j.state}`;
-        item.tooltip = md(m => {
-          m.appendMarkdown('**Job** ');
-          m.appendText(j.name);
-          m.appendMarkdown('\n\n');
-          line(m, 'Id', j.id);
-          line(m, 'State', j.state);
-          line(m, 'Started', j.startTime ? new Date(j.startTime).toLocaleString() : undefined);
-          line(m, 'Duration', formatDuration(jobDuration(j, this.now())) || undefined);
-        });
         item.command = { command: 'flinkMesos.job.showResult', title: 'Show Job Result', arguments: [{ session: s.name, jobId: j.id }] };
         return item;
       }
@@ -198,13 +266,6 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         item.description = j?.uploaded ? new Date(j.uploaded).toLocaleTimeString() : undefined;
         item.iconPath = new vscode.ThemeIcon('file-zip');
         item.contextValue = 'jar';
-        item.tooltip = md(m => {
-          m.appendMarkdown('**Jar** ');
-          m.appendText(j?.name ?? node.jarId);
-          m.appendMarkdown('\n\n');
-          line(m, 'Id', node.jarId);
-          line(m, 'Entry classes', j?.entryClasses.join(', ') || undefined);
-        });
         return item;
       }
     }
@@ -212,52 +273,53 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
 
   private node<T extends SessionTreeNode>(n: T): T {
     const existing = this.nodes.get(n.key);
-    if (existing && JSON.stringify(existing) === JSON.stringify(n)) return existing as T;
+    if (existing && sameNode(existing, n)) return existing as T;
     this.nodes.set(n.key, n);
     return n;
   }
 
   private sessionChanged(name: string): void {
-    const sessionKey = `s:${name}`;
-    const sessionNode = this.nodes.get(sessionKey);
+    const sessionNode = this.nodes.get(`s:${name}`);
     if (!sessionNode) { this.changed.fire(undefined); return; }
-    // Compare what each node would show now with what it showed; a changed set of children refreshes the parent.
+    const s = this.model.get(name);
+    // Compare what each shown node would show now with what it showed; a changed list of children refreshes the parent.
     const changed: SessionTreeNode[] = [];
     const visit = (node: SessionTreeNode): void => {
-      if (!this.shown.has(node.key)) return;
       const before = this.shown.get(node.key);
-      const s = this.model.get(name);
+      if (before === undefined) return;
       const now = s ? signature(this.render(node, s)) : '';
-      const childKeysBefore = [...this.nodes.keys()].filter(k => this.nodes.get(k) && this.getParentKey(k) === node.key).sort().join('|');
+      if (LEAF_KINDS.has(node.kind)) {
+        if (before !== now) changed.push(node);
+        return;
+      }
+      const childrenBefore = this.childrenOf.get(node.key);
       const children = this.getChildren(node);
-      const childKeysNow = children.map(c => c.key).sort().join('|');
-      if (before !== now || childKeysBefore !== childKeysNow) {
+      if (before !== now || (childrenBefore !== undefined && !sameKeys(childrenBefore, children))) {
         changed.push(node);
-        this.forgetBelow(node.key, children.map(c => c.key));
+        if (childrenBefore) this.forgetRemoved(childrenBefore, children);
         return; // the refresh of this node re-reads its whole subtree
       }
-      children.forEach(visit);
+      if (childrenBefore !== undefined) children.forEach(visit);
     };
     visit(sessionNode);
     if (changed.length) this.changed.fire(changed);
   }
 
-  private getParentKey(key: string): string | undefined {
-    const n = this.nodes.get(key);
-    return n ? this.getParent(n)?.key : undefined;
-  }
-
-  private forgetBelow(key: string, keep: string[]): void {
-    for (const k of [...this.nodes.keys()]) {
-      if (k.startsWith(`${key}/`) && !keep.includes(k)) {
-        const n = this.nodes.get(k);
-        if (n && this.getParent(n)?.key === key) this.nodes.delete(k);
-      }
+  /** Drops the nodes (and their subtrees) that are no longer children. */
+  private forgetRemoved(before: string[], now: SessionTreeNode[]): void {
+    const kept = new Set(now.map(c => c.key));
+    const stack = before.filter(k => !kept.has(k));
+    while (stack.length) {
+      const k = stack.pop() as string;
+      this.nodes.delete(k);
+      this.shown.delete(k);
+      const below = this.childrenOf.get(k);
+      if (below) { stack.push(...below); this.childrenOf.delete(k); }
     }
   }
 
   private sessionRemoved(name: string): void {
-    for (const k of [...this.nodes.keys()]) if (k === `s:${name}` || k.startsWith(`s:${name}/`)) { this.nodes.delete(k); this.shown.delete(k); }
+    for (const k of [...this.nodes.keys()]) if (k === `s:${name}` || k.startsWith(`s:${name}/`)) { this.nodes.delete(k); this.shown.delete(k); this.childrenOf.delete(k); }
     this.changed.fire(undefined);
   }
 
@@ -267,10 +329,24 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 }
 
+const LEAF_KINDS: ReadonlySet<SessionTreeNode['kind']> = new Set(['jobManager', 'slots', 'taskManager', 'job', 'jar']);
+
+/** What a node shows, tooltips aside (they are resolved on hover). */
 function signature(item: vscode.TreeItem): string {
   const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}:${item.iconPath.color?.id ?? ''}` : '';
-  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
-  return JSON.stringify([item.label, item.description, icon, item.contextValue, tooltip, item.collapsibleState]);
+  return `${String(item.label)}\u0000${String(item.description ?? '')}\u0000${icon}\u0000${item.contextValue ?? ''}\u0000${item.collapsibleState ?? ''}`;
+}
+
+function sameNode(a: SessionTreeNode, b: SessionTreeNode): boolean {
+  if (a.kind !== b.kind || a.session !== b.session) return false;
+  // The key names the node; only a job's state (its group) can change under the same key.
+  return a.kind !== 'job' || a.state === (b as typeof a).state;
+}
+
+function sameKeys(before: string[], now: SessionTreeNode[]): boolean {
+  if (before.length !== now.length) return false;
+  for (let i = 0; i < now.length; i++) if (before[i] !== now[i].key) return false;
+  return true;
 }
 
 function md(build: (m: vscode.MarkdownString) => void): vscode.MarkdownString {
@@ -374,8 +450,10 @@ function jobDuration(j: JobView, now: number): number | undefined {
   return j.durationMs;
 }
 
+const collator = new Intl.Collator();
+
 function sortTaskManagers(tms: TaskManagerView[]): TaskManagerView[] {
-  return [...tms].sort((a, b) => Number(a.lost) - Number(b.lost) || (a.agentHost ?? '').localeCompare(b.agentHost ?? '') || a.id.localeCompare(b.id));
+  return [...tms].sort((a, b) => Number(a.lost) - Number(b.lost) || collator.compare(a.agentHost ?? '', b.agentHost ?? '') || collator.compare(a.id, b.id));
 }
 
 function titleCase(state: string): string {
