@@ -239,6 +239,8 @@ function printResult(result: JobResult, io: CliIo, json: boolean): void {
   if (result.state !== 'FINISHED' && result.rootException) {
     lines.push(`Root exception: ${result.rootException.exceptionName ? `${result.rootException.exceptionName}: ` : ''}${result.rootException.message}`);
     if (result.rootException.taskName) lines.push(`  in ${result.rootException.taskName}`);
+    if (result.rootException.rootCause) lines.push(`Cause: ${result.rootException.rootCause}`);
+    if (result.rootException.fix) lines.push(`Fix: ${result.rootException.fix}`);
   }
   io.out(`${lines.join('\n')}\n`);
 }
@@ -329,7 +331,7 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
     else if (err.status === 404 && /\/jobs\//.test(err.endpoint)) {
       code = ExitCode.notFound;
       message = `${message}\nThe job id is not known to this JobManager; see flink-mesos list.`;
-    }
+    } else if (err.kind === 'http' && err.fix && !message.toLowerCase().includes(err.fix.toLowerCase())) message = `${message}\n${err.fix}`;
   }
   if (json) io.out(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), exitCode: code })}\n`);
   io.err(`flink-mesos: ${message}\n`);

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from '../log';
 import { redact, silentLogger } from '../log';
 import { FlinkRestError, summarizeFlinkErrors, firstLine, stripJavaExceptionPrefix } from './FlinkRestError';
+import { flinkFailureFix } from './flinkFailureFix';
 import { jarIdFromUploadAnswer, multipartJarBody, uploadFileName } from './jarUpload';
 import type { UploadProgress } from './jarUpload';
 import { toLegacyProgramArgs } from './programArgs';
@@ -559,7 +560,7 @@ export class FlinkRestClient {
     this.log.warn(`${endpoint} on ${this.baseUrl} failed with HTTP ${status}:\n${redact(fullText)}`);
     const causeText = rootCause ? ` (cause: ${rootCause})` : '';
     return new FlinkRestError(`${first}${causeText} [HTTP ${status}, ${endpoint}, ${this.baseUrl}]`, {
-      kind: 'http', address: this.baseUrl, endpoint, status, flinkMessage: first, rootCause, fullText,
+      kind: 'http', address: this.baseUrl, endpoint, status, flinkMessage: first, rootCause, fullText, fix: flinkFailureFix(fullText),
     });
   }
 

@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { FlinkRestClient } from './FlinkRestClient';
-import { FlinkRestError, firstLine, stripJavaExceptionPrefix } from './FlinkRestError';
+import { FlinkRestError, firstLine, stripJavaExceptionPrefix, summarizeFlinkErrors } from './FlinkRestError';
+import { flinkFailureFix } from './flinkFailureFix';
 import type { ExceptionHistoryEntry, JobDetails, JobState, UserTaskAccumulator } from './flinkRestTypes';
 import { isTerminalJobState } from './flinkRestTypes';
 
@@ -38,6 +39,10 @@ export interface JobExceptionInfo {
   /** First line of the exception, without class names. */
   message: string;
   stacktrace: string;
+  /** The innermost "Caused by:" of the stack trace, when it says more than the first line. */
+  rootCause?: string;
+  /** What the user can do about it, for failures with a known cause (a refused savepoint path, say). */
+  fix?: string;
   timestamp?: number;
   taskName?: string;
   taskManagerId?: string;
@@ -295,7 +300,7 @@ export class JobWatcher {
       root = history[0];
       const legacyRoot = exceptions['root-exception'];
       if (!root && typeof legacyRoot === 'string' && legacyRoot.trim() !== '') {
-        root = { message: stripJavaExceptionPrefix(firstLine(legacyRoot)), stacktrace: legacyRoot, timestamp: exceptions.timestamp ?? undefined };
+        root = { message: stripJavaExceptionPrefix(firstLine(legacyRoot)), stacktrace: legacyRoot, ...explain(legacyRoot), timestamp: exceptions.timestamp ?? undefined };
       }
     } catch (err) {
       this.log.warn(`Could not read the exceptions of job ${this.jobId}: ${(err as Error).message}`);
@@ -333,10 +338,18 @@ function toExceptionInfo(e: ExceptionHistoryEntry): JobExceptionInfo {
     exceptionName: e.exceptionName,
     message: stripJavaExceptionPrefix(firstLine(trace)) || e.exceptionName || 'unknown exception',
     stacktrace: trace,
+    ...explain(trace),
     timestamp: e.timestamp,
     taskName: e.taskName ?? undefined,
     taskManagerId: e.taskManagerId ?? undefined,
   };
+}
+
+/** The root cause and a known fix of a stack trace (only the keys that have a value). */
+function explain(trace: string): Pick<JobExceptionInfo, 'rootCause' | 'fix'> {
+  const rootCause = summarizeFlinkErrors([trace]).rootCause;
+  const fix = flinkFailureFix(trace);
+  return { ...(rootCause ? { rootCause } : {}), ...(fix ? { fix } : {}) };
 }
 
 /** One iterator's buffer of events. */
