@@ -1,7 +1,6 @@
 // Typed calls to one Flink JobManager's REST API (Flink 1.13 to 2.0), over one undici connection pool.
 import * as fs from 'node:fs';
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from '../http/undici';
 import type { Logger } from '../log';
 import { redact, silentLogger } from '../log';
 import { FlinkRestError, summarizeFlinkErrors, firstLine, stripJavaExceptionPrefix } from './FlinkRestError';
