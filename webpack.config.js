@@ -16,7 +16,8 @@ module.exports = (_env, argv) => {
     target: 'node',
     mode: production ? 'production' : 'development',
     entry: { extension: './src/extension.ts', cli: './src/core/cli/main.ts' },
-    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
+    // Lazily loaded parts (ZooKeeper detection, the session core) go to their own chunks next to the entries, loaded with require().
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: 'chunks/[name].js', libraryTarget: 'commonjs2' },
     externals: { vscode: 'commonjs vscode' },
     resolve: { extensions: ['.ts', '.js'] },
     module: { rules: [tsRule] },

@@ -1,5 +1,5 @@
 // Reading task sandboxes through an agent's /files/read endpoint (logs of the JobManager and TaskManagers).
-import { request, type Agent } from 'undici';
+import { request, type Agent } from '../http/undici';
 import { silentLogger, type Logger } from '../log';
 import { MesosError } from './MesosError';
 import { basicAuthorization, createAgent, logRequest, networkError, shortText, type Credentials, type TlsOptions } from './http';

@@ -1,5 +1,5 @@
 // The master's operator API (POST <leader>/api/v1): the cluster's state as the master sees it.
-import { request, type Agent } from 'undici';
+import { request, type Agent } from '../http/undici';
 import { silentLogger, type Logger } from '../log';
 import { MesosError } from './MesosError';
 import { parseMasters, type MasterAddress } from './masterAddress';

@@ -1,7 +1,7 @@
 // The Mesos v1 HTTP scheduler client: keeps one SUBSCRIBE stream up (redirects, backoff, heartbeat watchdog)
 // and sends calls on a separate connection with the stream's Mesos-Stream-Id.
 import { EventEmitter } from 'node:events';
-import { request, type Agent, type Dispatcher } from 'undici';
+import { request, type Agent, type Dispatcher } from '../http/undici';
 import { silentLogger, redact, type Logger } from '../log';
 import { MesosError } from './MesosError';
 import { RecordIODecoder, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './recordio';

@@ -1,6 +1,6 @@
 // HTTP plumbing shared by the scheduler, operator and agent clients: undici agents with TLS and timeouts,
 // basic authentication, and turning transport failures into MesosErrors that say what to do.
-import { Agent } from 'undici';
+import { Agent } from '../http/undici';
 import { redact, type Logger } from '../log';
 import { MesosError } from './MesosError';
 

@@ -1,8 +1,8 @@
 // Finding the leading Mesos master: from a list of masters (try each, follow 307, 503 means "next"),
 // or from ZooKeeper, where each master holds an ephemeral sequential znode json.info_<seq> and the lowest one leads.
 import { EventEmitter } from 'node:events';
-import { request, type Agent } from 'undici';
-import * as zookeeper from 'node-zookeeper-client';
+import { request, type Agent } from '../http/undici';
+import type * as zookeeper from 'node-zookeeper-client';
 import { silentLogger, type Logger } from '../log';
 import { MesosError } from './MesosError';
 import type { MasterAddress, ZooKeeperAddress } from './masterAddress';
@@ -99,10 +99,21 @@ export interface ZooKeeperDetectorOptions {
 }
 
 type ZkEvents = { leader: [LeaderInfo | undefined] };
+type ZooKeeperModule = typeof zookeeper;
+
+let zookeeperModule: Promise<ZooKeeperModule> | undefined;
+
+/** The ZooKeeper client loads only for zk:// masters: webpack puts it in its own chunk, off the extension's start-up path. */
+function loadZooKeeper(): Promise<ZooKeeperModule> {
+  zookeeperModule ??= import(/* webpackChunkName: "zookeeper" */ 'node-zookeeper-client');
+  return zookeeperModule;
+}
 
 /** Watches a ZooKeeper path for the leading master. Reconnects itself after session expiry. */
 export class ZooKeeperMasterDetector extends EventEmitter<ZkEvents> implements MasterDetector {
   private client: zookeeper.Client | undefined;
+  private zk: ZooKeeperModule | undefined;
+  private loading = false;
   private current: LeaderInfo | undefined;
   private known = false;
   private closed = false;
@@ -122,10 +133,22 @@ export class ZooKeeperMasterDetector extends EventEmitter<ZkEvents> implements M
   get leader(): LeaderInfo | undefined { return this.current; }
 
   start(): void {
-    if (this.client || this.closed) return;
+    if (this.client || this.closed || this.loading) return;
+    const zk = this.zk;
+    if (!zk) {
+      this.loading = true;
+      loadZooKeeper().then((m) => { this.zk = m; }, (err: unknown) => {
+        this.lastProblem = `could not load the ZooKeeper client: ${err instanceof Error ? err.message : String(err)}`;
+        this.log.warn(`zookeeper: ${this.lastProblem}`);
+      }).finally(() => {
+        this.loading = false;
+        if (this.zk) this.start();
+      });
+      return;
+    }
     const gen = ++this.generation;
     this.watching = false;
-    const client = zookeeper.createClient(this.address.connect, { sessionTimeout: this.opts.sessionTimeoutMs ?? 10000, spinDelay: 500, retries: 1 });
+    const client = zk.createClient(this.address.connect, { sessionTimeout: this.opts.sessionTimeoutMs ?? 10000, spinDelay: 500, retries: 1 });
     this.client = client;
     if (this.address.auth) client.addAuthInfo('digest', Buffer.from(`${this.address.auth.user}:${this.address.auth.password}`));
     client.on('connected', () => {
@@ -163,7 +186,7 @@ export class ZooKeeperMasterDetector extends EventEmitter<ZkEvents> implements M
     }, (error, children) => {
       if (gen !== this.generation || this.closed) return;
       if (error) {
-        if (error.getCode() === zookeeper.Exception.NO_NODE) {
+        if (error.getCode() === this.zk?.Exception.NO_NODE) {
           this.lastProblem = `ZooKeeper has no node ${path}: no Mesos master registered there`;
           this.setLeader(undefined);
           // Wait for the path to appear.
