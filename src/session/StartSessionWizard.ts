@@ -1,7 +1,10 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { FlinkConfigurationError, readFlinkConfiguration } from '../core/flink/flinkConfiguration';
 import { MIN_JOB_MANAGER_MEMORY_MB, MIN_TASK_MANAGER_MEMORY_MB, parseDynamicProperties, validateMasterAddress } from '../core/session/SessionOptions';
 import { StartInput, readProfiles, readSessionSettings } from '../settings/extensionSettings';
-import { QuickInputUi, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
+import { QuickInputUi, StepValidation, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
 
 const LAST_RUN_KEY = 'flinkMesos.lastStart';
 const TITLE = 'Start Flink Session on Mesos';
@@ -19,8 +22,31 @@ export async function rememberStart(state: vscode.Memento, input: StartInput): P
 }
 
 /** Multi-step input: a profile starts in one step; otherwise every value, prefilled and checked as it is typed. */
+/** Asks for a folder with VS Code's open dialog; the path, or undefined when dismissed. */
+export type FolderPicker = (current: string) => Thenable<string | undefined>;
+
+export const pickFolderWithDialog: FolderPicker = async current => {
+  const start = current.trim() ? resolveConfigDir(current) : undefined;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true, canSelectFiles: false, canSelectMany: false,
+    title: 'Flink configuration folder (holds flink-conf.yaml or config.yaml)', openLabel: 'Use this folder',
+    defaultUri: start ? vscode.Uri.file(start) : vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
+  const uri = picked?.[0];
+  if (!uri) return undefined;
+  return uri.scheme === 'file' ? uri.fsPath : uri.path;
+};
+
+/** The number of steps of the wizard when no profile is used. */
+export const START_WIZARD_STEPS = 11;
+
 export class StartSessionWizard {
-  constructor(private readonly state: vscode.Memento, private readonly usedNames: () => string[], private readonly ui: QuickInputUi = vscodeQuickInput) {}
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly usedNames: () => string[],
+    private readonly ui: QuickInputUi = vscodeQuickInput,
+    private readonly pickFolder: FolderPicker = pickFolderWithDialog,
+  ) {}
 
   async run(): Promise<StartInput | undefined> {
     const defaults = startDefaults(this.state);
@@ -43,7 +69,7 @@ export class StartSessionWizard {
 
   private async ask(d: StartInput): Promise<StartInput | undefined> {
     const v = { ...d };
-    const total = 10;
+    const total = START_WIZARD_STEPS;
     const used = new Set(this.usedNames());
     const ok = await runSteps([
       async () => this.set(v, 'master', await inputStep({ ui: this.ui, title: TITLE, step: 1, totalSteps: total, value: v.master, prompt: 'Mesos master', placeholder: 'host:port, host:port,host:port or zk://host:port/mesos', validate: checkMaster })),
@@ -55,7 +81,13 @@ export class StartSessionWizard {
       async () => this.setParsed(v, 'jobManagerMemoryMb', await inputStep({ ui: this.ui, title: TITLE, step: 7, totalSteps: total, value: String(v.jobManagerMemoryMb), prompt: 'JobManager process memory (MB)', validate: x => intError(x, MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory', 'Flink needs at least this much for a JobManager process.') }), Number),
       async () => this.setParsed(v, 'jobManagerCpus', await inputStep({ ui: this.ui, title: TITLE, step: 8, totalSteps: total, value: String(v.jobManagerCpus), prompt: 'CPUs for the JobManager', validate: x => cpuError(x) }), Number),
       async () => this.set(v, 'flinkLocation', await inputStep({ ui: this.ui, title: TITLE, step: 9, totalSteps: total, value: v.flinkLocation, prompt: 'Where Flink is on the agents: a folder on every agent, a URI to fetch, or docker:IMAGE', validate: x => x.trim() ? undefined : 'Give the Flink folder on the agents (e.g. /opt/flink), a URI of a Flink archive, or docker:IMAGE.' })),
-      async () => this.setParsed(v, 'dynamicProperties', await inputStep({ ui: this.ui, title: TITLE, step: 10, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: `Dynamic properties, key=value separated by spaces${v.configDir ? ` (configuration folder: ${v.configDir})` : ''}`, placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
+      async () => this.setParsed(v, 'configDir', await inputStep({
+        ui: this.ui, title: TITLE, step: 10, totalSteps: total, value: v.configDir,
+        prompt: 'Flink configuration folder, holding flink-conf.yaml or config.yaml (empty: Flink\'s defaults)',
+        placeholder: 'e.g. /opt/flink/conf, or Browse… (the folder button)',
+        validate: checkConfigDir, browse: { tooltip: 'Browse…', pick: this.pickFolder },
+      }), x => (x ? resolveConfigDir(x) : '')),
+      async () => this.setParsed(v, 'dynamicProperties', await inputStep({ ui: this.ui, title: TITLE, step: 11, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: 'Dynamic properties, key=value separated by spaces', placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
     ]);
     return ok ? v : undefined;
   }
@@ -81,7 +113,39 @@ export function checkStartInput(v: StartInput): string | undefined {
     ?? intError(String(v.taskManagerMemoryMb), MIN_TASK_MANAGER_MEMORY_MB, 'TaskManager memory')
     ?? intError(String(v.jobManagerMemoryMb), MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory')
     ?? cpuError(String(v.taskManagerCpus)) ?? cpuError(String(v.jobManagerCpus))
+    ?? configDirError(v.configDir)
     ?? propsError(v.dynamicProperties.join(' '));
+}
+
+/** An absolute path for a typed folder: "~" is the home folder, a relative path is taken from the first workspace folder. */
+export function resolveConfigDir(typed: string, base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath): string {
+  const t = typed.trim();
+  if (t === '~' || t.startsWith('~/')) return path.resolve(os.homedir(), `.${t.slice(1)}`);
+  if (path.isAbsolute(t)) return path.resolve(t);
+  return path.resolve(base ?? os.homedir(), t);
+}
+
+/**
+ * The configuration folder as the core reads it: a missing folder, malformed YAML (file:line) or both
+ * flink-conf.yaml and config.yaml are errors; unknown Flink keys are a warning the value passes with.
+ */
+export function checkConfigDir(typed: string): StepValidation | undefined {
+  if (typed.trim() === '') return undefined;
+  try {
+    const conf = readFlinkConfiguration(resolveConfigDir(typed));
+    if (conf.warnings.length === 0) return undefined;
+    const more = conf.warnings.length > 2 ? ` (and ${conf.warnings.length - 2} more)` : '';
+    return { severity: 'warning', message: `${conf.warnings.slice(0, 2).join(' ')}${more}` };
+  } catch (err) {
+    const text = err instanceof FlinkConfigurationError || err instanceof Error ? err.message : String(err);
+    // The core speaks to the command line; here the field is the question itself.
+    return { severity: 'error', message: text.replace(/ with -c DIR\./, '.').replace(/\bPass the folder\b/, 'Give the folder') };
+  }
+}
+
+function configDirError(dir: string): string | undefined {
+  const r = checkConfigDir(dir);
+  return r?.severity === 'error' ? `Configuration folder: ${r.message}` : undefined;
 }
 
 function checkMaster(x: string): string | undefined {

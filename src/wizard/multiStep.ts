@@ -24,10 +24,18 @@ export interface InputStepOptions {
   prompt: string;
   placeholder?: string;
   password?: boolean;
-  /** Returns an error message for a bad value; runs as the user types. */
-  validate?: (value: string) => string | undefined;
+  /** Returns an error message for a bad value, or a warning that still lets the value through; runs as the user types. */
+  validate?: (value: string) => string | StepValidation | undefined;
+  /** Adds a "Browse…" button: its result (say a folder from an open dialog) replaces the value, which is checked again. */
+  browse?: { tooltip: string; pick: (current: string) => Thenable<string | undefined> };
   ui?: QuickInputUi;
 }
+
+/** A validation message; only errors stop Enter. */
+export interface StepValidation { message: string; severity: 'error' | 'warning' }
+
+/** The button that opens a dialog for an input step (compared by identity). */
+export const BROWSE_BUTTON_ICON = 'folder-opened';
 
 /** One input box of a multi-step flow, with a back button from the second step on. */
 export function inputStep(o: InputStepOptions): Promise<StepResult<string>> {
@@ -41,18 +49,43 @@ export function inputStep(o: InputStepOptions): Promise<StepResult<string>> {
     box.placeholder = o.placeholder;
     box.password = !!o.password;
     box.ignoreFocusOut = true;
-    box.buttons = (o.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : [];
+    const browseButton: vscode.QuickInputButton | undefined = o.browse ? { iconPath: new vscode.ThemeIcon(BROWSE_BUTTON_ICON), tooltip: o.browse.tooltip } : undefined;
+    box.buttons = [...((o.step ?? 1) > 1 ? [vscode.QuickInputButtons.Back] : []), ...(browseButton ? [browseButton] : [])];
     let done = false;
+    // While a dialog opened from the Browse button is up, the box may be hidden (VS Code web shows the dialog as a quick input).
+    let browsing = false;
+    let hiddenWhileBrowsing = false;
     const finish = (r: StepResult<string>): void => { if (done) return; done = true; resolve(r); box.dispose(); };
     const check = (v: string): boolean => {
-      const msg = o.validate?.(v);
-      box.validationMessage = msg ? { message: msg, severity: vscode.InputBoxValidationSeverity.Error } : undefined;
-      return !msg;
+      const r = o.validate?.(v);
+      const msg: StepValidation | undefined = typeof r === 'string' ? { message: r, severity: 'error' } : r;
+      box.validationMessage = msg ? {
+        message: msg.message,
+        severity: msg.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Warning,
+      } : undefined;
+      return msg?.severity !== 'error';
+    };
+    const browse = async (): Promise<void> => {
+      if (!o.browse || browsing) return;
+      browsing = true;
+      hiddenWhileBrowsing = false;
+      try {
+        const picked = await o.browse.pick(box.value);
+        if (done) return;
+        if (picked !== undefined) box.value = picked;
+        if (hiddenWhileBrowsing) box.show();
+        check(box.value);
+      } finally {
+        browsing = false;
+      }
     };
     box.onDidChangeValue(check);
-    box.onDidTriggerButton(b => { if (b === vscode.QuickInputButtons.Back) finish(BACK); });
-    box.onDidAccept(() => { if (check(box.value)) finish(box.value); });
-    box.onDidHide(() => finish(undefined));
+    box.onDidTriggerButton(b => {
+      if (b === vscode.QuickInputButtons.Back) finish(BACK);
+      else if (b === browseButton) void browse();
+    });
+    box.onDidAccept(() => { if (!browsing && check(box.value)) finish(box.value); });
+    box.onDidHide(() => { if (browsing) hiddenWhileBrowsing = true; else finish(undefined); });
     check(box.value);
     box.show();
   });

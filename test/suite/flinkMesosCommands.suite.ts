@@ -237,6 +237,9 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     flink.type('   ');
     assert.match(String(flink.error), /Flink folder/);
     flink.answer('/opt/flink');
+    const confDir = await ui.nextBox('configuration folder');
+    assert.equal(confDir.step, 10);
+    confDir.accept(); // empty: Flink's defaults
     const props = await ui.nextBox('Dynamic properties');
     props.type('novalue');
     assert.ok(props.error, '"novalue" without "=" should be refused');
