@@ -34,12 +34,19 @@ export function renderSessionResources(d: SessionResourcesData): Node {
   }
   root.appendChild(agents);
 
-  if (d.declinedOffers.length > 0) {
-    root.appendChild(h('section', { 'data-testid': 'declined' },
-      h('h2', {}, 'Offers declined'),
-      table(['Time', 'Agent', 'Why'], d.declinedOffers.map(o => [formatTime(o.at), o.agent, o.reason]))));
-  }
+  const declined = declinedOffersSection(d);
+  if (declined) root.appendChild(declined);
   return root;
+}
+
+/** While the session still waits for offers: the offers declined and why, newest first, under the diagnosis line. */
+export function declinedOffersSection(d: SessionResourcesData): HTMLElement | undefined {
+  if (d.phase === 'running' || d.declinedOffers.length === 0) return undefined;
+  const newestFirst = [...d.declinedOffers].sort((a, b) => b.at - a.at);
+  return h('section', { 'data-testid': 'declined' },
+    h('h2', {}, 'Offers declined'),
+    d.phaseDetail ? h('p', { class: 'muted', 'data-testid': 'declined-diagnosis' }, d.phaseDetail) : undefined,
+    table(['Agent host', 'Reason', 'Time'], newestFirst.map(o => [o.agent, o.reason, formatTime(o.at)]), 'declined-offers'));
 }
 
 /** Horizontal bars: cpus and memory used by this session on each agent, against the agent's total. */

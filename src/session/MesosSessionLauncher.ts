@@ -10,7 +10,7 @@ import { SessionStore } from '../core/session/SessionStore';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
 import { MesosSessionHandle } from './SessionManager';
-import { AgentUsage, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
+import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
 export class MesosSessionLauncher implements SessionLauncher {
@@ -25,6 +25,9 @@ export class MesosSessionLauncher implements SessionLauncher {
       confDir: settings.configDir || undefined, dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation),
       webUi: settings.webUi, role: settings.role === '*' ? undefined : settings.role, failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
       constraints: settings.constraints, fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, verbose: settings.verbose,
+      maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
+      user: settings.user ? settings.user : undefined,
+      declineRefuseSeconds: settings.declineRefuseSeconds,
     });
     for (const w of validated.warnings) this.log.warn(w);
     const deps = this.deps(credentials);
@@ -188,7 +191,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
         cpus: o.jobManagerCpus + (wanted ?? s.taskManagers.length) * o.taskManagerCpus,
         memMb: o.jobManagerMemoryMb + (wanted ?? s.taskManagers.length) * o.taskManagerMemoryMb,
       },
-      declinedOffers: s.diagnosis && s.phase !== 'running' ? [{ agent: 'largest offer', reason: s.diagnosis, at: Date.now() }] : [],
+      declinedOffers: declinedOffers(s),
     };
   }
 
@@ -228,6 +231,21 @@ class FlinkSessionHandle implements MesosSessionHandle {
     this.session.off('changed', this.listener);
     this.changed.dispose();
   }
+}
+
+/** One offer the core declined while the session waited: `declinedOffers` of the core's snapshot (the last few). */
+export interface CoreDeclinedOffer { agentId: string; hostname: string; reason: string; at: number }
+
+/**
+ * The offers declined and why, while the session is not running yet: the core's list when it keeps one,
+ * else the one "needs X, largest offer Y" diagnosis as a single row. Nothing once the session runs.
+ */
+export function declinedOffers(s: Pick<SessionSnapshot, 'phase' | 'diagnosis'> & { declinedOffers?: CoreDeclinedOffer[] }, now = Date.now()): DeclinedOffer[] {
+  if (s.phase === 'running' || s.phase === 'stopping' || s.phase === 'stopped' || s.phase === 'failed' || s.phase === 'detached') return [];
+  if (Array.isArray(s.declinedOffers)) {
+    return s.declinedOffers.map(d => ({ agent: d.hostname || d.agentId, reason: d.reason, at: d.at }));
+  }
+  return s.diagnosis ? [{ agent: 'largest offer', reason: s.diagnosis, at: now }] : [];
 }
 
 function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {

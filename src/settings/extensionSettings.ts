@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { SESSION_DEFAULTS } from '../core/session/SessionOptions';
 
 export const SECTION = 'flinkMesos';
 
@@ -25,6 +26,12 @@ export interface SessionSettings extends StartInput {
   constraints: string[];
   resourceWaitTimeoutSeconds: number;
   verbose: boolean;
+  /** TaskManager failures a minute the session replaces before it stops (`flinkMesos.maxTaskManagerFailuresPerMinute`). */
+  maxTaskManagerFailuresPerMinute?: number;
+  /** The Unix user tasks run as; empty for the framework default (`flinkMesos.user`). */
+  user?: string;
+  /** refuse_seconds sent with DECLINE (`flinkMesos.declineRefuseSeconds`). */
+  declineRefuseSeconds?: number;
 }
 
 export interface ConnectionSettings {
@@ -53,6 +60,9 @@ export function readSessionSettings(): SessionSettings {
     constraints: c.get<string[]>('constraints', []),
     resourceWaitTimeoutSeconds: c.get<number>('resourceWaitTimeoutSeconds', 300),
     verbose: c.get<boolean>('verbose', false),
+    maxTaskManagerFailuresPerMinute: c.get<number>('maxTaskManagerFailuresPerMinute', SESSION_DEFAULTS.maxTaskManagerFailuresPerMinute),
+    user: (c.get<string>('user', '') ?? '').trim(),
+    declineRefuseSeconds: c.get<number>('declineRefuseSeconds', SESSION_DEFAULTS.declineRefuseSeconds),
   };
 }
 

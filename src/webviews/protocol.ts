@@ -16,6 +16,7 @@ export interface PanelResource {
 
 export interface TaskPlacementData { taskId: string; role: 'JobManager' | 'TaskManager'; state: string; cpus: number; memMb: number; ports: number[] }
 export interface AgentUsageData { agentId: string; hostname: string; cpusTotal?: number; memMbTotal?: number; tasks: TaskPlacementData[] }
+/** An offer the session declined while it waited: the agent's host, why, and when (ms since the epoch). */
 export interface DeclinedOfferData { agent: string; reason: string; at: number }
 export interface SessionResourcesData {
   session: string;
