@@ -270,8 +270,7 @@ describe('faults 7, 10-12: clients restart, uploads break, frameworks expire, st
     const dir = storeDir();
     const session = await running(cluster, dir, 'upload', 1);
     const jm = new URL(session.jobManagerUrl!);
-    const jar = await buildJar(path.join(dir, 'big job.jar'), { mainClass: WORDCOUNT_CLASS, extraBytes: 12 * 1024 });
-    // Below the stand-in's 16 KiB write buffer: larger uploads sometimes hang in the Flink stand-in itself (see README).
+    const jar = await buildJar(path.join(dir, 'big job.jar'), { mainClass: WORDCOUNT_CLASS, extraBytes: 3 * 1024 * 1024 });
     const hash = sha256(jar);
     // A TCP proxy that cuts the connection halfway through the upload while `cut` is set.
     let cut = true;
@@ -280,7 +279,7 @@ describe('faults 7, 10-12: clients restart, uploads break, frameworks expire, st
       let sent = 0;
       client.on('data', (chunk: Buffer) => {
         sent += chunk.length;
-        if (cut && sent > 6 * 1024) { client.destroy(); upstream.destroy(); return; }
+        if (cut && sent > 1536 * 1024) { client.destroy(); upstream.destroy(); return; }
         upstream.write(chunk);
       });
       upstream.on('data', (d: Buffer) => client.write(d));

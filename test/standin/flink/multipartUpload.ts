@@ -60,14 +60,41 @@ export function receiveMultipart(req: IncomingMessage, boundary: string, dir: st
   let total = 0;
   let current: { headers: ReturnType<typeof parseHeaders>; stream?: fs.WriteStream; file?: UploadedFilePart; chunks?: Buffer[] } | undefined;
 
+  // Back-pressure: while a file part's stream has more buffered than its highWaterMark, the request is paused. It resumes
+  // on 'drain', or on 'finish'/'close' when the part ends first: a stream that is ending never emits 'drain', so waiting
+  // for 'drain' alone would leave the request paused for good (and the upload without an answer).
+  let blockedBy: fs.WriteStream | undefined;
+  const waitFor = (s: fs.WriteStream): void => {
+    if (blockedBy) return;
+    blockedBy = s;
+    req.pause();
+    const go = (): void => {
+      s.off('drain', go);
+      s.off('finish', go);
+      s.off('close', go);
+      if (blockedBy !== s) return;
+      blockedBy = undefined;
+      req.resume();
+    };
+    s.on('drain', go);
+    s.on('finish', go);
+    s.on('close', go);
+  };
+  const openFile = (tmp: string): fs.WriteStream => {
+    const s = fs.createWriteStream(tmp);
+    s.on('error', (err) => {
+      // Disk full, folder gone: the upload is refused, never half-stored.
+      if (!result.malformed) result.malformed = `the upload could not be stored (${err.message})`;
+    });
+    pendingCloses.push(new Promise((res) => s.once('close', () => res())));
+    return s;
+  };
+
   const writePart = (data: Buffer): void => {
     if (!current || data.length === 0) return;
     if (current.stream && current.file) {
       current.file.size += data.length;
-      if (!current.stream.write(data)) {
-        req.pause();
-        current.stream.once('drain', () => req.resume());
-      }
+      if (!current.stream.write(data)) waitFor(current.stream);
     } else if (current.chunks) {
       current.chunks.push(data);
     }
@@ -75,8 +102,7 @@ export function receiveMultipart(req: IncomingMessage, boundary: string, dir: st
   const endPart = (): void => {
     if (!current) return;
     if (current.stream) {
-      const s = current.stream;
-      pendingCloses.push(new Promise((res) => s.end(() => res())));
+      current.stream.end();
     } else if (current.chunks) {
       result.fields.push({ name: current.headers.name ?? '', value: Buffer.concat(current.chunks).toString('utf8') });
     }
@@ -127,7 +153,7 @@ export function receiveMultipart(req: IncomingMessage, boundary: string, dir: st
           const tmp = path.join(dir, `.upload-${randomUUID()}.part`);
           const file: UploadedFilePart = { field: headers.name ?? '', fileName: headers.fileName, contentType: headers.contentType, path: tmp, size: 0 };
           result.files.push(file);
-          current = { headers, stream: fs.createWriteStream(tmp), file };
+          current = { headers, stream: openFile(tmp), file };
         } else {
           current = { headers, chunks: [] };
         }
@@ -140,6 +166,18 @@ export function receiveMultipart(req: IncomingMessage, boundary: string, dir: st
   };
 
   return new Promise((resolve, reject) => {
+    let ended = false;
+    // A request cut before its end (the client went away): close what was opened, remove what was written, and fail.
+    const abandon = (err: Error): void => {
+      if (ended) return;
+      ended = true;
+      current?.stream?.destroy();
+      current = undefined;
+      void Promise.all(pendingCloses).then(() => {
+        removeUploadedFiles(result);
+        reject(err);
+      });
+    };
     req.on('data', (chunk: Buffer) => {
       total += chunk.length;
       if (result.tooLarge) return;
@@ -152,8 +190,11 @@ export function receiveMultipart(req: IncomingMessage, boundary: string, dir: st
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       consume();
     });
-    req.on('error', reject);
+    req.on('error', abandon);
+    req.on('close', () => abandon(new Error('the upload connection closed before the request body ended')));
     req.on('end', () => {
+      if (ended) return;
+      ended = true;
       if (state !== 'done' && !result.tooLarge && !result.malformed) result.malformed = 'the multipart body ended before its closing boundary';
       endPart();
       Promise.all(pendingCloses).then(() => resolve(result), reject);
