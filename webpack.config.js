@@ -3,7 +3,14 @@
 const path = require('path');
 const webpack = require('webpack');
 
-/** Two bundles for Node (the extension and the flink-mesos CLI) and one for webviews. */
+/** undici modules the extension never reaches, replaced by stubs that say so (see src/core/http/undiciStubs/). */
+const UNDICI_STUBS = [
+  [/undici[\\/]lib[\\/]llhttp[\\/]llhttp-wasm\.js$/, 'llhttpWasmFallback.js'],
+  [/undici[\\/]lib[\\/]web[\\/]fetch[\\/]body\.js$/, 'fetchBody.js'],
+  [/undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/, 'clientH2.js'],
+].map(([pattern, stub]) => new webpack.NormalModuleReplacementPlugin(/** @type {RegExp} */ (pattern), path.resolve(__dirname, 'src/core/http/undiciStubs', /** @type {string} */ (stub))));
+
+/** Three bundles: the extension (with lazily loaded chunks), the flink-mesos CLI (one file) and the webviews. */
 module.exports = (_env, argv) => {
   const production = argv.mode === 'production';
   const tsRule = {
@@ -12,31 +19,47 @@ module.exports = (_env, argv) => {
     use: [{ loader: 'ts-loader', options: { transpileOnly: true, compilerOptions: { sourceMap: true, module: 'es2020' } } }],
   };
   /** @type {import('webpack').Configuration} */
-  const node = {
+  const nodeBase = {
     target: 'node',
     mode: production ? 'production' : 'development',
-    entry: { extension: './src/extension.ts', cli: './src/core/cli/main.ts' },
-    // Lazily loaded parts (ZooKeeper detection, the session core) go to their own chunks next to the entries, loaded with require().
-    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: 'chunks/[name].js', libraryTarget: 'commonjs2' },
     externals: { vscode: 'commonjs vscode' },
     resolve: { extensions: ['.ts', '.js'] },
     module: { rules: [tsRule] },
-    plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /^cli\.js$/ })],
     devtool: 'source-map',
     infrastructureLogging: { level: 'warn' },
     performance: { hints: false },
+  };
+  /** @type {import('webpack').Configuration} */
+  const extension = {
+    ...nodeBase,
+    name: 'extension',
+    entry: { extension: './src/extension.ts' },
+    // Parts loaded on first use (the session core, ZooKeeper detection) go to chunks/ next to the entry, loaded with require().
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: 'chunks/[name].js', libraryTarget: 'commonjs2' },
+    plugins: [...UNDICI_STUBS],
+  };
+  /** @type {import('webpack').Configuration} */
+  const cli = {
+    ...nodeBase,
+    name: 'cli',
+    entry: { cli: './src/core/cli/main.ts' },
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
+    plugins: [
+      new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /^cli\.js$/ }),
+      // The CLI stays one file (package.json "bin").
+      new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+    ],
   };
   /** @type {import('webpack').Configuration} */
   const webview = {
     target: 'web',
     mode: production ? 'production' : 'development',
     entry: { webview: './media/main.ts' },
-    // Inside media/ so that the webviews' localResourceRoots can be media/ alone.
-    output: { path: path.resolve(__dirname, 'media', 'dist'), filename: '[name].js' },
+    output: { path: path.resolve(__dirname, 'dist', 'media'), filename: '[name].js' },
     resolve: { extensions: ['.ts', '.js'] },
     module: { rules: [tsRule] },
     devtool: production ? false : 'source-map',
     performance: { hints: false },
   };
-  return [node, webview];
+  return [extension, cli, webview];
 };
