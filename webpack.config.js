@@ -55,7 +55,8 @@ module.exports = (_env, argv) => {
     target: 'web',
     mode: production ? 'production' : 'development',
     entry: { webview: './media/main.ts' },
-    output: { path: path.resolve(__dirname, 'dist', 'media'), filename: '[name].js' },
+    // Inside media/ so that the webviews' localResourceRoots can be media/ alone.
+    output: { path: path.resolve(__dirname, 'media', 'dist'), filename: '[name].js' },
     resolve: { extensions: ['.ts', '.js'] },
     module: { rules: [tsRule] },
     devtool: production ? false : 'source-map',
