@@ -1,7 +1,9 @@
 // The issue's six flows in one workbench, as a person would do them: start a session from the palette (3 TaskManagers),
 // right-click the WordCount jar and submit it (Job Result FINISHED, counts in the output), a TaskManager panel with its
 // chart and logs, Session Resources listing the agents, a window reload that keeps the session, and Stop (0 tasks left).
-// Also issue 9's escaping check: a job whose exception carries <img onerror> and </script> shows them literally, runs nothing.
+// Also issue 9's escaping check: a job whose exception carries <img onerror> and </script> shows them literally, runs nothing
+// (the Flink stand-in names its jobs itself, so the payload travels in the failing job's message, not in a job name),
+// and Session Resources comes back after the reload through its serializer.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,7 +77,7 @@ export async function run(ctx: FlowContext): Promise<void> {
   // 1. Start a session from the palette: every step prefilled from the settings.
   await helpers.openViewContainer(page, 'Flink on Mesos');
   await helpers.runPaletteCommand(page, 'Start Session');
-  await answerSteps(page, ctx, 10);
+  await answerSteps(page, ctx, 11);
   await helpers.waitForNotification(page, /Flink session demo is up: JobManager at http/, 90_000);
   const rows = await waitFor('3/3 TaskManagers in the tree', async () => {
     const r = await sessionRows(page, ctx);
@@ -133,14 +135,25 @@ export async function run(ctx: FlowContext): Promise<void> {
     return t.includes('onerror') ? t : undefined;
   }, 60_000);
   assert.ok(root.includes('<img src=x onerror="window.__xss=1">'), `the payload is not shown literally: ${root.slice(0, 200)}`);
-  const ran = await Promise.all(page.frames().map(f => f.evaluate(() => ({
+  const ran = await Promise.all(page.frames().map(f => f.evaluate((payload: string) => ({
     xss: (window as unknown as { __xss?: number }).__xss,
     imgs: document.querySelectorAll('img[src="x"]').length,
-  })).catch(() => ({ xss: undefined, imgs: 0 }))));
-  assert.ok(ran.every(r => r.xss === undefined && r.imgs === 0), `a payload ran or rendered: ${JSON.stringify(ran)}`);
+    handlers: document.querySelectorAll('[onerror]').length,
+    scripts: [...document.querySelectorAll('script')].filter(s => (s.textContent ?? '').includes('__xss')).length,
+    // Every exception block (root and history) that holds the payload holds all of it, as text.
+    partial: [...document.querySelectorAll('pre.exception')].filter(p => (p.textContent ?? '').includes('onerror') && !(p.textContent ?? '').includes(payload)).length,
+  }), XSS).catch(() => ({ xss: undefined, imgs: 0, handlers: 0, scripts: 0, partial: 0 }))));
+  assert.ok(ran.every(r => r.xss === undefined && r.imgs === 0 && r.handlers === 0 && r.scripts === 0 && r.partial === 0),
+    `a payload ran, rendered or was cut: ${JSON.stringify(ran)}`);
+  assert.ok(root.includes(XSS), 'the whole payload, </script> included, shows literally');
   await screenshot('job-result-escaped');
 
-  // 5. Reload the window: the session is still there.
+  // 5. Reload the window: the session is still there, and so is the Session Resources panel (restored by its serializer).
+  await helpers.runPaletteCommand(page, 'Show Session Resources');
+  await waitFor('Session Resources in front', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
+    return /Agents \(3\)/.test(t) ? t : undefined;
+  });
   await helpers.runPaletteCommand(page, 'Reload Window');
   await helpers.waitForWorkbench(page);
   await helpers.openViewContainer(page, 'Flink on Mesos');
@@ -149,6 +162,14 @@ export async function run(ctx: FlowContext): Promise<void> {
     return r.some(x => /^TaskManagers 3\/3/.test(x)) ? r : undefined;
   }, 60_000);
   assert.equal(await liveTasks(), 4, 'reattaching must not launch or lose tasks');
+  const resourcesTab = page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: /^Resources: demo$/ }) }).first();
+  await resourcesTab.waitFor({ state: 'visible', timeout: 20_000 });
+  await resourcesTab.click();
+  const restored = await waitFor('Session Resources restored after the reload', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
+    return /Agents \(3\)/.test(t) ? t : undefined;
+  }, 60_000);
+  for (const a of cluster?.agents ?? []) assert.ok(restored.includes(a.hostname), `restored Session Resources lacks ${a.hostname}`);
   await screenshot('session-after-reload');
 
   // 6. Stop: the tree is empty and the master reports 0 tasks.
