@@ -64,8 +64,8 @@ export async function assertGone(cluster: MesosCluster, frameworkId: string | un
     await eventually('no task of the framework left on the master', async () => (await liveTasks(cluster, frameworkId)).length === 0, 10000);
     assert.equal(await frameworkStatus(cluster, frameworkId), 'completed');
   }
-  // FlinkSession deletes the record after stop() resolves (see the todo test in faults.test.ts): allow it a moment.
-  await eventually(`the store forgot the session "${name}"`, async () => (await store.load(name)) === undefined, 3000, 50);
+  // stop() and whenEnded() resolve only once the record is deleted.
+  assert.equal(await store.load(name), undefined, `the store still holds the session "${name}"`);
 }
 
 export function sha256(file: string): string {
