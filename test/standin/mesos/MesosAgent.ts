@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FrameworkInfo, TaskInfo, TaskState, TaskStatus } from '../../../src/core/mesos/types';
 import { toMesosJson, randomUuidBytes } from './mesosJson';
 import { fetchUri } from './fetchUris';
+import { attributesV0 } from './attributes';
 import type { ResourceSet } from './resources';
 
 /** How the agent reports to the master (in process, as the agent's status update manager would over libprocess). */
@@ -69,6 +70,8 @@ export class MesosAgent {
   readonly attributes: Record<string, string>;
   readonly workDir: string;
   port = 0;
+  /** The address the agent listens on (its hostname resolved), as in the offers' `url.address.ip`. */
+  ip = '';
   private server?: http.Server;
   private readonly tasks = new Map<string, AgentTask>(); // key frameworkId/taskId
   private stopped = false;
@@ -91,7 +94,9 @@ export class MesosAgent {
       server.listen(0, this.hostname, () => resolve());
     });
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    const address = server.address() as AddressInfo;
+    this.port = address.port;
+    this.ip = address.address;
   }
 
   /** Process ids of task process groups still alive. */
@@ -428,7 +433,7 @@ export class MesosAgent {
     if (url.pathname === '/state' || url.pathname === '/slave(1)/state' || url.pathname === '/state.json') {
       return json({
         id: this.id, hostname: this.hostname, pid: `slave(1)@${this.hostname}:${this.port}`, version: '1.12.0',
-        attributes: this.attributes,
+        attributes: attributesV0(this.attributes),
         frameworks: [...new Set([...this.tasks.values()].map((t) => t.frameworkId))].map((fw) => ({
           id: fw,
           executors: [...this.tasks.values()].filter((t) => t.frameworkId === fw && !t.done).map((t) => ({ id: t.taskId, directory: t.sandbox, tasks: [{ id: t.taskId, state: t.state }] })),

@@ -161,8 +161,8 @@ export class MesosCluster implements EndpointHost {
     if (this.leader === null) throw new Error('MesosCluster: there is no leading master right now (faults.switchLeader(null))');
     return this.endpoints[this.leader].url;
   }
-  get agents(): { id: string; url: string; hostname: string; port: number }[] {
-    return this.agentList.filter((a) => this.master.agents.has(a.id)).map((a) => ({ id: a.id, url: a.url, hostname: a.hostname, port: a.port }));
+  get agents(): { id: string; url: string; hostname: string; ip: string; port: number }[] {
+    return this.agentList.filter((a) => this.master.agents.has(a.id)).map((a) => ({ id: a.id, url: a.url, hostname: a.hostname, ip: a.ip, port: a.port }));
   }
 
   leaderIndex(): number | null { return this.leader; }

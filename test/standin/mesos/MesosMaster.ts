@@ -3,11 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type {
-  Attribute, FrameworkInfo, MasterInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus,
+  FrameworkInfo, MasterInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus,
 } from '../../../src/core/mesos/types';
 import { TERMINAL_TASK_STATES } from '../../../src/core/mesos/types';
 import type { AgentLink, MesosAgent } from './MesosAgent';
 import { idOf, isObject, recordIo, type Json } from './mesosJson';
+import { attributesJson, attributesV0 } from './attributes';
 import { openStream, replyEmpty, replyJson, replyText } from './httpReplies';
 import {
   add, contains, formatResourceList, formatResourceSet, fromResources, isAllocatable, isEmpty, subtract, toResources,
@@ -55,7 +56,9 @@ export interface Framework {
   registeredTime: number;
   reregisteredTime: number;
   unregisteredTime?: number;
-  suppressed: boolean;
+  /** Roles for which SUPPRESS (or SUBSCRIBE.suppressed_roles) stopped offers until a REVIVE. */
+  suppressedRoles: Set<string>;
+  /** Offer filters per role and agent (DECLINE and the unused part of ACCEPT), keyed by filterKey(). */
   filters: Map<string, Filter>;
   failoverTimer?: NodeJS.Timeout;
   tasks: Map<string, MasterTask>;
@@ -83,6 +86,7 @@ interface OfferRecord {
 }
 
 const nowNs = (): number => Date.now() * 1e6;
+const filterKey = (role: string, agentId: string): string => `${role}\n${agentId}`;
 const isTerminal = (s: TaskState): boolean => TERMINAL_TASK_STATES.has(s);
 const MAX_UPDATE_RETRY_MS = 10 * 60 * 1000;
 
@@ -192,19 +196,17 @@ export class MesosMaster implements AgentLink {
       res.write(recordIo({ type: 'ERROR', error: { message } }));
       res.end();
     };
+    // validation::framework::validate and Master::validateFramework come before the "removed" check, as in Master::subscribe.
+    const suppressedRoles = (call.subscribe as Json).suppressed_roles;
+    const invalid = validateFrameworkRoles(info, caps.has('MULTI_ROLE'), Array.isArray(suppressedRoles) ? suppressedRoles.map(String) : []);
+    if (invalid) return refuse(invalid);
     if (requestedId && this.removedFrameworkIds.has(requestedId)) return refuse('Framework has been removed');
-    if (info.roles && info.roles.length > 0 && !caps.has('MULTI_ROLE')) {
-      return refuse("'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable");
-    }
-    if (caps.has('MULTI_ROLE') && info.role !== undefined) {
-      return refuse("'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable");
-    }
     let fw = requestedId ? this.frameworks.get(requestedId) : undefined;
     const now = nowNs();
     if (!fw) {
       const id = requestedId ?? `${this.id}-${String(this.frameworkSeq++).padStart(4, '0')}`;
       fw = {
-        id, info, connected: false, active: false, registeredTime: now, reregisteredTime: now, suppressed: false, filters: new Map(),
+        id, info, connected: false, active: false, registeredTime: now, reregisteredTime: now, suppressedRoles: new Set(), filters: new Map(),
         tasks: new Map(), completedTasks: [], capabilities: caps, roles: [], roleTurn: 0, lastOffered: 0, heartbeatsStopped: false,
       };
       this.frameworks.set(id, fw);
@@ -221,9 +223,10 @@ export class MesosMaster implements AgentLink {
     };
     fw.principal = info.principal ?? principal;
     if (principal && !info.principal) fw.info.principal = principal;
-    fw.roles = caps.has('MULTI_ROLE') ? (info.roles ?? ['*']) : [info.role ?? '*'];
-    const suppressed = (call.subscribe as Json).suppressed_roles;
-    fw.suppressed = Array.isArray(suppressed) && suppressed.length > 0;
+    // protobuf::framework::getRoles: a MULTI_ROLE framework has exactly its `roles` (none: it gets no offers).
+    fw.roles = caps.has('MULTI_ROLE') ? [...(info.roles ?? [])] : [info.role ?? '*'];
+    fw.roleTurn = 0;
+    fw.suppressedRoles = new Set(Array.isArray(suppressedRoles) ? suppressedRoles.map(String) : []);
     const stream: Stream = { id: randomUUID(), res, open: true };
     fw.stream = stream;
     fw.connected = true;
@@ -305,14 +308,20 @@ export class MesosMaster implements AgentLink {
         this.decline(fw, (Array.isArray(d.offer_ids) ? d.offer_ids : []).map(idOf), this.refuseSeconds(d.filters));
         return replyEmpty(res, 202);
       }
-      case 'REVIVE':
-        fw.filters.clear();
-        fw.suppressed = false;
-        this.scheduleAllocation();
+      case 'REVIVE': {
+        const roles = this.callRoles(fw, call.revive);
+        if (roles) {
+          for (const role of roles) {
+            fw.suppressedRoles.delete(role);
+            for (const key of [...fw.filters.keys()]) if (key.startsWith(filterKey(role, ''))) fw.filters.delete(key);
+          }
+          this.scheduleAllocation();
+        }
         return replyEmpty(res, 202);
+      }
       case 'SUPPRESS': {
-        const roles = isObject(call.suppress) && Array.isArray(call.suppress.roles) ? (call.suppress.roles as string[]) : [];
-        if (roles.length === 0 || roles.some((r) => fw.roles.includes(r))) fw.suppressed = true;
+        const roles = this.callRoles(fw, call.suppress);
+        if (roles) for (const role of roles) fw.suppressedRoles.add(role);
         return replyEmpty(res, 202);
       }
       case 'KILL':
@@ -329,6 +338,16 @@ export class MesosMaster implements AgentLink {
       default:
         return replyEmpty(res, 202);
     }
+  }
+
+  /**
+   * The roles a REVIVE or SUPPRESS applies to: its `roles`, or every role of the framework when empty. Undefined when
+   * the master drops the call (still 202): one role is invalid or not one the framework subscribed with.
+   */
+  private callRoles(fw: Framework, body: unknown): string[] | undefined {
+    const roles = isObject(body) && Array.isArray(body.roles) ? body.roles.map(String) : [];
+    for (const role of roles) if (validateRole(role) !== undefined || !fw.roles.includes(role)) return undefined;
+    return roles.length > 0 ? roles : [...fw.roles];
   }
 
   private refuseSeconds(filters: unknown): number {
@@ -419,7 +438,7 @@ export class MesosMaster implements AgentLink {
       agentRec.agent.launch(fw.id, fw.info, t);
     }
     if (refuse > 0 && !isEmpty(available)) {
-      fw.filters.set(agentId, { expiresAt: Date.now() + refuse * 1000, resources: available });
+      fw.filters.set(filterKey(records[0].role ?? fw.roles[0] ?? '*', agentId), { expiresAt: Date.now() + refuse * 1000, resources: available });
     }
   }
 
@@ -447,7 +466,9 @@ export class MesosMaster implements AgentLink {
       const o = id ? this.offers.get(id) : undefined;
       if (!o || o.frameworkId !== fw.id) continue;
       this.removeOffer(o);
-      if (refuseSeconds > 0) fw.filters.set(o.agentId, { expiresAt: Date.now() + refuseSeconds * 1000, resources: o.resources });
+      if (refuseSeconds > 0) {
+        fw.filters.set(filterKey(o.role ?? fw.roles[0] ?? '*', o.agentId), { expiresAt: Date.now() + refuseSeconds * 1000, resources: o.resources });
+      }
     }
   }
 
@@ -615,7 +636,7 @@ export class MesosMaster implements AgentLink {
 
   allocate(): void {
     if (!this.leader) return;
-    const eligible = [...this.frameworks.values()].filter((f) => f.connected && f.active && !f.suppressed);
+    const eligible = [...this.frameworks.values()].filter((f) => f.connected && f.active && f.roles.some((r) => !f.suppressedRoles.has(r)));
     if (eligible.length === 0) return;
     const cpusOf = new Map<string, number>();
     for (const f of eligible) {
@@ -630,18 +651,29 @@ export class MesosMaster implements AgentLink {
       const agent = rec.agent;
       const avail = subtract(subtract(agent.resources, rec.allocated), this.offeredOn(agent.id));
       if (!isAllocatable(avail)) continue;
-      const candidates = eligible.filter((f) => {
-        const filter = f.filters.get(agent.id);
+      // A framework may get this agent for a role that is neither suppressed nor filtered (per role and agent).
+      const roleFree = (f: Framework, role: string): boolean => {
+        if (f.suppressedRoles.has(role)) return false;
+        const key = filterKey(role, agent.id);
+        const filter = f.filters.get(key);
         if (!filter) return true;
-        if (filter.expiresAt <= now) { f.filters.delete(agent.id); return true; }
+        if (filter.expiresAt <= now) { f.filters.delete(key); return true; }
         return !contains(filter.resources, avail);
-      });
+      };
+      const candidates = eligible.filter((f) => f.roles.some((r) => roleFree(f, r)));
       if (candidates.length === 0) continue;
       candidates.sort((a, b) => (cpusOf.get(a.id)! - cpusOf.get(b.id)!) || (a.lastOffered - b.lastOffered));
       const fw = candidates[0];
       fw.lastOffered = ++this.offerTurn;
       cpusOf.set(fw.id, cpusOf.get(fw.id)! + avail.cpus);
-      const role = fw.capabilities.has('MULTI_ROLE') ? fw.roles[fw.roleTurn++ % fw.roles.length] : undefined;
+      let role: string | undefined;
+      if (fw.capabilities.has('MULTI_ROLE')) {
+        // Round robin over the framework's roles, skipping suppressed and filtered ones.
+        for (let i = 0; i < fw.roles.length; i++) {
+          const r = fw.roles[(fw.roleTurn + i) % fw.roles.length];
+          if (roleFree(fw, r)) { role = r; fw.roleTurn = (fw.roleTurn + i + 1) % fw.roles.length; break; }
+        }
+      }
       const offer: OfferRecord = { id: `${this.id}-O${this.offerSeq++}`, frameworkId: fw.id, agentId: agent.id, resources: avail, role };
       this.offers.set(offer.id, offer);
       if (this.opts.offerTimeoutMs !== undefined) {
@@ -664,7 +696,7 @@ export class MesosMaster implements AgentLink {
     const attributes = attributesJson(agent.attributes);
     return {
       id: { value: o.id }, framework_id: { value: o.frameworkId }, agent_id: { value: o.agentId }, hostname: agent.hostname,
-      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.hostname, port: agent.port }, path: '/slave(1)' },
+      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip || agent.hostname, port: agent.port }, path: '/slave(1)' },
       resources: toResources(o.resources, o.role),
       ...(attributes.length ? { attributes } : {}),
       ...(o.role !== undefined ? { allocation_info: { role: o.role } } : {}),
@@ -788,7 +820,7 @@ export class MesosMaster implements AgentLink {
       version: '1.12.0', build_date: '2026-11-24 13:44:30', build_time: 1795527870, build_user: '', start_time: this.startTime, elected_time: this.electedTime,
       id: l.id, pid: l.pid, hostname: l.hostname, capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
       activated_slaves: this.agents.size, deactivated_slaves: 0, unreachable_slaves: 0, leader: l.pid, leader_info: l, log_dir: '', flags: {},
-      slaves: [...this.agents.values()].map((r) => ({ id: r.agent.id, hostname: r.agent.hostname, port: r.agent.port, pid: `slave(1)@${r.agent.hostname}:${r.agent.port}`, attributes: r.agent.attributes, active: true, version: '1.12.0' })),
+      slaves: [...this.agents.values()].map((r) => ({ id: r.agent.id, hostname: r.agent.hostname, port: r.agent.port, pid: `slave(1)@${r.agent.hostname}:${r.agent.port}`, attributes: attributesV0(r.agent.attributes), active: true, version: '1.12.0' })),
       recovered_slaves: [], frameworks: [...this.frameworks.values()].map(fwV0), completed_frameworks: this.completedFrameworks.map(fwV0),
       orphan_tasks: [], unregistered_frameworks: [],
     };
@@ -804,10 +836,53 @@ function scalarsFirst(s: ResourceSet): Resource[] {
   return [...r.filter((x) => x.name !== 'ports'), ...r.filter((x) => x.name === 'ports')];
 }
 
-export function attributesJson(attrs: Record<string, string>): Attribute[] {
-  return Object.entries(attrs).map(([name, value]) => (/^-?\d+(\.\d+)?$/.test(value)
-    ? { name, type: 'SCALAR' as const, scalar: { value: Number(value) } }
-    : { name, type: 'TEXT' as const, text: { value } }));
+// ---------------- role validation (Mesos 1.12 src/common/roles.cpp, master/validation.cpp) ----------------
+
+// Tab, line feed, vertical tab, form feed, carriage return, space and DEL; nothing else (other control characters pass).
+const ROLE_INVALID_CHARACTERS = '\t\n\v\f\r \x7f';
+
+/** roles::validate: the error for an invalid role name, or undefined. `*` is valid; `/` separates hierarchical roles. */
+export function validateRole(role: string): string | undefined {
+  if (role === '*') return undefined;
+  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
+  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
+  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
+  const components = role.split('/').filter((c) => c.length > 0);
+  if (components.length === 0) return 'Role names cannot be the empty string';
+  for (const c of components) {
+    if (c === '.') return `Role '${role}' cannot include '.' as a component`;
+    if (c === '..') return `Role '${role}' cannot include '..' as a component`;
+    if (c === '*') return `Role '${role}' cannot include '*' as a component`;
+    if (c.startsWith('-')) return `Role component '${c}' is invalid because it starts with a dash`;
+    if ([...c].some((ch) => ROLE_INVALID_CHARACTERS.includes(ch))) return `Role component '${c}' is invalid because it contains backspace or whitespace`;
+  }
+  return undefined;
+}
+
+/** stout's stringify of a set: `{ a, b }`. */
+const stringifySet = (items: Iterable<string>): string => `{ ${[...items].join(', ')} }`;
+
+/** The ERROR text a SUBSCRIBE gets for its FrameworkInfo roles (validateRoles, then the suppressed roles), or undefined. */
+export function validateFrameworkRoles(info: FrameworkInfo, multiRole: boolean, suppressedRoles: string[]): string | undefined {
+  if (multiRole && info.role !== undefined) return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
+  if (!multiRole && info.roles && info.roles.length > 0) return "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable";
+  if (multiRole) {
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const r of info.roles ?? []) (seen.has(r) ? duplicates : seen).add(r);
+    if (duplicates.size > 0) return `'FrameworkInfo.roles' contains duplicate items: ${stringifySet(duplicates)}`;
+    for (const r of info.roles ?? []) {
+      const error = validateRole(String(r));
+      if (error) return `'FrameworkInfo.roles' contains invalid role: ${error}`;
+    }
+  } else {
+    const error = validateRole(String(info.role ?? '*'));
+    if (error) return `'FrameworkInfo.role' is not a valid role: ${error}`;
+  }
+  const roles = new Set(multiRole ? (info.roles ?? []) : [info.role ?? '*']);
+  const strays = [...new Set(suppressedRoles)].filter((r) => !roles.has(r)).sort();
+  if (strays.length > 0) return `Suppressed roles ${stringifySet(strays)} are not contained in the set of roles`;
+  return undefined;
 }
 
 export type { IncomingMessage };

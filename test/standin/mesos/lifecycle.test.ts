@@ -5,12 +5,45 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repoRoot } from '../../repoRoot';
 import { MesosCluster } from './MesosCluster';
-import { commandTask, openSubscribe, rawRequest, sleep, TestFramework, TestRecordIoReader } from './rawClient';
+import {
+  commandTask, openSubscribe, rawRequest, sleep, stopWithoutStrays, TestFramework, TestRecordIoReader, type OfferJson, type StatusJson, type StreamEvent,
+} from './rawClient';
 
 const flinkHome = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-flink-home-'));
+after(() => fs.rmSync(flinkHome, { recursive: true, force: true }));
 const info = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
   ({ user: 'root', name, failover_timeout: 30, capabilities: [{ type: 'TASK_KILLING_STATE' }], ...extra });
+
+interface RecordedEvent { state: string; reason: string; message: string; source: string; keys: string[] }
+const recording = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'standin', 'mesos', 'mesos-1.12-master-answers.json'), 'utf8')) as
+  { probe: string; events?: RecordedEvent[] }[];
+const recordedEvent = (name: string): RecordedEvent => {
+  const p = recording.find((x) => x.probe.startsWith(name + ' '));
+  if (!p?.events?.[0]) throw new Error(`no probe '${name}' with events in the recording`);
+  return p.events[0];
+};
+
+const offersOf = (e: StreamEvent): OfferJson[] => (e.offers as { offers: OfferJson[] }).offers;
+const statusOf = (e: StreamEvent): StatusJson => (e.update as { status: StatusJson }).status;
+
+/** Reads OFFERS from event index `from` until none arrives for quietMs; hands each offer to onOffer. Returns the next index. */
+async function drainOffers(fw: TestFramework, from: number, quietMs: number, onOffer: (o: OfferJson) => Promise<void>, maxMs = 5000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let next = from;
+  while (Date.now() < deadline) {
+    let e;
+    try {
+      e = await fw.stream.next((x) => x.type === 'OFFERS', quietMs, next);
+    } catch {
+      return next;
+    }
+    next = fw.stream.events.indexOf(e) + 1;
+    for (const o of offersOf(e)) await onOffer(o);
+  }
+  throw new Error(`offers kept coming for ${maxMs} ms`);
+}
 
 describe('stand-in master lifecycle', () => {
   let cluster: MesosCluster;
@@ -18,8 +51,7 @@ describe('stand-in master lifecycle', () => {
     cluster = await MesosCluster.start({ agents: 2, flinkHome, allocationIntervalMs: 100, updateRetryMs: 200, heartbeatSeconds: 0.3, killGracePeriodMs: 300 });
   });
   after(async () => {
-    await cluster.stop();
-    fs.rmSync(flinkHome, { recursive: true, force: true });
+    await stopWithoutStrays(cluster);
   });
 
   test('RecordIO read back one byte at a time, with multi-byte UTF-8 in names and messages', async () => {
@@ -195,7 +227,7 @@ describe('stand-in master lifecycle', () => {
 describe('several masters, faults over HTTP', () => {
   let cluster: MesosCluster;
   before(async () => { cluster = await MesosCluster.start({ agents: 1, masters: 3, flinkHome, allocationIntervalMs: 100 }); });
-  after(async () => { await cluster.stop(); });
+  after(async () => { await stopWithoutStrays(cluster); });
 
   test('non-leaders answer 307 with a protocol-relative Location; /redirect; 503 without a leader', async () => {
     const [m0, m1, m2] = cluster.masterUrls;
@@ -249,5 +281,249 @@ describe('several masters, faults over HTTP', () => {
     assert.equal(fw3.id, fw.id);
     await fw3.call({ type: 'TEARDOWN' });
     fw3.stream.close();
+  });
+});
+
+describe('offer timeout: RESCIND', () => {
+  let cluster: MesosCluster;
+  before(async () => { cluster = await MesosCluster.start({ agents: 1, flinkHome, allocationIntervalMs: 100, offerTimeoutMs: 300 }); });
+  after(async () => { await stopWithoutStrays(cluster); });
+
+  test('an offer unused for offerTimeoutMs is rescinded by id; a later ACCEPT of it is TASK_LOST, REASON_INVALID_OFFERS as recorded (14)', async () => {
+    const fw = await TestFramework.subscribe(cluster.leaderUrl, info('rescind'));
+    try {
+      const offered = await fw.stream.next((e) => e.type === 'OFFERS');
+      const [offer] = offersOf(offered);
+      const rescind = await fw.stream.next((e) => e.type === 'RESCIND', 3000);
+      const { at, ...event } = rescind;
+      assert.deepEqual(event, { type: 'RESCIND', rescind: { offer_id: { value: offer.id.value } } });
+      const waited = at - offered.at;
+      assert.ok(waited >= 290 && waited < 1000, `rescinded ${waited} ms after the offer (offer timeout 300 ms)`);
+      const from = fw.stream.events.length;
+      assert.equal((await fw.launch(offer, [commandTask('late', offer.agent_id.value, { shell: true, value: 'sleep 30' })], 0)).status, 202);
+      const lost = statusOf(await fw.stream.next((e) => e.type === 'UPDATE' && statusOf(e).task_id.value === 'late', 3000, from));
+      const want = recordedEvent('14');
+      assert.equal(lost.state, want.state);
+      assert.equal(lost.reason, 'REASON_INVALID_OFFERS');
+      assert.equal(lost.source, want.source);
+      assert.equal(lost.message, want.message.replace('f2b69834-16b5-46e3-838f-1527140f0e43-O6', offer.id.value));
+      assert.equal(lost.message, `Task launched with invalid offers: Offer ${offer.id.value} is no longer valid`);
+      assert.deepEqual(Object.keys(lost), want.keys);
+      assert.equal(lost.agent_id?.value, offer.agent_id.value);
+      const tasks = await cluster.operator<{ get_tasks: { tasks: unknown[] } }>({ type: 'GET_TASKS' });
+      assert.deepEqual(tasks.get_tasks.tasks, [], 'nothing was launched from the rescinded offer');
+      // Rescinded resources come back without a filter, as a new offer.
+      const again = await fw.offers(2000, from);
+      assert.equal(again[0].agent_id.value, offer.agent_id.value);
+      assert.notEqual(again[0].id.value, offer.id.value);
+    } finally {
+      await fw.call({ type: 'TEARDOWN' });
+      fw.stream.close();
+    }
+  });
+});
+
+describe('offers: attributes, url, recovery on disconnect, ACCEPT filters, roles', () => {
+  let cluster: MesosCluster;
+  before(async () => {
+    cluster = await MesosCluster.start({
+      flinkHome, allocationIntervalMs: 100, killGracePeriodMs: 300,
+      agents: [{ attributes: { rack: 'r1', zone: '2' } }, { attributes: { rack: 'r2', zone: '3.5', slots: '[1-4, 8-9]' } }],
+    });
+  });
+  after(async () => { await stopWithoutStrays(cluster); });
+
+  /** Waits until offers for every agent have arrived (from event index 0). */
+  const offersForAllAgents = async (fw: TestFramework): Promise<OfferJson[]> => {
+    const byAgent = new Map<string, OfferJson>();
+    let from = 0;
+    while (byAgent.size < cluster.agents.length) {
+      const e = await fw.stream.next((x) => x.type === 'OFFERS', 3000, from);
+      from = fw.stream.events.indexOf(e) + 1;
+      for (const o of offersOf(e)) if (!byAgent.has(o.agent_id.value)) byAgent.set(o.agent_id.value, o);
+    }
+    return cluster.agents.map((a) => byAgent.get(a.id)!);
+  };
+
+  test('offers carry the agent attributes (Mesos JSON shapes, field order), hostname and a url that reaches the agent', async () => {
+    const fw = await TestFramework.subscribe(cluster.leaderUrl, info('attributes'));
+    try {
+      const offers = await offersForAllAgents(fw);
+      const expected = [
+        [{ name: 'rack', type: 'TEXT', text: { value: 'r1' } }, { name: 'zone', type: 'SCALAR', scalar: { value: 2 } }],
+        [{ name: 'rack', type: 'TEXT', text: { value: 'r2' } }, { name: 'zone', type: 'SCALAR', scalar: { value: 3.5 } },
+          { name: 'slots', type: 'RANGES', ranges: { range: [{ begin: 1, end: 4 }, { begin: 8, end: 9 }] } }],
+      ];
+      for (const [i, agent] of cluster.agents.entries()) {
+        const o = offers[i];
+        assert.deepEqual(Object.keys(o), ['id', 'framework_id', 'agent_id', 'hostname', 'url', 'resources', 'attributes']);
+        assert.deepEqual(o.attributes, expected[i]);
+        assert.equal(o.hostname, agent.hostname);
+        assert.match(agent.ip, /^127\.\d+\.\d+\.\d+$/);
+        assert.deepEqual(o.url, { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: '/slave(1)' });
+        // The url is the agent's own HTTP address.
+        const state = await rawRequest(`${o.url.scheme}://${o.url.address.ip}:${o.url.address.port}${o.url.path}/state`);
+        assert.equal(state.status, 200);
+        const v0 = JSON.parse(state.body) as { id: string; attributes: Record<string, unknown> };
+        assert.equal(v0.id, agent.id);
+        assert.deepEqual(v0.attributes, i === 0 ? { rack: 'r1', zone: 2 } : { rack: 'r2', zone: 3.5, slots: '[1-4, 8-9]' });
+      }
+      // On the wire: doubles written as 2.0, fields in the proto's declaration order.
+      const wire = Buffer.concat(fw.stream.chunks).toString('utf8');
+      assert.ok(wire.includes('"attributes":[{"name":"rack","type":"TEXT","text":{"value":"r1"}},{"name":"zone","type":"SCALAR","scalar":{"value":2.0}}]'), wire.slice(0, 2000));
+      const agents = await cluster.operator<{ get_agents: { agents: { agent_info: { id: { value: string }; attributes?: unknown } }[] } }>({ type: 'GET_AGENTS' });
+      for (const [i, agent] of cluster.agents.entries()) {
+        assert.deepEqual(agents.get_agents.agents.find((a) => a.agent_info.id.value === agent.id)!.agent_info.attributes, expected[i]);
+      }
+      const master = JSON.parse((await rawRequest(`${cluster.leaderUrl}/master/state`)).body) as { slaves: { id: string; attributes: unknown }[] };
+      assert.deepEqual(master.slaves.find((s) => s.id === cluster.agents[0].id)!.attributes, { rack: 'r1', zone: 2 });
+    } finally {
+      await fw.call({ type: 'TEARDOWN' });
+      fw.stream.close();
+    }
+  });
+
+  test("a framework's stream closes: its offers are recovered and a second framework receives those agents", async () => {
+    const first = await TestFramework.subscribe(cluster.leaderUrl, info('holder', { failover_timeout: 30 }));
+    const held = await offersForAllAgents(first);
+    const second = await TestFramework.subscribe(cluster.leaderUrl, info('waiter'));
+    try {
+      await sleep(300);
+      assert.equal(second.stream.events.filter((e) => e.type === 'OFFERS').length, 0, 'every agent is offered to the first framework');
+      const closedAt = Date.now();
+      first.stream.close();
+      const got = new Set<string>();
+      for (let from = 0; got.size < held.length;) {
+        const e = await second.stream.next((x) => x.type === 'OFFERS', 2000, from);
+        from = second.stream.events.indexOf(e) + 1;
+        for (const o of offersOf(e)) got.add(o.agent_id.value);
+      }
+      assert.deepEqual([...got].sort(), held.map((o) => o.agent_id.value).sort());
+      assert.ok(Date.now() - closedAt < 1500, `re-offered ${Date.now() - closedAt} ms after the close`);
+      // The first framework is disconnected (within its failover timeout) and holds no offers.
+      const fws = await cluster.operator<{ get_frameworks: { frameworks: { connected: boolean; offers?: unknown[]; framework_info: { id: { value: string } } }[] } }>({ type: 'GET_FRAMEWORKS' });
+      const holder = fws.get_frameworks.frameworks.find((f) => f.framework_info.id.value === first.id)!;
+      assert.deepEqual([holder.connected, holder.offers], [false, undefined]);
+      // Its offer ids are gone: ACCEPT from the second framework names them no longer valid.
+      const from = second.stream.events.length;
+      await second.call({ type: 'ACCEPT', accept: { offer_ids: [held[0].id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('stale', held[0].agent_id.value, { shell: true, value: 'true' })] } }] } });
+      const stale = statusOf(await second.stream.next((e) => e.type === 'UPDATE', 2000, from));
+      assert.equal(stale.message, `Task launched with invalid offers: Offer ${held[0].id.value} is no longer valid`);
+    } finally {
+      await cluster.operator({ type: 'TEARDOWN', teardown: { framework_id: { value: first.id } } });
+      await second.call({ type: 'TEARDOWN' });
+      second.stream.close();
+    }
+  });
+
+  test('ACCEPT declines the unused resources: refuse_seconds 1 holds the agent back about 1 s; no filters, about 5 s', async () => {
+    const fw = await TestFramework.subscribe(cluster.leaderUrl, info('accept-filters'));
+    try {
+      const [a, b] = await offersForAllAgents(fw);
+      await fw.call({ type: 'DECLINE', decline: { offer_ids: [b.id], filters: { refuse_seconds: 60 } } });
+      const agentId = a.agent_id.value;
+      const task = (id: string): Record<string, unknown> => commandTask(id, agentId, { shell: true, value: 'sleep 30' });
+      /** ACCEPTs `offer` and measures, on the stream's clock, when the agent is offered again. */
+      const acceptAndTime = async (offer: OfferJson, taskId: string, filters?: { refuse_seconds: number }): Promise<{ ms: number; offer: OfferJson }> => {
+        const from = fw.stream.events.length;
+        const sentAt = Date.now() - fw.stream.started;
+        const res = await fw.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(taskId)] } }], ...(filters ? { filters } : {}) } });
+        assert.equal(res.status, 202);
+        const e = await fw.stream.next((x) => x.type === 'OFFERS' && offersOf(x).some((o) => o.agent_id.value === agentId), 8000, from);
+        return { ms: e.at - sentAt, offer: offersOf(e).find((o) => o.agent_id.value === agentId)! };
+      };
+      const scalar = (o: OfferJson, name: string): number | undefined => o.resources.find((r) => r.name === name)?.scalar?.value;
+      const one = await acceptAndTime(a, 'f1', { refuse_seconds: 1 });
+      assert.ok(one.ms >= 990 && one.ms < 2000, `re-offered ${one.ms} ms after ACCEPT with refuse_seconds 1`);
+      assert.deepEqual([scalar(one.offer, 'cpus'), scalar(one.offer, 'mem')], [7.9, 16352], 'the remaining resources');
+      const five = await acceptAndTime(one.offer, 'f2');
+      assert.ok(five.ms >= 4990 && five.ms < 6000, `re-offered ${five.ms} ms after ACCEPT without filters (default 5 s)`);
+      assert.deepEqual([scalar(five.offer, 'cpus'), scalar(five.offer, 'mem')], [7.8, 16320]);
+      assert.equal(fw.stream.events.filter((e) => e.type === 'OFFERS' && offersOf(e).some((o) => o.agent_id.value === b.agent_id.value)).length, 1, 'the declined agent stays filtered');
+    } finally {
+      await fw.call({ type: 'TEARDOWN' });
+      fw.stream.close();
+    }
+  });
+
+  test('invalid role names: 200, one ERROR with the Mesos 1.12 text (roles.cpp, validation.cpp), then the stream closes', async () => {
+    const multi = (roles: string[], extra: Record<string, unknown> = {}): Record<string, unknown> =>
+      ({ user: 'root', name: 'roles', capabilities: [{ type: 'MULTI_ROLE' }], roles, ...extra });
+    const single = (role: string): Record<string, unknown> => ({ user: 'root', name: 'role', role });
+    const invalid = (error: string): string => `'FrameworkInfo.roles' contains invalid role: ${error}`;
+    const cases: [Record<string, unknown>, string, string[]?][] = [
+      [multi(['']), invalid('Role names cannot be the empty string')],
+      [multi(['.']), invalid("Role '.' cannot include '.' as a component")],
+      [multi(['..']), invalid("Role '..' cannot include '..' as a component")],
+      [multi(['dev/..']), invalid("Role 'dev/..' cannot include '..' as a component")],
+      [multi(['-dev']), invalid("Role component '-dev' is invalid because it starts with a dash")],
+      [multi(['dev/-x']), invalid("Role component '-x' is invalid because it starts with a dash")],
+      [multi(['/dev']), invalid("Role '/dev' cannot start with a slash")],
+      [multi(['dev/']), invalid("Role 'dev/' cannot end with a slash")],
+      [multi(['dev//ops']), invalid("Role 'dev//ops' cannot contain two adjacent slashes")],
+      [multi(['dev/*']), invalid("Role 'dev/*' cannot include '*' as a component")],
+      [multi(['dev ops']), invalid("Role component 'dev ops' is invalid because it contains backspace or whitespace")],
+      [multi(['ok', 'a\tb']), invalid("Role component 'a\tb' is invalid because it contains backspace or whitespace")],
+      [multi(['a\nb']), invalid("Role component 'a\nb' is invalid because it contains backspace or whitespace")],
+      [multi(['del\u007f']), invalid("Role component 'del\u007f' is invalid because it contains backspace or whitespace")],
+      [multi(['dev', 'ops', 'dev']), "'FrameworkInfo.roles' contains duplicate items: { dev }"],
+      [multi(['dev'], { role: 'dev' }), "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable"],
+      [single(''), "'FrameworkInfo.role' is not a valid role: Role names cannot be the empty string"],
+      [single('-x'), "'FrameworkInfo.role' is not a valid role: Role component '-x' is invalid because it starts with a dash"],
+      [single('a b'), "'FrameworkInfo.role' is not a valid role: Role component 'a b' is invalid because it contains backspace or whitespace"],
+      [multi(['dev']), 'Suppressed roles { ops, qa } are not contained in the set of roles', ['qa', 'ops']],
+    ];
+    for (const [frameworkInfo, message, suppressed] of cases) {
+      const s = await openSubscribe(cluster.leaderUrl, { type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo, ...(suppressed ? { suppressed_roles: suppressed } : {}) } });
+      assert.equal(s.status, 200, message);
+      assert.equal(s.streamId.length, 36);
+      await s.waitEnd();
+      const record = JSON.stringify({ type: 'ERROR', error: { message } });
+      assert.equal(Buffer.concat(s.chunks).toString('utf8'), `${Buffer.byteLength(record)}\n${record}`, message);
+    }
+    const fws = await cluster.operator<{ get_frameworks: { frameworks: { framework_info: { name: string } }[] } }>({ type: 'GET_FRAMEWORKS' });
+    assert.ok(!fws.get_frameworks.frameworks.some((f) => ['roles', 'role'].includes(f.framework_info.name)), 'a refused framework is not registered');
+    // Valid in Mesos 1.12: '*' in a MULTI_ROLE list, hierarchical roles, and control characters other than whitespace and DEL.
+    for (const roles of [['*'], ['dev/ops', 'team.a', 'x-y'], ['bell\u0007']]) {
+      const fw = await TestFramework.subscribe(cluster.leaderUrl, multi(roles));
+      await fw.call({ type: 'TEARDOWN' });
+      fw.stream.close();
+    }
+  });
+
+  test('REVIVE with revive.roles clears filters and suppression of those roles only; empty roles clear all; unknown roles drop the call', async () => {
+    const fw = await TestFramework.subscribe(cluster.leaderUrl, info('revive-roles', { capabilities: [{ type: 'MULTI_ROLE' }], roles: ['dev', 'ops'] }));
+    try {
+      const seen: string[] = [];
+      const declineAll = async (o: OfferJson): Promise<void> => {
+        seen.push(`${o.allocation_info?.role}@${o.agent_id.value}`);
+        await fw.call({ type: 'DECLINE', decline: { offer_ids: [o.id], filters: { refuse_seconds: 60 } } });
+      };
+      const pairs = (roles: string[]): string[] => roles.flatMap((r) => cluster.agents.map((a) => `${r}@${a.id}`)).sort();
+      // Filters are per role and agent: a decline for 'dev' leaves the agent to 'ops' until both are filtered.
+      let next = await drainOffers(fw, 0, 400, declineAll);
+      assert.deepEqual([...seen].sort(), pairs(['dev', 'ops']));
+      seen.length = 0;
+      await fw.call({ type: 'REVIVE', revive: { roles: ['nope'] } });
+      await fw.call({ type: 'REVIVE', revive: { roles: ['dev', '-bad'] } });
+      next = await drainOffers(fw, next, 300, declineAll);
+      assert.deepEqual(seen, [], 'REVIVE naming a role the framework lacks, or an invalid role, is dropped');
+      assert.equal((await fw.call({ type: 'REVIVE', revive: { roles: ['dev'] } })).status, 202);
+      next = await drainOffers(fw, next, 400, declineAll);
+      assert.deepEqual([...seen].sort(), pairs(['dev']), 'only the dev filters were cleared');
+      seen.length = 0;
+      // SUPPRESS ops, REVIVE all: every filter goes, ops comes back too (REVIVE also ends suppression).
+      await fw.call({ type: 'SUPPRESS', suppress: { roles: ['ops'] } });
+      await fw.call({ type: 'REVIVE', revive: { roles: ['dev'] } });
+      next = await drainOffers(fw, next, 400, declineAll);
+      assert.deepEqual([...seen].sort(), pairs(['dev']), 'ops stays suppressed');
+      seen.length = 0;
+      await fw.call({ type: 'REVIVE' });
+      await drainOffers(fw, next, 400, declineAll);
+      assert.deepEqual([...seen].sort(), pairs(['dev', 'ops']), 'REVIVE without roles clears every role');
+    } finally {
+      await fw.call({ type: 'TEARDOWN' });
+      fw.stream.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Raw HTTP for the stand-in's own tests: node:http with one connection per request, and a small private RecordIO
 // reader (deliberately not the product's decoder, so the stand-in is checked independently of the scheduler code).
+import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 
 export interface RawResponse {
@@ -196,9 +197,10 @@ export interface OfferJson {
   id: { value: string };
   agent_id: { value: string };
   hostname: string;
-  url: { address: { hostname: string; port: number } };
+  url: { scheme: string; address: { hostname: string; ip: string; port: number }; path: string };
   resources: { name: string; type: string; scalar?: { value: number }; ranges?: { range: { begin: number; end: number }[] } }[];
   attributes?: unknown[];
+  allocation_info?: { role: string };
 }
 
 export interface StatusJson {
@@ -225,4 +227,30 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** True while a process exists. */
 export function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** True while the process (or, for a negative number, any process of that group) exists; false once kill(0) says ESRCH. */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/**
+ * For every test file's after(): records the cluster's task processes, stops it, and checks that each process and its
+ * whole process group are gone (ESRCH). Returns the pids that were running before the stop.
+ */
+export async function stopWithoutStrays(cluster: { runningPids(): number[]; stop(): Promise<void> }): Promise<number[]> {
+  const pids = cluster.runningPids();
+  await cluster.stop();
+  for (const pid of pids) {
+    assert.equal(exists(pid), false, `task process ${pid} is still running after the cluster stopped`);
+    assert.equal(exists(-pid), false, `a process of task group ${pid} is still running after the cluster stopped`);
+  }
+  assert.deepEqual(cluster.runningPids(), [], 'the stopped cluster still lists running task processes');
+  return pids;
 }
