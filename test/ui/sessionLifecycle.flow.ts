@@ -139,9 +139,9 @@ export async function run(ctx: FlowContext): Promise<void> {
     xss: (window as unknown as { __xss?: number }).__xss,
     imgs: document.querySelectorAll('img[src="x"]').length,
     handlers: document.querySelectorAll('[onerror]').length,
-    scripts: [...document.querySelectorAll('script')].filter(s => (s.textContent ?? '').includes('__xss')).length,
+    scripts: Array.from(document.querySelectorAll('script')).filter(s => (s.textContent ?? '').includes('__xss')).length,
     // Every exception block (root and history) that holds the payload holds all of it, as text.
-    partial: [...document.querySelectorAll('pre.exception')].filter(p => (p.textContent ?? '').includes('onerror') && !(p.textContent ?? '').includes(payload)).length,
+    partial: Array.from(document.querySelectorAll('pre.exception')).filter(p => (p.textContent ?? '').includes('onerror') && !(p.textContent ?? '').includes(payload)).length,
   }), XSS).catch(() => ({ xss: undefined, imgs: 0, handlers: 0, scripts: 0, partial: 0 }))));
   assert.ok(ran.every(r => r.xss === undefined && r.imgs === 0 && r.handlers === 0 && r.scripts === 0 && r.partial === 0),
     `a payload ran, rendered or was cut: ${JSON.stringify(ran)}`);
