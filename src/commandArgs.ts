@@ -8,3 +8,6 @@ export function asTarget(arg: unknown): CommandTarget {
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 512 ? v : undefined);
   return { session: str(o.session), taskManagerId: str(o.taskManagerId), jobId: str(o.jobId), jarId: str(o.jarId), log: str(o.log) };
 }
+
+/** What registers a command handler: vscode.commands.registerCommand, or the extension's table behind its lazily loaded core. */
+export type CommandRegistrar = (id: string, handler: (arg?: unknown) => Promise<unknown>) => { dispose(): unknown };

@@ -1,80 +1,149 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CredentialStore } from './credentials/CredentialStore';
-import { LOG_SCHEME, LogDocumentProvider } from './logs/LogDocumentProvider';
+import type { CommandRegistrar } from './commandArgs';
+import type { CredentialStore } from './credentials/CredentialStore';
+import type { ExtensionCore } from './extensionCore';
+import { LOG_SCHEME, type LogDocumentProvider } from './logs/LogDocumentProvider';
 import { OutputChannelLogger } from './logging/OutputChannelLogger';
-import { GlobalStorageSessionStore } from './session/GlobalStorageSessionStore';
-import { MesosSessionLauncher } from './session/MesosSessionLauncher';
-import { SessionCommands } from './session/SessionCommands';
-import { SessionManager } from './session/SessionManager';
+import type { MesosSessionLauncher } from './session/MesosSessionLauncher';
+import type { SessionCommands } from './session/SessionCommands';
+import type { SessionManager } from './session/SessionManager';
 import { SessionModel } from './session/SessionModel';
-import { TaskManagerCommands } from './session/TaskManagerCommands';
-import { SECTION, readFlinkTimeoutMs } from './settings/extensionSettings';
 import { SessionStatusBar } from './statusBar/SessionStatusBar';
-import { JobCommands } from './submit/JobCommands';
-import { MementoJarUploadStore } from './submit/MementoJarUploadStore';
+import type { JobCommands } from './submit/JobCommands';
 import { SessionTreeDataProvider } from './tree/SessionTreeDataProvider';
-import { PanelManager } from './webviews/PanelManager';
+import type { PanelManager } from './webviews/PanelManager';
+import { registerPanelSerializers } from './webviews/panelViewTypes';
 
-/** What activate() returns: the extension-host suite drives the extension through it. */
+/** What activate() returns: the extension-host suite drives the extension through it. The core's parts load on first access. */
 export interface FlinkMesosApi {
   model: SessionModel;
-  manager: SessionManager;
-  panels: PanelManager;
+  readonly manager: SessionManager;
+  readonly panels: PanelManager;
   tree: SessionTreeDataProvider;
   treeView: vscode.TreeView<unknown>;
   logger: OutputChannelLogger;
   statusBar: SessionStatusBar;
-  logs: LogDocumentProvider;
-  sessionCommands: SessionCommands;
-  jobCommands: JobCommands;
-  launcher: MesosSessionLauncher;
-  credentials: CredentialStore;
+  readonly logs: LogDocumentProvider;
+  readonly sessionCommands: SessionCommands;
+  readonly jobCommands: JobCommands;
+  readonly launcher: MesosSessionLauncher;
+  readonly credentials: CredentialStore;
   /** The extension's global state and where its session store lives: the security tests search them for secrets. */
   globalState: vscode.Memento;
   sessionStoreDir: string;
+  /** Whether the core (sessions, Flink and Mesos clients, panels) has been loaded yet. */
+  readonly coreLoaded: boolean;
+}
+
+/** Every command of package.json: registered at activation, their handlers live in the lazily loaded core. */
+export const COMMAND_IDS = [
+  'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach', 'flinkMesos.session.detach',
+  'flinkMesos.session.showResources', 'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi',
+  'flinkMesos.credentials.set', 'flinkMesos.credentials.clear', 'flinkMesos.refresh', 'flinkMesos.showOutput',
+  'flinkMesos.jar.submit', 'flinkMesos.jar.showPlan', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.job.showResult',
+  'flinkMesos.taskManager.show', 'flinkMesos.logs.show',
+] as const;
+
+declare const __webpack_require__: ((id: string | number) => unknown) | undefined;
+declare const __webpack_modules__: Record<string | number, unknown> | undefined;
+
+/**
+ * Loads src/extensionCore synchronously. In the bundle it is a chunk of its own: webpack's Node chunk loading installs
+ * a chunk with a synchronous require() as soon as import() is called, after which the module is required by its id.
+ * Compiled by tsc (tests, benchmarks) it is an ordinary require.
+ */
+function requireCoreModule(): typeof import('./extensionCore') {
+  if (typeof __webpack_require__ === 'function') {
+    const id = (require as unknown as { resolveWeak(request: string): string | number }).resolveWeak('./extensionCore');
+    import(/* webpackChunkName: "core" */ './extensionCore').catch(() => undefined);
+    if (!__webpack_modules__?.[id]) throw new Error('The extension\'s core chunk (dist/chunks/core.js) did not load: reinstall the extension.');
+    return __webpack_require__(id) as typeof import('./extensionCore');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./extensionCore') as typeof import('./extensionCore');
 }
 
 let api: FlinkMesosApi | undefined;
+let loadedCore: ExtensionCore | undefined;
 
 export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   const logger = new OutputChannelLogger();
   const model = new SessionModel();
-  const manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState));
-  const panels = new PanelManager(context.extensionUri, logger, manager);
   const tree = new SessionTreeDataProvider(model);
   const treeView = vscode.window.createTreeView('flinkMesos.sessions', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
-  const logs = new LogDocumentProvider(manager);
-  const credentials = new CredentialStore(context.secrets);
-  const sessionStore = new GlobalStorageSessionStore(context.globalStorageUri);
-  const launcher = new MesosSessionLauncher(sessionStore, logger);
-  const sessionCommands = new SessionCommands(context, manager, launcher, credentials, panels, logger);
-  const jobCommands = new JobCommands(context, manager, panels, logger);
+  const sessionStoreDir = path.join(context.globalStorageUri.fsPath, 'sessions');
 
+  // Command handlers, filled by the core when it loads; each command loads the core on its first run.
+  const handlers = new Map<string, (arg?: unknown) => Promise<unknown>>();
+  const registerCommand: CommandRegistrar = (id, handler) => {
+    handlers.set(id, handler);
+    return { dispose: () => { if (handlers.get(id) === handler) handlers.delete(id); } };
+  };
+  let core: ExtensionCore | undefined;
+  const ensureCore = (): ExtensionCore => {
+    if (!core) {
+      const started = Date.now();
+      const { ExtensionCore } = requireCoreModule();
+      core = new ExtensionCore({ context, logger, model, registerCommand, treeVisible: treeView.visible });
+      loadedCore = core;
+      context.subscriptions.push(core, core.logs.onDidChange(uri => logChanged.fire(uri)));
+      logger.debug(`Flink on Mesos core loaded in ${Date.now() - started} ms.`);
+    }
+    return core;
+  };
+
+  const logChanged = new vscode.EventEmitter<vscode.Uri>();
   context.subscriptions.push(
-    logger, model, manager, panels, tree, treeView, statusBar, logs,
-    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
-    ...sessionCommands.register(),
-    ...jobCommands.register(),
-    ...new TaskManagerCommands(manager, panels, logs, logger).register(),
-    treeView.onDidChangeVisibility(e => manager.setTreeVisible(e.visible)),
+    logger, model, tree, treeView, statusBar, logChanged,
+    ...COMMAND_IDS.map(id => vscode.commands.registerCommand(id, (arg?: unknown) => {
+      ensureCore();
+      const handler = handlers.get(id);
+      if (!handler) throw new Error(`Flink on Mesos has no handler for ${id}.`);
+      return handler(arg);
+    })),
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, {
+      onDidChange: logChanged.event,
+      provideTextDocumentContent: uri => ensureCore().logs.provideTextDocumentContent(uri),
+    }),
+    ...registerPanelSerializers((kind, panel, state) => ensureCore().panels.restore(kind, panel, state)),
+    treeView.onDidChangeVisibility(e => core?.manager.setTreeVisible(e.visible)),
     model.onDidChangeSession(() => updateContextKeys(model)),
     model.onDidRemoveSession(() => updateContextKeys(model)),
     vscode.workspace.onDidChangeConfiguration(e => {
-      if (e.affectsConfiguration(`${SECTION}.pollingIntervalSeconds`)) {
-        manager.restartPolling();
-        panels.pollingIntervalChanged();
-        logs.restartTimer();
-      }
+      if (e.affectsConfiguration('flinkMesos.pollingIntervalSeconds')) core?.pollingIntervalChanged();
     }),
   );
-  manager.setTreeVisible(treeView.visible);
   updateContextKeys(model);
   logger.info('Flink on Mesos activated.');
-  void sessionCommands.reattachSaved();
-  api = { model, manager, panels, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, logs, sessionCommands, jobCommands, launcher, credentials,
-    globalState: context.globalState, sessionStoreDir: sessionStore.dir };
+  // Sessions saved by an earlier window are reattached right after activation, not inside it.
+  setImmediate(() => void reattachSaved(sessionStoreDir, ensureCore, logger));
+
+  api = {
+    model, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, globalState: context.globalState, sessionStoreDir,
+    get manager() { return ensureCore().manager; },
+    get panels() { return ensureCore().panels; },
+    get logs() { return ensureCore().logs; },
+    get sessionCommands() { return ensureCore().sessionCommands; },
+    get jobCommands() { return ensureCore().jobCommands; },
+    get launcher() { return ensureCore().launcher; },
+    get credentials() { return ensureCore().credentials; },
+    get coreLoaded() { return core !== undefined; },
+  };
   return api;
+}
+
+/** Loads the core only when the session store holds a session file. */
+async function reattachSaved(dir: string, ensureCore: () => ExtensionCore, logger: OutputChannelLogger): Promise<void> {
+  try {
+    const files = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    if (!files.some(f => f.endsWith('.json'))) return;
+    await ensureCore().sessionCommands.reattachSaved();
+  } catch (err) {
+    logger.warn(`Reattaching saved sessions: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function updateContextKeys(model: SessionModel): void {
@@ -88,6 +157,7 @@ function updateContextKeys(model: SessionModel): void {
 
 /** Drops Mesos connections without teardown: the sessions keep running and the next window reattaches. */
 export async function deactivate(): Promise<void> {
-  await api?.manager.detachAll();
+  await loadedCore?.manager.detachAll();
+  loadedCore = undefined;
   api = undefined;
 }

@@ -9,6 +9,7 @@ import { SessionManager } from './SessionManager';
 import { ENDED_PHASES, SessionView } from './sessionViews';
 import { StartSessionWizard, rememberStart } from './StartSessionWizard';
 import { QuickInputUi, ask, choose, vscodeQuickInput } from '../wizard/multiStep';
+import type { CommandRegistrar } from '../commandArgs';
 
 /** Session commands: thin, each delegates to the SessionManager or the launcher; all messages to the user are here. */
 export class SessionCommands {
@@ -24,9 +25,10 @@ export class SessionCommands {
     private readonly log: OutputChannelLogger,
   ) {}
 
-  register(): vscode.Disposable[] {
+  /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
+  register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
     const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      vscode.commands.registerCommand(id, async (arg?: unknown) => {
+      registerCommand(id, async (arg?: unknown) => {
         try {
           return await fn.call(this, arg);
         } catch (err) {

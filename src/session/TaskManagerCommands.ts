@@ -5,6 +5,7 @@ import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { LOG_KINDS, LogKind } from '../webviews/protocol';
 import { PanelManager } from '../webviews/PanelManager';
 import { SessionManager } from './SessionManager';
+import type { CommandRegistrar } from '../commandArgs';
 
 const LOG_LABELS: Record<LogKind, string> = {
   flinkLog: 'Flink log', flinkStdout: 'Flink stdout', sandboxStdout: 'Mesos sandbox stdout', sandboxStderr: 'Mesos sandbox stderr',
@@ -14,9 +15,10 @@ const LOG_LABELS: Record<LogKind, string> = {
 export class TaskManagerCommands {
   constructor(private readonly manager: SessionManager, private readonly panels: PanelManager, private readonly logs: LogDocumentProvider, private readonly log: OutputChannelLogger) {}
 
-  register(): vscode.Disposable[] {
+  /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
+  register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
     const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      vscode.commands.registerCommand(id, async (arg?: unknown) => {
+      registerCommand(id, async (arg?: unknown) => {
         try {
           return await fn.call(this, arg);
         } catch (err) {

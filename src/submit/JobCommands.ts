@@ -7,6 +7,7 @@ import { formatBytes } from '../tree/treeFormat';
 import { PanelManager } from '../webviews/PanelManager';
 import { SubmitJarWizard } from './SubmitJarWizard';
 import { QuickInputUi, ask, choose } from '../wizard/multiStep';
+import type { CommandRegistrar } from '../commandArgs';
 
 /** Job commands: submit a jar, cancel, stop with a savepoint, show the plan and the result. */
 export class JobCommands {
@@ -20,9 +21,10 @@ export class JobCommands {
   get ui(): QuickInputUi { return this.wizard.ui; }
   set ui(ui: QuickInputUi) { this.wizard.ui = ui; }
 
-  register(): vscode.Disposable[] {
+  /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
+  register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
     const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      vscode.commands.registerCommand(id, async (arg?: unknown) => {
+      registerCommand(id, async (arg?: unknown) => {
         try {
           return await fn.call(this, arg);
         } catch (err) {

@@ -6,31 +6,31 @@ import { PanelResource, panelKey, parsePanelResource } from './protocol';
 import { SessionResourcesPanel } from './SessionResourcesPanel';
 import { TaskManagerPanel } from './TaskManagerPanel';
 import { WebviewPanelBase, webviewOptions } from './WebviewPanelBase';
+import { PANEL_VIEW_TYPES, registerPanelSerializers } from './panelViewTypes';
 
-const VIEW_TYPES = {
-  sessionResources: SessionResourcesPanel.viewType,
-  taskManager: TaskManagerPanel.viewType,
-  jobResult: JobResultPanel.viewType,
-} as const;
+const VIEW_TYPES = PANEL_VIEW_TYPES;
 
 /** One panel per resource: showing it again brings it to the front. Restores panels after a reload. */
 export class PanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, WebviewPanelBase>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: Logger, private readonly source: PanelDataSource) {
+  /**
+   * @param registerSerializers false when the extension registered the panel serializers itself at activation
+   *   (it then hands restored panels to restore())
+   */
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: Logger, private readonly source: PanelDataSource, registerSerializers = true) {
     this.disposables.push(source.onDidChangeSession(name => {
       for (const p of this.panels.values()) if (p.resource.session === name) p.scheduleRender();
     }));
-    for (const [kind, viewType] of Object.entries(VIEW_TYPES)) {
-      this.disposables.push(vscode.window.registerWebviewPanelSerializer(viewType, {
-        deserializeWebviewPanel: async (panel, state) => {
-          const resource = parsePanelResource(state);
-          if (!resource || resource.kind !== kind) { panel.dispose(); return; }
-          this.adopt(panel, resource);
-        },
-      }));
-    }
+    if (registerSerializers) this.disposables.push(...registerPanelSerializers((kind, panel, state) => this.restore(kind, panel, state)));
+  }
+
+  /** Takes over a panel VS Code restored after a reload (its state is the panel's resource). */
+  restore(kind: PanelResource['kind'], panel: vscode.WebviewPanel, state: unknown): void {
+    const resource = parsePanelResource(state);
+    if (!resource || resource.kind !== kind) { panel.dispose(); return; }
+    this.adopt(panel, resource);
   }
 
   show(resource: PanelResource): WebviewPanelBase {

@@ -105,7 +105,7 @@ suite('Flink on Mesos UI layer against the stand-ins', function () {
       assert.equal(item.tooltip, undefined, 'tooltips are built on hover (resolveTreeItem), not on every refresh');
       const tooltip = tree.resolveTreeItem(item, t).tooltip;
       assert.ok(tooltip instanceof vscode.MarkdownString);
-      assert.match(tooltip.value, /Slots: 2 free of 2/);
+      assert.match(tooltip.value, /Slots: 2(&nbsp;| )free(&nbsp;| )of(&nbsp;| )2/);
       assert.equal(tooltip.isTrusted, false);
       assert.equal(tooltip.supportHtml, false);
     }

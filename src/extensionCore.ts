@@ -1,0 +1,69 @@
+// The heavy part of the extension: sessions, the Flink and Mesos clients, webviews, logs and the command handlers.
+// extension.ts loads it on first use (a command, a restored panel, a log document, saved sessions to reattach), so
+// that activation itself stays cheap; webpack puts it in its own chunk (dist/chunks/core.js).
+import * as vscode from 'vscode';
+import type { CommandRegistrar } from './commandArgs';
+import { CredentialStore } from './credentials/CredentialStore';
+import { LogDocumentProvider } from './logs/LogDocumentProvider';
+import type { OutputChannelLogger } from './logging/OutputChannelLogger';
+import { GlobalStorageSessionStore } from './session/GlobalStorageSessionStore';
+import { MesosSessionLauncher } from './session/MesosSessionLauncher';
+import { SessionCommands } from './session/SessionCommands';
+import { SessionManager } from './session/SessionManager';
+import type { SessionModel } from './session/SessionModel';
+import { TaskManagerCommands } from './session/TaskManagerCommands';
+import { readFlinkTimeoutMs } from './settings/extensionSettings';
+import { JobCommands } from './submit/JobCommands';
+import { MementoJarUploadStore } from './submit/MementoJarUploadStore';
+import { PanelManager } from './webviews/PanelManager';
+
+export interface CoreDeps {
+  context: vscode.ExtensionContext;
+  logger: OutputChannelLogger;
+  model: SessionModel;
+  /** Routes the commands the extension registered at activation to the handlers registered here. */
+  registerCommand: CommandRegistrar;
+  treeVisible: boolean;
+}
+
+export class ExtensionCore implements vscode.Disposable {
+  readonly manager: SessionManager;
+  readonly panels: PanelManager;
+  readonly logs: LogDocumentProvider;
+  readonly credentials: CredentialStore;
+  readonly sessionStore: GlobalStorageSessionStore;
+  readonly launcher: MesosSessionLauncher;
+  readonly sessionCommands: SessionCommands;
+  readonly jobCommands: JobCommands;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(deps: CoreDeps) {
+    const { context, logger, model } = deps;
+    this.manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState));
+    // The extension registered the panel serializers at activation; it hands restored panels to panels.restore().
+    this.panels = new PanelManager(context.extensionUri, logger, this.manager, false);
+    this.logs = new LogDocumentProvider(this.manager);
+    this.credentials = new CredentialStore(context.secrets);
+    this.sessionStore = new GlobalStorageSessionStore(context.globalStorageUri);
+    this.launcher = new MesosSessionLauncher(this.sessionStore, logger);
+    this.sessionCommands = new SessionCommands(context, this.manager, this.launcher, this.credentials, this.panels, logger);
+    this.jobCommands = new JobCommands(context, this.manager, this.panels, logger);
+    this.disposables.push(
+      this.manager, this.panels, this.logs,
+      ...this.sessionCommands.register(deps.registerCommand),
+      ...this.jobCommands.register(deps.registerCommand),
+      ...new TaskManagerCommands(this.manager, this.panels, this.logs, logger).register(deps.registerCommand),
+    );
+    this.manager.setTreeVisible(deps.treeVisible);
+  }
+
+  pollingIntervalChanged(): void {
+    this.manager.restartPolling();
+    this.panels.pollingIntervalChanged();
+    this.logs.restartTimer();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}
