@@ -435,9 +435,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private async onOffers(offers: Offer[]): Promise<void> {
     const scheduler = this.scheduler;
     if (!scheduler) return;
-    const ids = offers.map((o) => o.id.value);
     if (END_PHASES.has(this.record.phase) || this.record.phase === 'stopping' || this.record.phase === 'subscribing') {
-      await scheduler.decline(ids, { refuse_seconds: 5 }).catch(() => undefined);
+      await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
       return;
     }
     this.lastOfferAt = Date.now();
@@ -976,7 +975,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       this.savePending = undefined;
       // Ended while queued: the record is cleared (or handed over) by finish(), never written again.
       if (END_PHASES.has(this.record.phase)) return;
-      const snapshot: SessionRecord = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
+      const snapshot = copyRecord(this.record);
       await this.deps.store.save(snapshot).catch((err) => this.log.error(`session: saving the session failed: ${err instanceof Error ? err.message : String(err)}`));
     });
     this.savePending = pending;
@@ -989,6 +988,29 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.storeQueue = done.catch(() => undefined);
     return done;
   }
+}
+
+/**
+ * A copy of the record for the store, as JSON would give it (undefined fields left out): the store may write it later,
+ * while the session changes on. Tasks are copied field by field: a round that launches a thousand TaskManagers saves them all.
+ */
+function copyRecord(record: SessionRecord): SessionRecord {
+  const { tasks, ...rest } = record;
+  const copy = JSON.parse(JSON.stringify(rest)) as SessionRecord;
+  copy.tasks = tasks.map(copyTask);
+  return copy;
+}
+
+function copyTask(t: TaskRecord): TaskRecord {
+  const c = { taskId: t.taskId, kind: t.kind, agentId: t.agentId, hostname: t.hostname } as TaskRecord;
+  if (t.agentUrl !== undefined) c.agentUrl = t.agentUrl;
+  c.ports = { ...t.ports };
+  c.state = t.state;
+  if (t.message !== undefined) c.message = t.message;
+  c.launchedAt = t.launchedAt;
+  c.updatedAt = t.updatedAt;
+  if (t.killRequested !== undefined) c.killRequested = t.killRequested;
+  return c;
 }
 
 /** The TaskManager number part of a task id of this session (for views). */

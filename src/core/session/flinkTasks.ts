@@ -36,7 +36,7 @@ export function taskManagerNumber(session: string, taskId: string): number | und
 
 // An IP literal is safe to bind; a host name may resolve to a loopback alias on the agent, so bind every interface then.
 function bindHost(hostname: string): string {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.includes(':') ? hostname : '0.0.0.0';
+  return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname) || hostname.includes(':') ? hostname : '0.0.0.0';
 }
 
 export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string, ports: JobManagerPorts): Record<string, string> {
@@ -57,9 +57,13 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
 
 export function taskManagerConfiguration(spec: SessionTaskSpec, taskId: string, hostname: string, ports: TaskManagerPorts,
   jobManager: { hostname: string; rpcPort: number }): Record<string, string> {
-  const base = spec.flinkConfiguration;
+  return { ...spec.flinkConfiguration, ...taskManagerOwnConfiguration(spec.flinkConfiguration, taskId, hostname, ports, jobManager) };
+}
+
+/** The keys each TaskManager sets for itself, over the session's configuration. */
+function taskManagerOwnConfiguration(base: Record<string, string>, taskId: string, hostname: string, ports: TaskManagerPorts,
+  jobManager: { hostname: string; rpcPort: number }): Record<string, string> {
   return {
-    ...base,
     'jobmanager.rpc.address': jobManager.hostname,
     'jobmanager.rpc.port': String(jobManager.rpcPort),
     'taskmanager.host': hostname,
@@ -71,19 +75,71 @@ export function taskManagerConfiguration(spec: SessionTaskSpec, taskId: string, 
   };
 }
 
+const TASK_MANAGER_OWN_KEYS = Object.keys(taskManagerOwnConfiguration({}, 't', 'h', { rpc: 1, data: 2 }, { hostname: 'j', rpcPort: 3 }));
+
+/**
+ * The TaskManager command of one session, with the -D words every TaskManager shares quoted once: a round that launches
+ * a thousand TaskManagers quotes the session's configuration once, not a thousand times. Gives the same command as
+ * flinkCommand(location, 'taskmanager', taskManagerConfiguration(...)).
+ */
+interface TaskManagerCommandTemplate {
+  /** In -D order: a run of shared words already quoted and joined (with its leading space), or a word each TaskManager sets. */
+  pieces: { shared?: string; key?: string; prefix?: string }[];
+  head: string;
+  uris: CommandInfo['uris'];
+  environment: CommandInfo['environment'];
+  labels: TaskInfo['labels'];
+  container: ContainerInfo | undefined;
+}
+
+const templates = new WeakMap<SessionTaskSpec, TaskManagerCommandTemplate>();
+
+function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate {
+  let template = templates.get(spec);
+  if (template) return template;
+  const base = spec.flinkConfiguration;
+  const own = new Set(TASK_MANAGER_OWN_KEYS);
+  const pieces: { shared?: string; key?: string; prefix?: string }[] = [];
+  let run: string[] = [];
+  const endRun = (): void => { if (run.length > 0) pieces.push({ shared: ` ${run.join(' ')}` }); run = []; };
+  // Keys of the session's configuration keep their place when a TaskManager overrides them; its new keys follow.
+  for (const key of Object.keys(base)) {
+    if (own.has(key)) { endRun(); pieces.push({ key, prefix: ` -D ${key}=` }); } else run.push('-D', shellQuote(`${key}=${base[key]}`));
+  }
+  endRun();
+  for (const key of TASK_MANAGER_OWN_KEYS) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
+  const location = spec.options.flink;
+  template = {
+    pieces, head: flinkCommandHead(location, 'taskmanager'),
+    uris: location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : undefined,
+    environment: { variables: [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }] },
+    labels: taskLabels(spec, 'taskmanager'),
+    container: containerInfo(location),
+  };
+  templates.set(spec, template);
+  return template;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_./=:,@%+-]+$/;
+
 /** Single-quotes a word for /bin/sh. */
 export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./=:,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return SAFE_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The shell command run by the Mesos command executor. */
 export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
+  return `${flinkCommandHead(location, kind)} ${parts.join(' ')}`;
+}
+
+/** The command up to its -D words. */
+function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind): string {
   const home = flinkHomeScript(location, kind);
   // Logs stay in the task's sandbox so each task's log is readable through the agent.
   return `${home} && mkdir -p "$MESOS_SANDBOX/log" && export FLINK_LOG_DIR="$MESOS_SANDBOX/log" && ` +
-    `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground ${parts.join(' ')}`;
+    `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground`;
 }
 
 function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): string {
@@ -124,8 +180,31 @@ export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, host
 
 export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agentId: string, hostname: string, resources: Resource[],
   ports: TaskManagerPorts, jobManager: { hostname: string; rpcPort: number }): TaskInfo {
-  return task(spec, 'taskmanager', taskId, `Flink TaskManager ${taskId.slice(taskId.lastIndexOf('-') + 1)} (${spec.options.name})`, agentId, resources,
-    taskManagerConfiguration(spec, taskId, hostname, ports, jobManager));
+  const template = taskManagerTemplate(spec);
+  const own = taskManagerOwnConfiguration(spec.flinkConfiguration, taskId, hostname, ports, jobManager);
+  let value = template.head;
+  for (const piece of template.pieces) {
+    if (piece.shared !== undefined) { value += piece.shared; continue; }
+    const v = own[piece.key as string];
+    // The keys are plain words: the value alone decides whether the word needs quotes.
+    value += SAFE_WORD.test(v) ? piece.prefix + v : ` -D ${shellQuote(`${piece.key}=${v}`)}`;
+  }
+  const command: CommandInfo = { shell: true, value, environment: template.environment };
+  if (template.uris) command.uris = template.uris;
+  const info: TaskInfo = {
+    name: `Flink TaskManager ${taskId.slice(taskId.lastIndexOf('-') + 1)} (${spec.options.name})`,
+    task_id: { value: taskId },
+    agent_id: { value: agentId },
+    resources,
+    command,
+    labels: template.labels,
+  };
+  if (template.container) info.container = template.container;
+  return info;
+}
+
+function taskLabels(spec: SessionTaskSpec, kind: FlinkProcessKind): TaskInfo['labels'] {
+  return { labels: [{ key: 'flink-mesos.session', value: spec.options.name }, { key: 'flink-mesos.process', value: kind }] };
 }
 
 function task(spec: SessionTaskSpec, kind: FlinkProcessKind, taskId: string, name: string, agentId: string, resources: Resource[],
@@ -136,7 +215,7 @@ function task(spec: SessionTaskSpec, kind: FlinkProcessKind, taskId: string, nam
     agent_id: { value: agentId },
     resources,
     command: commandInfo(spec, kind, configuration),
-    labels: { labels: [{ key: 'flink-mesos.session', value: spec.options.name }, { key: 'flink-mesos.process', value: kind }] },
+    labels: taskLabels(spec, kind),
   };
   const container = containerInfo(spec.options.flink);
   if (container) info.container = container;
