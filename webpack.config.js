@@ -34,9 +34,9 @@ module.exports = (_env, argv) => {
     ...nodeBase,
     name: 'extension',
     entry: { extension: './src/extension.ts' },
-    // Parts loaded on first use go to chunks/ next to the entry, loaded with require(): the core (src/extensionCore.ts: sessions,
+    // Parts loaded on first use go to dist/<name>.chunk.js next to the entry, loaded with require(): the core (src/extensionCore.ts: sessions,
     // Flink and Mesos clients, panels, command handlers) and ZooKeeper master detection (zk:// masters only).
-    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: 'chunks/[name].js', libraryTarget: 'commonjs2' },
+    output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: '[name].chunk.js', libraryTarget: 'commonjs2' },
     plugins: [...UNDICI_STUBS],
     // Each lazily loaded chunk carries its own libraries (no shared vendors chunk that would drag ZooKeeper in with the core).
     optimization: { splitChunks: false },

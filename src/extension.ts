@@ -58,7 +58,7 @@ function requireCoreModule(): typeof import('./extensionCore') {
   if (typeof __webpack_require__ === 'function') {
     const id = (require as unknown as { resolveWeak(request: string): string | number }).resolveWeak('./extensionCore');
     import(/* webpackChunkName: "core" */ './extensionCore').catch(() => undefined);
-    if (!__webpack_modules__?.[id]) throw new Error('The extension\'s core chunk (dist/chunks/core.js) did not load: reinstall the extension.');
+    if (!__webpack_modules__?.[id]) throw new Error('The extension\'s core chunk (dist/core.chunk.js) did not load: reinstall the extension.');
     return __webpack_require__(id) as typeof import('./extensionCore');
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports

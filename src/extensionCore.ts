@@ -1,6 +1,6 @@
 // The heavy part of the extension: sessions, the Flink and Mesos clients, webviews, logs and the command handlers.
 // extension.ts loads it on first use (a command, a restored panel, a log document, saved sessions to reattach), so
-// that activation itself stays cheap; webpack puts it in its own chunk (dist/chunks/core.js).
+// that activation itself stays cheap; webpack puts it in its own chunk (dist/core.chunk.js).
 import * as vscode from 'vscode';
 import type { CommandRegistrar } from './commandArgs';
 import { CredentialStore } from './credentials/CredentialStore';

@@ -1,5 +1,5 @@
 // bundle_kb: size of the minified extension bundle: the TOTAL of every JavaScript file the extension host can load, the
-// entry (extension.js) plus every chunk it may load later (chunks/*.js); source maps, license texts, the CLI and the
+// entry (extension.js) plus every chunk it may load later (*.chunk.js); source maps, license texts, the CLI and the
 // webview bundle are not part of it. Builds the extension configuration of webpack.config.js in production mode into
 // a temporary folder (dist/ stays untouched), through webpack's Node API. The entry's own size is printed separately.
 import * as fs from 'node:fs';
@@ -10,7 +10,7 @@ import { buildProduction, listJs } from './productionBuild';
 
 export async function bundleBench(opts: BenchOptions): Promise<Figure[]> {
   const target = '<= 300';
-  const how = 'every .js file of `webpack --mode production` for the extension (dist/extension.js + dist/chunks/*.js; no maps, CLI or webview), built into a temp folder';
+  const how = 'every .js file of `webpack --mode production` for the extension (dist/extension.js + dist/*.chunk.js; no maps, CLI or webview), built into a temp folder';
   if (opts.quick) return [missing('bundle_kb', target, how, 'quick mode skips the production webpack build (about a minute on 2 cores)')];
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundle-'));
   try {
