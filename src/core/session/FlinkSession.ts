@@ -10,7 +10,7 @@ import { TERMINAL_TASK_STATES, type FrameworkInfo, type Offer, type TaskStatus }
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { silentLogger, type Logger } from '../log';
 import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
-import { describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferSize } from './launchPlan';
+import { declineReason, describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferPlan, type OfferSize } from './launchPlan';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
 import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
@@ -109,8 +109,16 @@ export interface SessionSnapshot {
   replacementBlocked: boolean;
   /** Subscribed, and the master answered about every task saved (after a start, attach or re-subscription). */
   reconciled: boolean;
+  /** The last offers declined while the session was not running (oldest first, at most DECLINED_OFFERS_KEPT): per agent, why. */
+  declinedOffers: DeclinedOffer[];
   options: SessionOptions;
 }
+
+/** An agent's offers declined in one round, and why ("4096 MB free, a TaskManager needs 8192 MB and 2 cpus"). */
+export interface DeclinedOffer { agentId: string; hostname: string; reason: string; at: number }
+
+/** How many declines the snapshot keeps. */
+export const DECLINED_OFFERS_KEPT = 20;
 
 export interface PhaseDetail { reason?: string; jobManagerUrl?: string }
 
@@ -186,6 +194,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private everSubscribed = false;
   private readonly attaching: boolean;
   private largestOffer?: OfferSize;
+  private declinedOffers: DeclinedOffer[] = [];
   private diagnosis?: string;
   private lastOfferAt = 0;
   private refusedByConstraints = 0;
@@ -194,6 +203,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private registered = new Set<string>();
   private pendingReconcile = new Map<string, string | undefined>();
   private reconcileDelay = 0;
+  /** Set by a subscription: the implicit reconciliation follows once every saved task got its answer. */
+  private implicitAfterExplicit = false;
   private reconcileTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
@@ -261,6 +272,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: r.tasks.find((t) => t.kind === 'jobmanager'), taskManagers: r.tasks.filter((t) => t.kind === 'taskmanager'),
       progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
       reconciled: this.connection === 'subscribed' && this.subscribedHandled && this.pendingReconcile.size === 0,
+      declinedOffers: this.declinedOffers.map((d) => ({ ...d })),
     };
   }
 
@@ -475,7 +487,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         }));
     }
     if (plan.declineOfferIds.length > 0) calls.push(scheduler.decline(plan.declineOfferIds, filters).catch(() => undefined));
+    const noted = this.record.phase !== 'running' && this.noteDeclines(plan, now);
     await Promise.all(calls);
+    if (noted && planned.length === 0) this.changed();
     if (planned.length > 0) {
       this.log.info(`session ${this.record.name}: launched ${planned.map((p) => `${p.taskId} on ${p.hostname}`).join(', ')}`);
       this.emitProgress();
@@ -491,6 +505,19 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       this.setDiagnosis(describeMisfit(needsJm ? 'JobManager' : 'TaskManager', needsJm ? jobManagerNeeds(options) : taskManagerNeeds(options),
         this.largestOffer, options.constraints, this.refusedByConstraints));
     }
+  }
+
+  /** Keeps the last declines of the round with their reasons (only those few are described: a round may decline thousands). */
+  private noteDeclines(plan: OfferPlan, at: number): boolean {
+    const declined = plan.declined;
+    if (declined.length === 0) return false;
+    const options = this.record.options;
+    for (let i = Math.max(0, declined.length - DECLINED_OFFERS_KEPT); i < declined.length; i++) {
+      const agent = declined[i];
+      this.declinedOffers.push({ agentId: agent.agentId, hostname: agent.hostname, reason: declineReason(agent, plan, options), at });
+    }
+    if (this.declinedOffers.length > DECLINED_OFFERS_KEPT) this.declinedOffers.splice(0, this.declinedOffers.length - DECLINED_OFFERS_KEPT);
+    return true;
   }
 
   private taskSpec(): SessionTaskSpec {
@@ -528,7 +555,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const scheduler = this.scheduler;
     if (!scheduler) return;
     const id = status.task_id.value;
-    if (this.pendingReconcile.delete(id) && this.pendingReconcile.size === 0) this.changed();
+    if (this.pendingReconcile.delete(id) && this.pendingReconcile.size === 0) {
+      this.changed();
+      if (this.implicitAfterExplicit) void this.implicitReconcile();
+    }
     const task = this.record.tasks.find((t) => t.taskId === id);
     const terminal = TERMINAL_TASK_STATES.has(status.state);
     if (!task) {
@@ -537,16 +567,16 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         this.log.warn(`session ${this.record.name}: killing unknown task ${id} (${status.state})`);
         await scheduler.kill(id, status.agent_id?.value).catch(() => undefined);
       }
-      await scheduler.acknowledge(status).catch(() => undefined);
+      await this.acknowledge(scheduler, status);
       return;
     }
     if (task.state === status.state) {
       // The same update again (resent until acknowledged, or a reconciliation answer): nothing changes.
-      await scheduler.acknowledge(status).catch(() => undefined);
+      await this.acknowledge(scheduler, status);
       return;
     }
     if (TERMINAL_TASK_STATES.has(task.state)) {
-      await scheduler.acknowledge(status).catch(() => undefined);
+      await this.acknowledge(scheduler, status);
       return;
     }
     const everRan = task.state === 'TASK_RUNNING' || task.state === 'TASK_KILLING';
@@ -563,11 +593,11 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         if (neverStarted && this.isLive() && this.jobManagerRelaunches < MAX_JOB_MANAGER_RELAUNCHES) {
           // Lost before it ever ran (an offer invalidated by a leader change, an agent gone): launch it again elsewhere.
           await this.relaunchJobManager(status);
-          await scheduler.acknowledge(status).catch(() => undefined);
+          await this.acknowledge(scheduler, status);
           return;
         }
         await this.persist();
-        await scheduler.acknowledge(status).catch(() => undefined);
+        await this.acknowledge(scheduler, status);
         if (this.record.phase !== 'stopping' && !END_PHASES.has(this.record.phase)) {
           await this.failSession(`The JobManager task ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}. Its TaskManagers were killed.`);
         }
@@ -580,7 +610,13 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const saved = this.persist();
     this.emitProgress();
     // Acknowledge once the change is saved, so a crash in between gets the update again.
-    void saved.then(() => scheduler.acknowledge(status)).catch(() => undefined);
+    void saved.then(() => this.acknowledge(scheduler, status));
+  }
+
+  /** Acknowledges an update that asks for it (it carries a uuid); master-generated updates and reconciliation answers do not. */
+  private acknowledge(scheduler: SchedulerApi, status: TaskStatus): Promise<void> {
+    if (!status.uuid) return Promise.resolve();
+    return scheduler.acknowledge(status).catch(() => undefined);
   }
 
   private jobManagerRelaunches = 0;
@@ -635,32 +671,42 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
 
   // ---- reconciliation ----
 
+  // Mesos' algorithm: ask about every non-terminal task we know, ask again with backoff about those without an answer,
+  // and once all have answered, ask for every task the master knows (implicit): unknown ones are then killed.
   private startReconciliation(): void {
     this.pendingReconcile.clear();
     for (const t of this.record.tasks) if (ACTIVE(t)) this.pendingReconcile.set(t.taskId, t.agentId);
     this.reconcileDelay = this.timings.reconcileInitialMs;
-    void this.reconcileNow(true);
+    if (this.reconcileTimer) { clearTimeout(this.reconcileTimer); this.reconcileTimer = undefined; }
+    this.implicitAfterExplicit = true;
+    void this.reconcileNow();
   }
 
-  private async reconcileNow(implicitToo: boolean): Promise<void> {
+  private async reconcileNow(): Promise<void> {
     const scheduler = this.scheduler;
     if (!scheduler || END_PHASES.has(this.record.phase)) return;
     if (this.pendingReconcile.size > 0) {
       await scheduler.reconcile([...this.pendingReconcile].map(([taskId, agentId]) => ({ taskId, agentId }))).catch(() => undefined);
       this.scheduleReconcile(this.reconcileDelay);
       this.reconcileDelay = Math.min(this.reconcileDelay * 2, this.timings.reconcileMaxMs);
+    } else if (this.implicitAfterExplicit) {
+      await this.implicitReconcile();
     }
-    if (implicitToo) {
-      this.lastImplicitReconcile = Date.now();
-      await scheduler.reconcile([]).catch(() => undefined);
-    }
+  }
+
+  private async implicitReconcile(): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler || END_PHASES.has(this.record.phase)) return;
+    this.implicitAfterExplicit = false;
+    this.lastImplicitReconcile = Date.now();
+    await scheduler.reconcile([]).catch(() => undefined);
   }
 
   private scheduleReconcile(ms: number): void {
     if (this.reconcileTimer) return;
     this.reconcileTimer = setTimeout(() => {
       this.reconcileTimer = undefined;
-      void this.serial(() => this.reconcileNow(false));
+      void this.serial(() => this.reconcileNow());
     }, ms);
   }
 
@@ -673,7 +719,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       void this.persist();
     }
     if (this.connection !== 'subscribed') return;
-    if (now - this.lastImplicitReconcile >= this.timings.implicitReconcileMs) await this.reconcileNow(true);
+    if (!this.implicitAfterExplicit && now - this.lastImplicitReconcile >= this.timings.implicitReconcileMs) await this.implicitReconcile();
     // A task that does not reach RUNNING soon after launch is reconciled early.
     let stale = false;
     for (const t of this.record.tasks) {
