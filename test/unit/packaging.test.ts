@@ -20,6 +20,10 @@ test('the .vsix holds the bundles, media, README, CHANGELOG and LICENSE only', {
   for (const must of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'media/dist/webview.js']) {
     assert.ok(files.includes(must), `${must} is missing from the package`);
   }
+  // The extension loads its core lazily from chunks: every chunk webpack wrote must ship, or commands fail when installed.
+  const chunks = fs.readdirSync(path.join(root, 'dist')).filter(f => f.endsWith('.chunk.js')).map(f => `dist/${f}`);
+  const missing = chunks.filter(c => !files.includes(c));
+  assert.deepEqual(missing, [], `chunks left out of the package: ${missing.join(', ')}`);
 });
 
 test('the manifest activates implicitly and targets VS Code 1.100 with matching types', () => {
