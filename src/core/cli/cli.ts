@@ -8,8 +8,8 @@ export const OVERVIEW = `flink-mesos: run Apache Flink sessions on an Apache Mes
 
 Usage: flink-mesos session start -m HOST:PORT [-n N] [-s S] [-tm MB] [-tmc C] [-jm MB] [-jmc C] [-c CONFDIR]
                                  [-D key=value]... [--flink-home DIR | --flink-uri URI | --docker-image IMAGE]
-                                 [-w] [-v] [--detach] [--json]
-       flink-mesos session attach|status|scale|stop [--name NAME]
+                                 [-w] [-v] [--detach] [--json] [--ca-file FILE | --insecure-skip-tls-verify]
+       flink-mesos session attach|status|scale|stop [--name NAME] [--ca-file FILE | --insecure-skip-tls-verify]
        flink-mesos run|list|cancel|stop ...
 
 Example: flink-mesos session start -m mesos-master:5050 -n 4 -s 2 -tm 4096 --flink-home /opt/flink

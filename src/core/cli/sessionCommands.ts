@@ -9,7 +9,7 @@ import {
 } from '../session/FlinkSession';
 import { FileSessionStore, defaultSessionDir, type SessionRecord } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
-import type { Credentials } from '../mesos/http';
+import type { Credentials, TlsOptions } from '../mesos/http';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -37,6 +37,8 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
   flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left
   Common: --store DIR (saved sessions; default ~/.flink-mesos/sessions), --timeout SECONDS (waits; default 600).
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
+  TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
+      --insecure-skip-tls-verify  do not verify the masters' certificates at all (prints a warning; only for tests).
   In the foreground, Ctrl-C stops the session. Exit codes: 0 ok, 1 failed, 2 bad option, 3 Mesos unreachable,
   4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
 `;
@@ -50,13 +52,17 @@ interface CommonArgs {
   verbose: boolean;
   secretFile?: string;
   principal?: string;
+  caFile?: string;
+  insecureSkipTlsVerify: boolean;
+  /** From --ca-file / --insecure-skip-tls-verify (tlsOptions()). */
+  tls?: TlsOptions;
   rest: string[];
 }
 
 class UsageError extends Error {}
 
 function parseCommon(args: string[], io: CliIo): CommonArgs {
-  const out: CommonArgs = { name: 'default', json: false, detach: false, storeDir: defaultSessionDir(io.env), timeoutMs: 600000, verbose: false, rest: [] };
+  const out: CommonArgs = { name: 'default', json: false, detach: false, storeDir: defaultSessionDir(io.env), timeoutMs: 600000, verbose: false, insecureSkipTlsVerify: false, rest: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = /^(--[a-z-]+)=(.*)$/s.exec(a);
@@ -73,6 +79,8 @@ function parseCommon(args: string[], io: CliIo): CommonArgs {
       case '--detach': out.detach = true; break;
       case '--store': out.storeDir = value(); break;
       case '--secret-file': out.secretFile = value(); break;
+      case '--ca-file': out.caFile = value(); break;
+      case '--insecure-skip-tls-verify': out.insecureSkipTlsVerify = true; break;
       case '--principal': out.principal = value(); out.rest.push('--principal', out.principal); break;
       case '-v': case '--verbose': out.verbose = true; out.rest.push(a); break;
       case '--timeout': {
@@ -106,6 +114,33 @@ function credentials(common: CommonArgs, io: CliIo, principal: string | undefine
   return { principal, secret };
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/** The TLS options of --ca-file (read now, so a bad path fails before anything starts) and --insecure-skip-tls-verify. */
+function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefined {
+  if (common.caFile !== undefined && common.insecureSkipTlsVerify) {
+    throw new UsageError('--ca-file and --insecure-skip-tls-verify contradict each other: pass the CA file to verify the masters, or skip verification, not both.');
+  }
+  if (common.insecureSkipTlsVerify) {
+    io.err('warning: --insecure-skip-tls-verify: the Mesos masters\' TLS certificates are not verified, so anyone on the way can read and change ' +
+      'the traffic, credentials included. Pass --ca-file FILE instead outside of tests.\n');
+    return { rejectUnauthorized: false };
+  }
+  if (common.caFile === undefined) return undefined;
+  let ca: string;
+  try {
+    ca = fs.readFileSync(common.caFile, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
+    throw new UsageError(`--ca-file: the CA file ${common.caFile} cannot be read (${why}). Pass the PEM file of the CA that signed the Mesos masters' certificates.`);
+  }
+  if (!PEM_CERTIFICATE.test(ca)) {
+    throw new UsageError(`--ca-file: ${common.caFile} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Pass the CA certificate in PEM form.`);
+  }
+  return { ca };
+}
+
 function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
   const text = io.env.FLINK_MESOS_TIMINGS;
   if (!text) return undefined;
@@ -119,7 +154,7 @@ function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
 function deps(common: CommonArgs, io: CliIo, principal?: string): FlinkSessionDeps {
   return {
     store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
-    credentials: credentials(common, io, principal), timings: timingsFromEnv(io),
+    credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
   };
 }
 
@@ -134,6 +169,7 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
     }
     const common = parseCommon(args, io);
     json = common.json;
+    common.tls = tlsOptions(common, io);
     switch (sub) {
       case 'start': return await startCommand(common, io);
       case 'attach': return await attachCommand(common, io);
