@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { MesosCluster } from './MesosCluster';
-import { alive, commandTask, rawRequest, sleep, TestFramework, type OfferJson, type StatusJson } from './rawClient';
+import { alive, commandTask, groupGone, rawRequest, sleep, stopWithoutStrays, TestFramework, type OfferJson, type StatusJson } from './rawClient';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-agent-test-'));
 const flinkHome = path.join(tmp, 'flink');
@@ -71,9 +71,7 @@ describe('stand-in agents', () => {
     acking = false;
     fw.stream.close();
     fileServer.close();
-    const pids = cluster.runningPids();
-    await cluster.stop();
-    for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} left behind`);
+    await stopWithoutStrays(cluster);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -220,7 +218,7 @@ describe('no-process mode and the cluster entry point', () => {
       assert.deepEqual(cluster.runningPids(), []);
       f.stream.close();
     } finally {
-      await cluster.stop();
+      await stopWithoutStrays(cluster);
     }
   });
 
@@ -239,9 +237,26 @@ describe('no-process mode and the cluster entry point', () => {
     assert.notEqual(ready.agents[0].hostname, ready.agents[1].hostname);
     const unauth = await rawRequest(`${ready.leader}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     assert.equal(unauth.status, 401);
+    // A running task, so the stop has a process to end.
+    const authorization = `Basic ${Buffer.from('p:s').toString('base64')}`;
+    const f = await TestFramework.subscribe(ready.leader, { user: 'root', name: 'main', failover_timeout: 30 }, { Authorization: authorization });
+    const [o] = await f.offers();
+    const launched = await f.call({
+      type: 'ACCEPT', accept: { offer_ids: [o.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [commandTask('tmain', o.agent_id.value, { shell: true, value: 'sleep 600' })] } }] },
+    }, { Authorization: authorization });
+    assert.equal(launched.status, 202);
+    await f.update((s) => s.task_id.value === 'tmain' && s.state === 'TASK_STARTING');
+    const state = JSON.parse((await rawRequest(`${ready.leader}/__test__/state`, { method: 'POST', body: '{}' })).body) as { result: { pids: number[] } };
+    const pids = state.result.pids;
+    assert.equal(pids.length, 1);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     assert.equal(code, 0);
+    f.stream.close();
+    for (const pid of pids) {
+      assert.equal(alive(pid), false, `task process ${pid} survived the cluster's SIGTERM`);
+      assert.ok(await groupGone(pid), `a process of task group ${pid} survived the cluster's SIGTERM`);
+    }
     await assert.rejects(rawRequest(`${ready.leader}/health`));
     const bad = spawn(process.execPath, [main, '--agents', 'many'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
