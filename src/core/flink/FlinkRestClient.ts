@@ -40,6 +40,8 @@ export interface UploadOptions {
   /** The name Flink shows; default the file's base name (".jar" appended when missing). */
   fileName?: string;
   onProgress?: (p: UploadProgress) => void;
+  /** Sees every byte of the jar as it is sent (e.g. to hash it in the same read); the chunk is reused after the call. */
+  onChunk?: (chunk: Buffer) => void;
   signal?: AbortSignal;
 }
 
@@ -62,6 +64,9 @@ export interface TriggerSavepointOptions {
   cancelJob?: boolean;
   formatType?: 'CANONICAL' | 'NATIVE';
 }
+
+/** A request body: undici's, or an async iterable of chunks (the jar upload), each taken once the previous one is sent. */
+type RequestBody = Dispatcher.DispatchOptions['body'] | AsyncIterable<Buffer>;
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 104857600;
 const DEFAULT_LOG_MAX_BYTES = 8 * 1024 * 1024;
@@ -268,7 +273,7 @@ export class FlinkRestClient {
     try {
       answer = await this.requestJson<JarUploadResponse>('POST', '/jars/upload', {
         headers: { 'content-type': body.contentType, 'content-length': String(body.contentLength) },
-        body: body.open(options.onProgress),
+        body: body.open({ onProgress: options.onProgress, onChunk: options.onChunk }),
         timeoutMs,
         signal: options.signal,
       });
@@ -469,7 +474,7 @@ export class FlinkRestClient {
   private async requestJson<T>(
     method: Dispatcher.HttpMethod,
     path: string,
-    options: RequestOptions & { headers?: Record<string, string>; body?: Dispatcher.DispatchOptions['body']; signal?: AbortSignal },
+    options: RequestOptions & { headers?: Record<string, string>; body?: RequestBody; signal?: AbortSignal },
   ): Promise<T> {
     const { statusCode, headers, body, endpoint } = await this.send(method, path, options);
     if (statusCode >= 400) throw await this.httpError(endpoint, statusCode, headers, body);
@@ -488,7 +493,7 @@ export class FlinkRestClient {
   private async send(
     method: Dispatcher.HttpMethod,
     path: string,
-    options: RequestOptions & { headers?: Record<string, string>; body?: Dispatcher.DispatchOptions['body']; signal?: AbortSignal },
+    options: RequestOptions & { headers?: Record<string, string>; body?: RequestBody; signal?: AbortSignal },
   ): Promise<{ statusCode: number; headers: Dispatcher.ResponseData['headers']; body: Dispatcher.ResponseData['body']; endpoint: string }> {
     const endpoint = `${method} ${path}`;
     if (this.closed) throw new Error(`The Flink REST client for ${this.baseUrl} is closed.`);
@@ -505,7 +510,8 @@ export class FlinkRestClient {
         method,
         path: this.basePath + path + queryString(options.query),
         headers,
-        body,
+        // undici sends async iterables (its documented body types), though its typings do not list them.
+        body: body as Dispatcher.DispatchOptions['body'],
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: options.signal,

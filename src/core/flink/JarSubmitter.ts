@@ -11,7 +11,7 @@ import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
 import type { JarInfo } from './jarInspector';
 import { checkEntryClass, inspectJar } from './jarInspector';
 import type { UploadProgress } from './jarUpload';
-import { multipartJarBody } from './jarUpload';
+import { jarChunks, multipartJarBody } from './jarUpload';
 import { splitProgramArgs } from './programArgs';
 
 export type JarSubmitErrorKind = 'tooLarge' | 'slots' | 'badOption';
@@ -23,10 +23,13 @@ export class JarSubmitError extends Error {
   }
 }
 
-/** Remembers which jar id a file got on a JobManager. Inject a persistent one (e.g. VS Code state) to survive restarts. */
+/**
+ * Remembers which jar id a file got on a JobManager, and the SHA-256 of the bytes sent, as an opaque string per key.
+ * Inject a persistent one (e.g. VS Code state) to survive restarts.
+ */
 export interface JarUploadStore {
   get(key: string): string | undefined | Promise<string | undefined>;
-  set(key: string, jarId: string): void | Promise<void>;
+  set(key: string, record: string): void | Promise<void>;
   delete(key: string): void | Promise<void>;
 }
 
@@ -42,9 +45,9 @@ export class MemoryJarUploadStore implements JarUploadStore {
     }
     return v;
   }
-  set(key: string, jarId: string): void {
+  set(key: string, record: string): void {
     this.entries.delete(key);
-    this.entries.set(key, jarId);
+    this.entries.set(key, record);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
   delete(key: string): void {
@@ -62,22 +65,64 @@ export interface JarFingerprint {
   sha256: string;
 }
 
+/** What stat says of a jar: the cheap part of its identity, checked before any byte is read. */
+interface JarFileStat {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+/** What the store keeps per file and JobManager. */
+interface UploadRecord {
+  jarId: string;
+  sha256: string;
+}
+
+async function statJar(jarPath: string): Promise<JarFileStat> {
+  const absolute = path.resolve(jarPath);
+  const stat = await fs.promises.stat(absolute);
+  return { path: absolute, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino };
+}
+
 const hashMemo = new Map<string, string>();
+
+function memoKey(f: JarFileStat): string {
+  return `${f.path}|${f.size}|${f.mtimeMs}|${f.ctimeMs}|${f.ino}`;
+}
+
+function rememberHash(f: JarFileStat, sha256: string): void {
+  if (hashMemo.size > 256) hashMemo.clear();
+  hashMemo.set(memoKey(f), sha256);
+}
+
+/** Streamed SHA-256 of the jar (reused while the file is untouched). */
+async function hashJar(f: JarFileStat): Promise<string> {
+  let sha256 = hashMemo.get(memoKey(f));
+  if (!sha256) {
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of jarChunks(f.path)) hash.update(chunk);
+    sha256 = hash.digest('hex');
+    rememberHash(f, sha256);
+  }
+  return sha256;
+}
 
 /** Path, size, modification time and a streamed SHA-256 of the jar (hash reused while the file is untouched). */
 export async function fingerprintJar(jarPath: string): Promise<JarFingerprint> {
-  const absolute = path.resolve(jarPath);
-  const stat = await fs.promises.stat(absolute);
-  const memoKey = `${absolute}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${stat.ino}`;
-  let sha256 = hashMemo.get(memoKey);
-  if (!sha256) {
-    const hash = crypto.createHash('sha256');
-    for await (const chunk of fs.createReadStream(absolute, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) hash.update(chunk);
-    sha256 = hash.digest('hex');
-    if (hashMemo.size > 256) hashMemo.clear();
-    hashMemo.set(memoKey, sha256);
+  const f = await statJar(jarPath);
+  return { path: f.path, size: f.size, mtimeMs: f.mtimeMs, sha256: await hashJar(f) };
+}
+
+function parseRecord(text: string | undefined): UploadRecord | undefined {
+  if (!text) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<UploadRecord>;
+    return typeof r.jarId === 'string' && typeof r.sha256 === 'string' ? { jarId: r.jarId, sha256: r.sha256 } : undefined;
+  } catch {
+    return undefined; // a record of another format: treat the file as not uploaded
   }
-  return { path: absolute, size: stat.size, mtimeMs: stat.mtimeMs, sha256 };
 }
 
 export interface JarSubmitterOptions {
@@ -148,13 +193,22 @@ export class JarSubmitter {
     return { jar, entryClass: await checkEntryClass(jar, entryClass) };
   }
 
-  /** Uploads the jar unless this JobManager already has this very file (path, size, mtime, SHA-256). */
+  /**
+   * Uploads the jar unless this JobManager already has this very file: same path, size, mtime and inode, and then the
+   * same SHA-256. The file is hashed before sending only when the store knows that path, size and mtime; otherwise the
+   * hash is taken from the upload's own read.
+   */
   async upload(jarPath: string, options: UploadJarOptions = {}): Promise<UploadResult> {
-    const fingerprint = await fingerprintJar(jarPath);
-    const key = this.storeKey(fingerprint);
+    let file: JarFileStat;
+    try {
+      file = await statJar(jarPath);
+    } catch (err) {
+      throw new Error(`Cannot read the jar ${jarPath}: ${(err as Error).message}. Check the path.`);
+    }
+    const key = this.storeKey(file);
     const pending = this.inFlight.get(key);
     if (pending && !options.force) return pending;
-    const work = this.uploadOnce(fingerprint, key, options).finally(() => this.inFlight.delete(key));
+    const work = this.uploadOnce(file, key, options).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
     return work;
   }
@@ -235,30 +289,38 @@ export class JarSubmitter {
     }
   }
 
-  private storeKey(f: JarFingerprint): string {
-    return `${this.client.baseUrl}|${f.path}|${f.size}|${f.mtimeMs}|${f.sha256}`;
+  private storeKey(f: JarFileStat): string {
+    return `${this.client.baseUrl}|${f.path}|${f.size}|${f.mtimeMs}|${f.ino}`;
   }
 
-  private async uploadOnce(fingerprint: JarFingerprint, key: string, options: UploadJarOptions): Promise<UploadResult> {
+  private async uploadOnce(file: JarFileStat, key: string, options: UploadJarOptions): Promise<UploadResult> {
     if (!options.force) {
-      const known = await this.store.get(key);
+      const known = parseRecord(await this.store.get(key));
       if (known) {
-        const jars = await this.client.jars();
-        if (jars.files.some((f) => f.id === known)) {
-          this.log.debug(`${fingerprint.path} is already on ${this.client.baseUrl} as ${known}; not uploading it again.`);
-          options.onProgress?.({ sentBytes: fingerprint.size, totalBytes: fingerprint.size });
-          return { jarId: known, uploaded: false };
+        // Same path, size and mtime: only now is the content read, and the hash decides.
+        if ((await hashJar(file)) === known.sha256) {
+          const jars = await this.client.jars();
+          if (jars.files.some((f) => f.id === known.jarId)) {
+            this.log.debug(`${file.path} is already on ${this.client.baseUrl} as ${known.jarId}; not uploading it again.`);
+            options.onProgress?.({ sentBytes: file.size, totalBytes: file.size });
+            return { jarId: known.jarId, uploaded: false };
+          }
         }
         await this.store.delete(key);
       }
     }
-    await this.checkSize(fingerprint);
-    const { jarId } = await this.client.uploadJar(fingerprint.path, { onProgress: options.onProgress, signal: options.signal });
-    await this.store.set(key, jarId);
+    await this.checkSize(file);
+    const hash = crypto.createHash('sha256');
+    const { jarId } = await this.client.uploadJar(file.path, { onProgress: options.onProgress, onChunk: (chunk) => hash.update(chunk), signal: options.signal });
+    const sha256 = hash.digest('hex');
+    // The hash is of the bytes sent; it describes the file on disk only if the file did not change meanwhile.
+    const after = await statJar(file.path).catch(() => undefined);
+    if (after && memoKey(after) === memoKey(file)) rememberHash(file, sha256);
+    await this.store.set(key, JSON.stringify({ jarId, sha256 } satisfies UploadRecord));
     return { jarId, uploaded: true };
   }
 
-  private async checkSize(fingerprint: JarFingerprint): Promise<void> {
+  private async checkSize(fingerprint: JarFileStat): Promise<void> {
     let limit = DEFAULT_MAX_CONTENT_LENGTH;
     let configured: string | undefined;
     try {

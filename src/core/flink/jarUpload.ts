@@ -4,13 +4,18 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
 
 export interface UploadProgress {
   /** Bytes of the jar read from disk and handed to the connection so far. */
   sentBytes: number;
   /** Size of the jar. */
   totalBytes: number;
+}
+
+export interface UploadHooks {
+  onProgress?: (p: UploadProgress) => void;
+  /** Sees every byte of the jar in order as it is sent (e.g. to hash it during the upload's own read). The chunk is reused once the call returns: copy what you keep. */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 export interface MultipartJarBody {
@@ -23,10 +28,9 @@ export interface MultipartJarBody {
   head: Buffer;
   /** Closing boundary, after the jar bytes. */
   tail: Buffer;
-  /** A fresh stream of the whole body (one per attempt). */
-  open(onProgress?: (p: UploadProgress) => void): Readable;
+  /** A fresh iteration of the whole body (one per attempt), a request body for undici. Take each chunk once the previous one is sent. */
+  open(hooks?: UploadHooks | ((p: UploadProgress) => void)): AsyncGenerator<Buffer>;
 }
-
 /** The file name Flink sees: it must end in .jar, and quotes or line breaks would break the part header. */
 export function uploadFileName(filePath: string): string {
   let name = path.basename(filePath).replace(/["\r\n\\]/g, '_');
@@ -51,10 +55,60 @@ export function multipartJarBody(filePath: string, fileSize: number, options: { 
     contentLength: head.length + fileSize + tail.length,
     head,
     tail,
-    open(onProgress) {
-      return Readable.from(bodyChunks(filePath, fileSize, head, tail, onProgress), { objectMode: false });
+    open(hooks = {}) {
+      const { onProgress, onChunk } = typeof hooks === 'function' ? { onProgress: hooks, onChunk: undefined } : hooks;
+      // Given to undici as an async iterable, not wrapped in a Readable, which would read ahead: jarChunks reuses its buffers.
+      return bodyChunks(filePath, fileSize, head, tail, onProgress, onChunk);
     },
   };
+}
+
+/** Size of each read from the jar. Larger than a socket's write high-water mark (16 KiB in Node 20, 64 KiB in 22), see jarChunks. */
+export const JAR_READ_CHUNK_BYTES = 128 * 1024;
+const JAR_READ_BUFFERS = 4;
+
+/**
+ * The bytes of a file in order, read into a small ring of reused buffers so that memory stays flat however large the jar
+ * (a fresh buffer per read piles up as garbage until V8 collects it: tens of MB during a 1 GiB upload). The next read
+ * starts while the current chunk is being sent, so disk and socket overlap.
+ * A chunk stays valid until JAR_READ_BUFFERS - 2 further chunks have been taken. The upload needs one: undici writes each
+ * chunk under cork, so socket.write returns false for a chunk above the socket's high-water mark, and undici then waits
+ * for 'drain' (every write done) before it takes the next chunk. Every chunk but the last is full, so above that mark.
+ */
+export async function* jarChunks(filePath: string, chunkBytes = JAR_READ_CHUNK_BYTES): AsyncGenerator<Buffer> {
+  const file = await fs.promises.open(filePath, 'r');
+  const ring = Array.from({ length: JAR_READ_BUFFERS }, () => Buffer.allocUnsafeSlow(chunkBytes));
+  let position = 0;
+  /** Fills a buffer from the current position (a short read is retried); resolves to the bytes read, 0 at the end. */
+  const fill = async (buffer: Buffer, from: number): Promise<number> => {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, from + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  };
+  let next: Promise<number> | undefined = fill(ring[0], 0);
+  try {
+    for (let n = 0; next; n++) {
+      const buffer = ring[n % ring.length];
+      const filled = await next;
+      next = undefined;
+      if (filled === 0) return;
+      position += filled;
+      if (filled === buffer.length) {
+        next = fill(ring[(n + 1) % ring.length], position);
+        yield buffer;
+      } else {
+        yield buffer.subarray(0, filled);
+      }
+    }
+  } finally {
+    // A read still running when the consumer stops must end before its file handle is closed.
+    if (next) await next.catch(() => 0);
+    await file.close();
+  }
 }
 
 async function* bodyChunks(
@@ -63,20 +117,17 @@ async function* bodyChunks(
   head: Buffer,
   tail: Buffer,
   onProgress?: (p: UploadProgress) => void,
+  onChunk?: (chunk: Buffer) => void,
 ): AsyncGenerator<Buffer> {
   yield head;
   let sent = 0;
   onProgress?.({ sentBytes: 0, totalBytes: fileSize });
-  const file = fs.createReadStream(filePath, { highWaterMark: 256 * 1024 });
-  try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      sent += chunk.length;
-      if (sent > fileSize) break;
-      yield chunk;
-      onProgress?.({ sentBytes: sent, totalBytes: fileSize });
-    }
-  } finally {
-    file.destroy();
+  for await (const chunk of jarChunks(filePath)) {
+    sent += chunk.length;
+    if (sent > fileSize) break;
+    onChunk?.(chunk);
+    yield chunk;
+    onProgress?.({ sentBytes: sent, totalBytes: fileSize });
   }
   // The Content-Length is already on the wire: a jar that changed size mid-upload must not be sent silently wrong.
   if (sent !== fileSize) {
