@@ -117,8 +117,9 @@ export class JobManager extends EventEmitter {
       streamingRecordsPerSecond: this.conf.int('standin.streaming-records-per-second', 1000),
     };
     this.restServer = http.createServer((req, res) => void this.serve(req, res));
-    // Flink's Netty endpoint never answers "100 Continue"; the client sends the body after its own wait.
-    this.restServer.on('checkContinue', (req, res) => void this.serve(req, res));
+    // "Expect: 100-continue" (curl sends it for large bodies): Netty's aggregator answers 100 Continue, or refuses a
+    // declared length over rest.server.max-content-length with 413 before the body is sent.
+    this.restServer.on('checkContinue', (req, res) => this.answerExpectContinue(req, res));
     this.restServer.keepAliveTimeout = 30000;
     this.rpcServer = http.createServer((req, res) => void this.serveRpc(req, res));
     this.blobServer = net.createServer((s) => s.destroy());
@@ -749,8 +750,27 @@ export class JobManager extends EventEmitter {
     return { address: this.restUrl, files: entries };
   }
 
+  private answerExpectContinue(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const max = this.maxContentLength();
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > max) {
+      // The client has not sent the body and will not: answer and close instead of reading it.
+      res.setHeader('connection', 'close');
+      const err = new RestError(413, `Request entity too large: the upload of ${declared} bytes exceeds rest.server.max-content-length (${max} bytes).`, { plain: true });
+      sendJson(res, err.status, errorBody(err, this.version));
+      req.resume();
+      return;
+    }
+    res.writeContinue();
+    void this.serve(req, res);
+  }
+
+  private maxContentLength(): number {
+    return this.conf.int('rest.server.max-content-length', 104857600);
+  }
+
   private async upload(req: http.IncomingMessage): Promise<unknown> {
-    const max = this.conf.int('rest.server.max-content-length', 104857600);
+    const max = this.maxContentLength();
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > max) {
       await drainAll(req);

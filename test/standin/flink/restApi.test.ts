@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { SpecValidator } from './specSchemas';
 import { InProcessCluster, firstLine, getJson, jarIdOf, request, startInProcessCluster, uploadJar, waitFor } from './standinHarness';
@@ -215,6 +216,48 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
       assert.deepEqual(fs.readdirSync(small.jm.jarDir), []);
       const ok = await uploadJar(small.url, await buildJar(path.join(small.dir, 'tiny.jar'), { mainClass: WORDCOUNT_CLASS }));
       assert.equal(ok.status, 200);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('Expect: 100-continue is answered with 100 Continue, or with 413 before the body when the declared length is over the limit', async () => {
+    const small = await startInProcessCluster({ taskManagers: 0, conf: { 'rest.server.max-content-length': '4096' } });
+    /** A raw multipart upload that sends its body only after "100 Continue". */
+    const expectUpload = (jar: Buffer): Promise<{ status: number; continued: boolean; body: unknown; ms: number }> => new Promise((resolve, reject) => {
+      const boundary = 'expectboundary';
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="expect.jar"\r\nContent-Type: application/x-java-archive\r\n\r\n`);
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      const started = Date.now();
+      let continued = false;
+      const req = http.request(`${small.url}/jars/upload`, {
+        method: 'POST',
+        headers: { expect: '100-continue', 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + jar.length + tail.length) },
+      });
+      req.on('continue', () => {
+        continued = true;
+        req.end(Buffer.concat([head, jar, tail]));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, continued, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'), ms: Date.now() - started }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    try {
+      const tiny = fs.readFileSync(await buildJar(path.join(small.dir, 'expect.jar'), { mainClass: WORDCOUNT_CLASS }));
+      const ok = await expectUpload(tiny);
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.ok(ok.continued, 'the JobManager answered 100 Continue');
+      assert.ok(ok.ms < 900, `no wait for the client's own continue timeout (${ok.ms} ms)`);
+      spec.response('post', '/jars/upload', ok.body);
+      const refused = await expectUpload(Buffer.alloc(5000));
+      assert.equal(refused.status, 413);
+      assert.equal(refused.continued, false, 'the body was never asked for');
+      assertErrors(refused.body, 'rest.server.max-content-length');
+      assert.deepEqual(fs.readdirSync(small.jm.jarDir).filter((f) => !f.endsWith('_expect.jar')), []);
     } finally {
       await small.stop();
     }
