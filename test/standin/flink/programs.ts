@@ -208,7 +208,8 @@ function failing(args: string[], settings: ProgramSettings): BuiltinProgram {
   const params = parameterTool(args);
   const message = params.get('message') ?? 'Intentional failure of the stand-in FailingJob';
   return {
-    jobName: 'Failing job',
+    // --job-name lets UI tests carry markup in a job's name.
+    jobName: params.get('job-name') ?? 'Failing job',
     streaming: false,
     vertexNames: ['Source: Sequence Source', 'Map -> Sink: Discarding Sink'],
     async run(ctx) {

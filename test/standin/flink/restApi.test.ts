@@ -442,6 +442,16 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
     assert.match(String(cause['stack-trace']), /boom at record 42/);
     const overview = await getJson<Obj>(`${c.url}/overview`);
     assert.ok((overview.body['jobs-failed'] as number) >= 1);
+    assert.equal((await getJson<Obj>(`${c.url}/jobs/${jid}`)).body.name, 'Failing job', 'the default name');
+  });
+
+  test('failing job: --job-name names the job, markup and all (for UI escaping tests)', async () => {
+    const name = `<img src=x onerror="alert('job')"> & <b>bold</b>`;
+    const jid = await run(jarIds.st, { entryClass: FAILING_CLASS, programArgsList: ['--job-name', name, '--message', 'named'] });
+    await waitState(jid, 'FAILED');
+    assert.equal((await getJson<Obj>(`${c.url}/jobs/${jid}`)).body.name, name);
+    const listed = (await getJson<{ jobs: Obj[] }>(`${c.url}/jobs/overview`)).body.jobs.find((j) => j.jid === jid);
+    assert.equal(listed?.name, name);
   });
 
   test('accumulators job: readable user accumulators', async () => {
