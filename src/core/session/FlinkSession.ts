@@ -461,6 +461,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: jm ? { hostname: jm.hostname, rpcPort: jm.ports.rpc } : undefined,
       taskManagersToPlace: toPlace,
       nextTaskManagerNumber: this.record.nextTaskManagerNumber,
+      describeDeclined: this.record.phase === 'running' ? 0 : DECLINED_OFFERS_KEPT,
     }, spec);
     this.largestOffer = largerOffer(this.largestOffer, plan.largest);
     this.refusedByConstraints = Math.max(this.refusedByConstraints, plan.agentsRefusedByConstraints);
@@ -491,7 +492,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     await Promise.all(calls);
     if (noted && planned.length === 0) this.changed();
     if (planned.length > 0) {
-      this.log.info(`session ${this.record.name}: launched ${planned.map((p) => `${p.taskId} on ${p.hostname}`).join(', ')}`);
+      // A large round names the first few tasks only.
+      const named = planned.slice(0, 10).map((p) => `${p.taskId} on ${p.hostname}`).join(', ');
+      this.log.info(`session ${this.record.name}: launched ${named}${planned.length > 10 ? ` and ${planned.length - 10} more` : ''}`);
       this.emitProgress();
     }
     if (!this.needsMore()) {

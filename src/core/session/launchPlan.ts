@@ -26,6 +26,8 @@ export interface PlanState {
   taskManagersToPlace: number;
   /** Number of the next TaskManager task id. */
   nextTaskManagerNumber: number;
+  /** How many of the last declined agents plan.declined describes (default: all). */
+  describeDeclined?: number;
 }
 
 export interface PlannedTask {
@@ -54,7 +56,7 @@ export interface OfferPlan {
   launches: AgentLaunch[];
   /** Offers of agents that got no task: decline with a long filter. */
   declineOfferIds: string[];
-  /** The agents whose offers are declined, in offer order (declineReason says why). */
+  /** The agents whose offers are declined, in offer order (declineReason says why); the last describeDeclined of them. */
   declined: DeclinedAgent[];
   jobManager?: PlannedTask;
   taskManagers: PlannedTask[];
@@ -73,23 +75,86 @@ interface ScalarPart { template: Resource; remaining: number }
 interface RangePart { template: Resource; ranges: Range[]; index: number }
 
 /**
- * One agent's offers of the round as plain totals: all the first pass keeps for every agent. Most agents of a large
- * round get no task, so the resource parts a task is cut from (AgentPool) are built only for agents that get one.
+ * The agents of one round as plain totals, one column per figure (typed arrays: no object per agent), in the order agents
+ * first appear. Most agents of a large round get no task, so the resource parts a task is cut from (AgentPool) are built
+ * only for agents that get one. The totals are what is left: as offered until a task is placed.
  */
-interface AgentOffers {
-  readonly agentId: string;
-  readonly hostname: string;
-  readonly first: Offer;
-  /** The agent's other offers of the round, when it has several. */
-  more: Offer[] | undefined;
-  /** What is left: the offered totals until a task is placed, then what the placements left. */
-  cpus: number;
-  memMb: number;
-  diskMb: number;
-  ports: number;
-  /** The first constraint its attributes do not match. */
-  unmatched: AttributeConstraint | undefined;
-  pool: AgentPool | undefined;
+class AgentTable {
+  /** Each agent's first offer of the round (its id and host name come from it). */
+  readonly first: Offer[] = [];
+  /** The other offers of agents that have several in the round. */
+  more: Map<number, Offer[]> | undefined;
+  readonly cpus: Float64Array;
+  readonly memMb: Float64Array;
+  readonly diskMb: Float64Array;
+  readonly ports: Float64Array;
+  /** The first constraint an agent's attributes do not match (only with constraints). */
+  unmatched: (AttributeConstraint | undefined)[] | undefined;
+  readonly pools = new Map<number, AgentPool>();
+
+  constructor(offers: readonly Offer[]) {
+    const n = offers.length;
+    this.cpus = new Float64Array(n);
+    this.memMb = new Float64Array(n);
+    this.diskMb = new Float64Array(n);
+    this.ports = new Float64Array(n);
+    const index = new Map<string, number>();
+    for (const offer of offers) {
+      const id = offer.agent_id.value;
+      let i = index.get(id);
+      if (i === undefined) {
+        i = this.first.length;
+        index.set(id, i);
+        this.first.push(offer);
+      } else {
+        this.more ??= new Map();
+        let list = this.more.get(i);
+        if (!list) { list = []; this.more.set(i, list); }
+        list.push(offer);
+      }
+      this.addTotals(i, offer);
+    }
+  }
+
+  get count(): number { return this.first.length; }
+  agentId(i: number): string { return this.first[i].agent_id.value; }
+  hostname(i: number): string { return this.first[i].hostname; }
+
+  /** Adds an offer's cpus, mem, disk and port count to the agent's totals, without copying anything. */
+  private addTotals(i: number, offer: Offer): void {
+    for (const r of offer.resources) {
+      if (r.type === 'SCALAR' && r.scalar) {
+        if (r.name === 'cpus') this.cpus[i] += r.scalar.value;
+        else if (r.name === 'mem') this.memMb[i] += r.scalar.value;
+        else if (r.name === 'disk') this.diskMb[i] += r.scalar.value;
+      } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
+        for (const x of r.ranges.range) if (x.end >= x.begin) this.ports[i] += x.end - x.begin + 1;
+      }
+    }
+  }
+
+  offersOf(i: number): Offer[] {
+    const more = this.more?.get(i);
+    return more ? [this.first[i], ...more] : [this.first[i]];
+  }
+
+  fits(i: number, n: TaskNeeds): boolean {
+    return this.cpus[i] + 1e-9 >= n.cpus && this.memMb[i] + 1e-9 >= n.memMb && this.diskMb[i] + 1e-9 >= n.diskMb && this.ports[i] >= n.ports;
+  }
+
+  pool(i: number): AgentPool {
+    let pool = this.pools.get(i);
+    if (!pool) { pool = new AgentPool(this, i); this.pools.set(i, pool); }
+    return pool;
+  }
+
+  size(i: number): OfferSize {
+    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: round(this.cpus[i]), memMb: round(this.memMb[i]), diskMb: round(this.diskMb[i]), ports: this.ports[i] };
+  }
+
+  declined(i: number): DeclinedAgent {
+    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], unmatched: this.unmatched?.[i] };
+  }
 }
 
 /** An agent of the round that got no task: its offers are declined. */
@@ -105,29 +170,7 @@ export interface DeclinedAgent {
   readonly unmatched: AttributeConstraint | undefined;
 }
 
-function agentFits(a: AgentOffers, n: TaskNeeds): boolean {
-  return a.cpus + 1e-9 >= n.cpus && a.memMb + 1e-9 >= n.memMb && a.diskMb + 1e-9 >= n.diskMb && a.ports >= n.ports;
-}
-
-/** Adds an offer's cpus, mem, disk and port count to the agent's totals, without copying anything. */
-function addTotals(a: AgentOffers, offer: Offer): void {
-  for (const r of offer.resources) {
-    if (r.type === 'SCALAR' && r.scalar) {
-      if (r.name === 'cpus') a.cpus += r.scalar.value;
-      else if (r.name === 'mem') a.memMb += r.scalar.value;
-      else if (r.name === 'disk') a.diskMb += r.scalar.value;
-    } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
-      for (const x of r.ranges.range) if (x.end >= x.begin) a.ports += x.end - x.begin + 1;
-    }
-  }
-}
-
-function forEachOffer(a: AgentOffers, fn: (offer: Offer) => void): void {
-  fn(a.first);
-  if (a.more) for (const o of a.more) fn(o);
-}
-
-/** The parts of one agent's offers that tasks are cut from; the totals stay on the AgentOffers. */
+/** The parts of one agent's offers that tasks are cut from; the totals stay in the AgentTable. */
 class AgentPool {
   readonly offerIds: string[] = [];
   readonly tasks: PlannedTask[] = [];
@@ -137,15 +180,15 @@ class AgentPool {
   private readonly portParts: RangePart[] = [];
   url?: string;
 
-  constructor(private readonly agent: AgentOffers) {
-    forEachOffer(agent, (offer) => this.add(offer));
+  constructor(private readonly table: AgentTable, private readonly i: number) {
+    for (const offer of table.offersOf(i)) this.add(offer);
   }
 
   private add(offer: Offer): void {
     this.offerIds.push(offer.id.value);
     if (!this.url && offer.url) {
       const a = offer.url.address;
-      this.url = `${offer.url.scheme || 'http'}://${a.hostname || a.ip || this.agent.hostname}:${a.port}`;
+      this.url = `${offer.url.scheme || 'http'}://${a.hostname || a.ip || this.table.hostname(this.i)}:${a.port}`;
     }
     for (const r of offer.resources) {
       if (r.type === 'SCALAR' && r.scalar) {
@@ -161,12 +204,12 @@ class AgentPool {
 
   /** Takes the resources of one task: Resource objects copied from the offers (role and allocation kept), and its ports. */
   take(n: TaskNeeds): { resources: Resource[]; ports: number[] } {
-    const agent = this.agent;
+    const { table, i } = this;
     const resources: Resource[] = [];
     takeScalar(this.cpuParts, n.cpus, resources);
     takeScalar(this.memParts, n.memMb, resources);
     if (n.diskMb > 0) takeScalar(this.diskParts, n.diskMb, resources);
-    agent.cpus -= n.cpus; agent.memMb -= n.memMb; agent.diskMb -= n.diskMb;
+    table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb;
     const ports: number[] = [];
     for (const part of this.portParts) {
       // Consecutive ports taken from one offered resource become one range of the task's resource.
@@ -184,7 +227,7 @@ class AgentPool {
       if (taken) resources.push(copyResource(part.template, undefined, taken));
       if (ports.length === n.ports) break;
     }
-    agent.ports -= ports.length;
+    table.ports[i] -= ports.length;
     return { resources, ports };
   }
 }
@@ -199,15 +242,6 @@ function takeScalar(parts: ScalarPart[], amount: number, out: Resource[]): void 
     left -= t;
     out.push(copyResource(part.template, round(t), undefined));
   }
-}
-
-function poolOf(a: AgentOffers): AgentPool {
-  if (!a.pool) a.pool = new AgentPool(a);
-  return a.pool;
-}
-
-function sizeOf(a: AgentOffers): OfferSize {
-  return { agentId: a.agentId, hostname: a.hostname, cpus: round(a.cpus), memMb: round(a.memMb), diskMb: round(a.diskMb), ports: a.ports };
 }
 
 function copyResource(template: Resource, scalar: number | undefined, ranges: Range[] | undefined): Resource {
@@ -226,16 +260,15 @@ function round(x: number): number {
 }
 
 /** The agent's attributes: those of its first offer that has any. */
-function attributesOf(a: AgentOffers): Attribute[] {
-  if (a.first.attributes && a.first.attributes.length > 0) return a.first.attributes;
-  for (const o of a.more ?? []) if (o.attributes && o.attributes.length > 0) return o.attributes;
+function attributesOf(table: AgentTable, i: number): Attribute[] {
+  for (const o of table.offersOf(i)) if (o.attributes && o.attributes.length > 0) return o.attributes;
   return [];
 }
 
 /** The value of an agent attribute as text ("hostname" is the agent's host). */
-function attributeText(a: AgentOffers, name: string): string[] | undefined {
-  if (name === 'hostname') return [a.hostname];
-  const attr = attributesOf(a).find((x) => x.name === name);
+function attributeText(table: AgentTable, i: number, name: string): string[] | undefined {
+  if (name === 'hostname') return [table.hostname(i)];
+  const attr = attributesOf(table, i).find((x) => x.name === name);
   if (!attr) return undefined;
   if (attr.text) return [attr.text.value];
   if (attr.scalar) return [String(attr.scalar.value)];
@@ -244,9 +277,9 @@ function attributeText(a: AgentOffers, name: string): string[] | undefined {
   return undefined;
 }
 
-function unmatchedConstraint(a: AgentOffers, constraints: AttributeConstraint[]): AttributeConstraint | undefined {
+function unmatchedConstraint(table: AgentTable, i: number, constraints: AttributeConstraint[]): AttributeConstraint | undefined {
   for (const c of constraints) {
-    const values = attributeText(a, c.attribute);
+    const values = attributeText(table, i, c.attribute);
     if (!values || !values.includes(c.value)) return c;
   }
   return undefined;
@@ -289,36 +322,32 @@ function fmt(x: number): string {
  */
 export function planOffers(offers: readonly Offer[], state: PlanState, spec: SessionTaskSpec): OfferPlan {
   const options = spec.options;
-  // First pass: plain totals per agent, in the order agents first appear.
-  const byAgent = new Map<string, AgentOffers>();
-  const order: AgentOffers[] = [];
-  for (const offer of offers) {
-    const id = offer.agent_id.value;
-    let agent = byAgent.get(id);
-    if (!agent) {
-      agent = { agentId: id, hostname: offer.hostname, first: offer, more: undefined, cpus: 0, memMb: 0, diskMb: 0, ports: 0, unmatched: undefined, pool: undefined };
-      byAgent.set(id, agent);
-      order.push(agent);
-    } else {
-      (agent.more ??= []).push(offer);
-    }
-    addTotals(agent, offer);
-  }
+  // First pass: plain totals per agent.
+  const table = new AgentTable(offers);
+  const agents = table.count;
 
-  let largestAgent: AgentOffers | undefined;
+  let largest = -1;
   let refusedByConstraints = 0;
   const constrained = options.constraints.length > 0;
-  const eligible: AgentOffers[] = constrained ? [] : order;
-  for (const agent of order) {
-    if (constrained) {
-      agent.unmatched = unmatchedConstraint(agent, options.constraints);
-      if (agent.unmatched) { refusedByConstraints++; continue; }
-      eligible.push(agent);
-    }
-    if (!largestAgent || agent.memMb > largestAgent.memMb || (agent.memMb === largestAgent.memMb && agent.cpus > largestAgent.cpus)) largestAgent = agent;
+  // Agents whose attributes match, by index (all of them without constraints).
+  let eligible: number[] | undefined;
+  if (constrained) {
+    eligible = [];
+    table.unmatched = new Array<AttributeConstraint | undefined>(agents);
   }
+  for (let i = 0; i < agents; i++) {
+    if (constrained) {
+      const unmatched = unmatchedConstraint(table, i, options.constraints);
+      (table.unmatched as (AttributeConstraint | undefined)[])[i] = unmatched;
+      if (unmatched) { refusedByConstraints++; continue; }
+      (eligible as number[]).push(i);
+    }
+    if (largest < 0 || table.memMb[i] > table.memMb[largest] || (table.memMb[i] === table.memMb[largest] && table.cpus[i] > table.cpus[largest])) largest = i;
+  }
+  const eligibleCount = eligible ? eligible.length : agents;
+  const eligibleAt = (k: number): number => (eligible ? eligible[k] : k);
   // Sizes as offered, before this round's placements.
-  const largest = largestAgent ? sizeOf(largestAgent) : undefined;
+  const largestSize = largest >= 0 ? table.size(largest) : undefined;
 
   const jmNeeds = jobManagerNeeds(options);
   const tmNeeds = taskManagerNeeds(options);
@@ -326,17 +355,20 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
   let jmAddress = state.jobManager;
 
   if (state.needJobManager) {
-    for (const agent of eligible) {
-      if (!agentFits(agent, jmNeeds)) continue;
-      const pool = poolOf(agent);
+    for (let k = 0; k < eligibleCount; k++) {
+      const i = eligibleAt(k);
+      if (!table.fits(i, jmNeeds)) continue;
+      const pool = table.pool(i);
+      const agentId = table.agentId(i);
+      const hostname = table.hostname(i);
       const { resources, ports } = pool.take(jmNeeds);
       const jmPorts: JobManagerPorts = { rpc: ports[0], rest: ports[1], blob: ports[2] };
       jobManager = {
-        kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId: agent.agentId, hostname: agent.hostname, agentUrl: pool.url,
-        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agent.agentId, agent.hostname, resources, jmPorts),
+        kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
+        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
       };
       pool.tasks.push(jobManager);
-      jmAddress = { hostname: agent.hostname, rpcPort: jmPorts.rpc };
+      jmAddress = { hostname, rpcPort: jmPorts.rpc };
       break;
     }
   }
@@ -346,57 +378,66 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
   let toPlace = state.taskManagersToPlace;
   if (jmAddress && toPlace > 0) {
     // Round robin: every eligible agent that fits one in offer order, then again those that still fit another.
-    const again: AgentOffers[] = [];
-    let first = 0;
+    const again: number[] = [];
+    let k = 0;
     let head = 0;
     while (toPlace > 0) {
-      let agent: AgentOffers | undefined;
-      while (first < eligible.length && !agent) {
-        const candidate = eligible[first++];
-        if (agentFits(candidate, tmNeeds)) agent = candidate;
+      let i = -1;
+      while (k < eligibleCount && i < 0) {
+        const candidate = eligibleAt(k++);
+        if (table.fits(candidate, tmNeeds)) i = candidate;
       }
-      if (!agent) {
+      if (i < 0) {
         if (head >= again.length) break;
-        agent = again[head++];
+        i = again[head++];
       }
-      const pool = poolOf(agent);
+      const pool = table.pool(i);
+      const agentId = table.agentId(i);
+      const hostname = table.hostname(i);
       const { resources, ports } = pool.take(tmNeeds);
       const tmPorts: TaskManagerPorts = { rpc: ports[0], data: ports[1] };
       const taskId = taskManagerTaskId(options.name, next++);
       const planned: PlannedTask = {
-        kind: 'taskmanager', taskId, agentId: agent.agentId, hostname: agent.hostname, agentUrl: pool.url, ports: tmPorts as unknown as Record<string, number>,
-        task: buildTaskManagerTask(spec, taskId, agent.agentId, agent.hostname, resources, tmPorts, jmAddress),
+        kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts as unknown as Record<string, number>,
+        task: buildTaskManagerTask(spec, taskId, agentId, hostname, resources, tmPorts, jmAddress),
       };
       pool.tasks.push(planned);
       taskManagers.push(planned);
       toPlace--;
-      if (agentFits(agent, tmNeeds)) again.push(agent);
+      if (table.fits(i, tmNeeds)) again.push(i);
     }
   }
 
   const launches: AgentLaunch[] = [];
   const declineOfferIds: string[] = [];
-  const declined: DeclinedAgent[] = [];
-  for (const agent of order) {
-    const pool = agent.pool;
+  for (let i = 0; i < agents; i++) {
+    const pool = table.pools.get(i);
     if (pool && pool.tasks.length > 0) {
-      launches.push({ agentId: agent.agentId, hostname: agent.hostname, offerIds: pool.offerIds, tasks: pool.tasks });
+      launches.push({ agentId: table.agentId(i), hostname: table.hostname(i), offerIds: pool.offerIds, tasks: pool.tasks });
     } else {
-      declineOfferIds.push(agent.first.id.value);
-      if (agent.more) for (const o of agent.more) declineOfferIds.push(o.id.value);
-      declined.push(agent);
+      declineOfferIds.push(table.first[i].id.value);
+      const more = table.more?.get(i);
+      if (more) for (const o of more) declineOfferIds.push(o.id.value);
     }
   }
+  // Only the last few declined agents are described when the caller asks for few: a round may decline thousands.
+  const declined: DeclinedAgent[] = [];
+  const describe = state.describeDeclined ?? Infinity;
+  for (let i = agents - 1; i >= 0 && declined.length < describe; i--) {
+    const pool = table.pools.get(i);
+    if (!pool || pool.tasks.length === 0) declined.push(table.declined(i));
+  }
+  declined.reverse();
 
   const unplaced = { jobManager: state.needJobManager && !jobManager, taskManagers: toPlace };
   let diagnosis: string | undefined;
   if (unplaced.jobManager) {
-    diagnosis = describeMisfit('JobManager', jmNeeds, largest, options.constraints, refusedByConstraints);
+    diagnosis = describeMisfit('JobManager', jmNeeds, largestSize, options.constraints, refusedByConstraints);
   } else if (Number.isFinite(toPlace) && toPlace > 0 && taskManagers.length === 0) {
-    diagnosis = describeMisfit('TaskManager', tmNeeds, largest, options.constraints, refusedByConstraints);
+    diagnosis = describeMisfit('TaskManager', tmNeeds, largestSize, options.constraints, refusedByConstraints);
   }
   return {
-    launches, declineOfferIds, declined, jobManager, taskManagers, nextTaskManagerNumber: next, unplaced, largest,
+    launches, declineOfferIds, declined, jobManager, taskManagers, nextTaskManagerNumber: next, unplaced, largest: largestSize,
     agentsRefusedByConstraints: refusedByConstraints, diagnosis,
   };
 }
