@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: typecheck, lint, node tests, the extension-host suite in VS Code web, the UI flows in Chromium.
+# The one test command: typecheck, lint, node tests, the extension-host suite in VS Code web, the UI flows in Chromium,
+# then the packaged .vsix as users install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -10,3 +11,4 @@ step build;            npm run --silent compile:tests && npm run --silent build
 step "node tests";     npm run --silent test:node
 step "extension host"; npm run --silent test:host
 step "UI flows";       npm run --silent test:ui
+step "installed package"; bash scripts/test-packaged.sh
