@@ -1,6 +1,6 @@
 // flink-mesos session start | attach | status | scale | stop: the session half of the command line, over FlinkSession.
 import * as fs from 'fs';
-import { request } from 'undici';
+import { request } from '../http/undici';
 import { ExitCode, type CliIo } from './cliIo';
 import { redact, type Logger } from '../log';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
