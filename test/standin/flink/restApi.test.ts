@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { SpecValidator } from './specSchemas';
-import { InProcessCluster, firstLine, getJson, jarIdOf, request, startInProcessCluster, uploadJar, waitFor } from './standinHarness';
+import { InProcessCluster, firstLine, getJson, jarIdOf, request, startInProcessCluster, uploadJar, validateAgainstSpec, waitFor } from './standinHarness';
 import { ACCUMULATOR_CLASS, FAILING_CLASS, NO_JOB_CLASS, STREAMING_CLASS, THROWING_MAIN_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../../fixtures/jars';
 import { countWords } from './programs';
 
@@ -275,6 +275,9 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
     assert.equal(r1.status, 500);
     const e1 = assertErrors(r1.body, "Neither a 'Main-Class', nor a 'program-class' entry was found in the jar file.");
     assert.equal(e1[0], 'Internal server error.');
+    // Flink's unhandled-exception form: the second element wraps the whole server-side stack trace.
+    assert.equal(e1.length, 2);
+    assert.match(e1[1], /^<Exception on server side:\njava\.util\.concurrent\.CompletionException: org\.apache\.flink\.client\.program\.ProgramInvocationException: Neither a 'Main-Class', nor a 'program-class' entry was found in the jar file\.\n\tat [\s\S]+\nCaused by: org\.apache\.flink\.client\.program\.ProgramInvocationException: [\s\S]+\n\nEnd of exception on server side>$/);
     const r2 = await request('POST', `${c.url}/jars/${jarIds.wc}/run`, { entryClass: 'com.example.Missing' });
     assert.equal(r2.status, 500);
     assertErrors(r2.body, "The program's entry point class 'com.example.Missing' was not found in the jar file.");
@@ -292,6 +295,53 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
     assert.equal(r7.status, 400);
     const jobs = await getJson<{ jobs: Obj[] }>(`${c.url}/jobs/overview`);
     assert.ok(jobs.body.jobs.every((j) => j.name !== 'ThrowingMain'));
+  });
+
+  test("program-class wins over Main-Class, as in Flink's PackagedProgram", async () => {
+    const both = await buildJar(path.join(dir, 'both.jar'), { programClass: ACCUMULATOR_CLASS, mainClass: FAILING_CLASS });
+    const id = jarIdOf((await uploadJar(c.url, both)).body.filename);
+    const listed = (await getJson<{ files: { id: string; entry: { name: string }[] }[] }>(`${c.url}/jars`)).body.files.find((f) => f.id === id);
+    assert.deepEqual(listed?.entry.map((e) => e.name), [ACCUMULATOR_CLASS]);
+    const jid = await run(id, { programArgsList: ['--records', '10'] });
+    await waitState(jid, 'FINISHED');
+    const details = await getJson<Obj>(`${c.url}/jobs/${jid}`);
+    assert.equal(details.body.name, 'Accumulator Example', 'the program-class ran, not the Main-Class (which would fail)');
+    await request('DELETE', `${c.url}/jars/${id}`);
+  });
+
+  test('served routes without a test of their own: JobManager metrics, environment and thread dump; job status and plan', async () => {
+    const metrics = await getJson<{ id: string; value?: string }[]>(`${c.url}/jobmanager/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.ok(metrics.body.some((m) => m.id === 'numRegisteredTaskManagers'));
+    const some = await getJson<{ id: string; value: string }[]>(`${c.url}/jobmanager/metrics?get=numRegisteredTaskManagers,taskSlotsAvailable`);
+    assert.deepEqual(some.body.map((m) => m.id).sort(), ['numRegisteredTaskManagers', 'taskSlotsAvailable']);
+    assert.equal(some.body.find((m) => m.id === 'numRegisteredTaskManagers')?.value, '1');
+    const env = await getJson<{ jvm: { version: string }; classpath: string[] }>(`${c.url}/jobmanager/environment`);
+    assert.equal(env.status, 200);
+    assert.match(env.body.jvm.version, /Stand-in/);
+    const dump = await getJson<{ threadInfos: { threadName: string; stringifiedThreadInfo: string }[] }>(`${c.url}/jobmanager/thread-dump`);
+    assert.equal(dump.status, 200);
+    assert.ok(dump.body.threadInfos.length > 0);
+    const jid = await run(jarIds.st, { entryClass: STREAMING_CLASS, parallelism: 1 });
+    await waitState(jid, 'RUNNING');
+    const status = await getJson<{ status: string }>(`${c.url}/jobs/${jid}/status`);
+    assert.equal(status.body.status, 'RUNNING');
+    const plan = await getJson<{ plan: { jid: string; nodes: Obj[] } }>(`${c.url}/jobs/${jid}/plan`);
+    assert.equal(plan.body.plan.jid, jid);
+    assert.ok(plan.body.plan.nodes.length > 0);
+    assert.equal((await request('PATCH', `${c.url}/jobs/${jid}?mode=cancel`)).status, 202);
+    await waitState(jid, 'CANCELED');
+    assert.equal((await getJson<{ status: string }>(`${c.url}/jobs/${jid}/status`)).body.status, 'CANCELED');
+  });
+
+  test('every 2xx JSON answer is validated: an answer off the spec, or on a path the spec lacks, is refused', () => {
+    assert.throws(() => validateAgainstSpec('GET', `${c.url}/overview`, 200, 'application/json', { taskmanagers: 'one' }), /does not match the spec/);
+    assert.throws(() => validateAgainstSpec('GET', `${c.url}/no/such/route`, 200, 'application/json', {}), /the spec has no such path/);
+    assert.throws(() => validateAgainstSpec('DELETE', `${c.url}/jars/x.jar`, 200, 'application/json', { deleted: true }), /describes no answer body/);
+    assert.throws(() => validateAgainstSpec('GET', `${c.url}/taskmanagers/tm-0/metrics`, 200, 'application/json', { metrics: [] }), /bare array/);
+    // Errors and text answers are not held to the 2xx schemas.
+    validateAgainstSpec('GET', `${c.url}/overview`, 404, 'application/json', { errors: ['x'] });
+    validateAgainstSpec('GET', `${c.url}/jobmanager/log`, 200, 'text/plain', 'log text');
   });
 
   test('plan: POST answers the job graph; GET is gone in 1.19', async () => {

@@ -6,7 +6,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { repoRoot } from '../../repoRoot';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 interface OpenApi {
   paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Json }> }> }>>;
@@ -36,6 +36,7 @@ export class SpecValidator {
   private readonly ajv: Ajv;
   private readonly spec: OpenApi;
   private readonly cache = new Map<string, ValidateFunction>();
+  private templates?: { t: string; params: number; re: RegExp }[];
 
   constructor() {
     this.spec = yaml.load(fs.readFileSync(specFile(), 'utf8')) as OpenApi;
@@ -67,6 +68,31 @@ export class SpecValidator {
     const schema = code ? responses[code]?.content?.['application/json']?.schema : undefined;
     if (!schema) throw new Error(`the spec has no JSON answer for ${method.toUpperCase()} ${template}`);
     this.run(`${method} ${template} ${code}`, rewriteRefs(schema) as object, body, `${method.toUpperCase()} ${template}`);
+  }
+
+  /** The spec's path template for a request path ("/jobs/ab12/plan" -> "/jobs/{jobid}/plan"), literal segments first; undefined if none. */
+  template(pathname: string): string | undefined {
+    this.templates ??= Object.keys(this.spec.paths)
+      .map((t) => ({ t, params: (t.match(/\{/g) ?? []).length, re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`) }))
+      .sort((a, b) => a.params - b.params);
+    return this.templates.find((x) => x.re.test(pathname))?.t;
+  }
+
+  /** Whether the spec describes this method on this template. */
+  has(method: string, template: string): boolean {
+    return this.spec.paths[template]?.[method.toLowerCase()] !== undefined;
+  }
+
+  /** Whether the spec gives a JSON schema for the 2xx answer (DELETE /jars/{jarid} and DELETE /cluster have none: Flink sends {}). */
+  hasJsonAnswer(method: string, template: string): boolean {
+    const responses = this.spec.paths[template]?.[method.toLowerCase()]?.responses ?? {};
+    const code = Object.keys(responses).find((c) => c.startsWith('2'));
+    return code !== undefined && responses[code]?.content?.['application/json']?.schema !== undefined;
+  }
+
+  /** Validates against a schema given inline (its refs point into the spec's components). */
+  inline(key: string, schema: Json, body: unknown, what: string): void {
+    this.run(`inline ${key}`, rewriteRefs(schema) as object, body, what);
   }
 
   private run(key: string, schema: object, body: unknown, what: string): void {

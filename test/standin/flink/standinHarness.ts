@@ -6,6 +6,7 @@ import { JobManager } from './JobManager';
 import { TaskManager } from './TaskManager';
 import { ProcessLog } from './ProcessLog';
 import { FlinkConfiguration } from './standinConfiguration';
+import { SpecValidator, type Json } from './specSchemas';
 
 export interface InProcessCluster {
   jm: JobManager;
@@ -29,6 +30,7 @@ export async function startInProcessCluster(opts: { conf?: FlinkConfiguration; t
     ...opts.conf,
   };
   const jm = await JobManager.start({ configuration: base, log: new ProcessLog(path.join(dir, 'jm-log'), 'standalonesession', false) });
+  flinkVersionOfOrigin.set(new URL(jm.restUrl).origin, base['standin.flink-version'] ?? '1.19.1');
   const tms: TaskManager[] = [];
   let n = 0;
   const addTaskManager = async (conf: FlinkConfiguration = {}): Promise<TaskManager> => {
@@ -81,6 +83,58 @@ export interface JsonAnswer<T> {
   body: T;
 }
 
+// ---------------------------------------------------------------- spec validation of every answer
+
+let specValidator: SpecValidator | undefined;
+/** The Flink version each in-process JobManager emulates (by origin); others are taken as the spec's 1.19. */
+const flinkVersionOfOrigin = new Map<string, string>();
+
+/** Answers that differ from flink-rest-v1.19.yml on purpose, as ../shared/notes/flink-rest-api.md documents (each has its own test). */
+const SPEC_DEVIATIONS: { method: string; template: string; why: string; schema?: Json }[] = [
+  // Flink's MetricCollectionResponseBody is serialized as a bare array, not the {"metrics": [...]} the spec shows.
+  { method: 'get', template: '/taskmanagers/{taskmanagerid}/metrics', why: 'metrics are a bare array [{id, value}]', schema: { type: 'array', items: { $ref: '#/components/schemas/Metric' } } },
+  { method: 'get', template: '/jobmanager/metrics', why: 'metrics are a bare array [{id, value}]', schema: { type: 'array', items: { $ref: '#/components/schemas/Metric' } } },
+  // The fields actually sent differ from the spec's schema (hyphenated names, serialized accumulators): see the execution-result test.
+  { method: 'get', template: '/jobs/{jobid}/execution-result', why: 'the execution-result deviation (restApi.test.ts tests its real shape)' },
+];
+
+/**
+ * Validates a 2xx JSON answer against the spec entry for its path and method (or the documented deviation), so that no
+ * answer a test receives escapes validation. Throws naming the request when the spec has no entry for it.
+ */
+export function validateAgainstSpec(method: string, url: string, status: number, contentType: string | null, body: unknown): void {
+  if (status < 200 || status >= 300 || !/json/i.test(contentType ?? '')) return;
+  specValidator ??= new SpecValidator();
+  const target = new URL(url);
+  const pathname = target.pathname.replace(/\/+$/, '').replace(/^\/v1(?=\/|$)/, '') || '/';
+  const template = specValidator.template(pathname);
+  const m = method.toLowerCase();
+  const what = `${method.toUpperCase()} ${target.pathname}`;
+  if (!template) throw new Error(`${what} answered ${status} with JSON, but the spec has no such path: every answer must be described by flink-rest-v1.19.yml`);
+  const deviation = SPEC_DEVIATIONS.find((d) => d.method === m && d.template === template);
+  if (deviation) {
+    if (deviation.schema) specValidator.inline(`${m} ${template}`, deviation.schema, body, `${what} (${deviation.why})`);
+    return;
+  }
+  const version = flinkVersionOfOrigin.get(target.origin) ?? '1.19.1';
+  let checked = body;
+  // Documented version differences: the plan is a string before 1.19, and old JobManagers answer GET on /jars/:id/plan.
+  if (!/^1\.(19|[2-9]\d)|^[2-9]\./.test(version) && template === '/jobs/{jobid}' && body && typeof (body as { plan?: unknown }).plan === 'string') {
+    checked = { ...(body as object), plan: JSON.parse((body as { plan: string }).plan) as unknown };
+  }
+  const specMethod = m === 'get' && template === '/jars/{jarid}/plan' && !specValidator.has('get', template) ? 'post' : m;
+  if (!specValidator.has(specMethod, template)) throw new Error(`${what} answered ${status} with JSON, but the spec has no ${method.toUpperCase()} ${template}`);
+  if (!specValidator.hasJsonAnswer(specMethod, template)) {
+    // No answer schema in the spec: Flink's EmptyResponseBody, serialized as {}.
+    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length > 0) {
+      throw new Error(`${what} answered ${JSON.stringify(body).slice(0, 200)}; the spec describes no answer body (Flink sends {})`);
+    }
+    return;
+  }
+  specValidator.response(specMethod, template, checked);
+}
+
+/** A request with a JSON (or text) answer; every 2xx JSON answer is validated against the spec (validateAgainstSpec). */
 export async function request<T = unknown>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonAnswer<T>> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
@@ -95,6 +149,7 @@ export async function request<T = unknown>(method: string, url: string, body?: u
   } catch {
     // plain text answer (logs)
   }
+  validateAgainstSpec(method, url, res.status, res.headers.get('content-type'), parsed);
   return { status: res.status, body: parsed as T };
 }
 
@@ -108,7 +163,9 @@ export async function uploadJar(baseUrl: string, file: string, fieldName = 'jarf
   form.append(fieldName, new Blob([fs.readFileSync(file)], { type: 'application/x-java-archive' }), path.basename(file));
   extra?.(form);
   const res = await fetch(`${baseUrl}/jars/upload`, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as { filename: string; status: string; errors?: string[] } };
+  const body = (await res.json()) as { filename: string; status: string; errors?: string[] };
+  validateAgainstSpec('POST', `${baseUrl}/jars/upload`, res.status, res.headers.get('content-type'), body);
+  return { status: res.status, body };
 }
 
 export function jarIdOf(filename: string): string {
