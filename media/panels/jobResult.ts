@@ -31,6 +31,7 @@ export function renderJobResult(d: JobResultData): Node {
 
   if (d.rootException || d.exceptionHistory.length) {
     root.appendChild(h('section', { 'data-testid': 'exceptions' }, h('h2', {}, 'Exceptions'),
+      d.rootExceptionFix ? h('p', { class: 'fix', 'data-testid': 'exception-fix' }, `Fix: ${d.rootExceptionFix}`) : undefined,
       d.rootException ? h('pre', { class: 'exception', 'data-testid': 'root-exception' }, d.rootException) : undefined,
       ...d.exceptionHistory.map(e => h('details', {},
         h('summary', {}, `${formatTime(e.at)} ${e.name ?? ''}`, e.taskManagerId ? ` on ${e.taskManagerId}` : ''),

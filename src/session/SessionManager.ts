@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkRestClient } from '../core/flink/FlinkRestClient';
 import { JobDetails, JobPlan, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { flinkFailureFix } from '../core/flink/flinkFailureFix';
 import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
 import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
@@ -456,6 +457,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0)
       .map(([state, at]) => ({ state, at })).sort((a, b) => a.at - b.at);
     const history = exceptions?.exceptionHistory?.entries ?? [];
+    const rootException = exceptions?.['root-exception'] ?? history[0]?.stacktrace ?? undefined;
     return {
       session: name, id: jobId, name: details.name, state: details.state,
       startTime: details['start-time'] > 0 ? details['start-time'] : undefined,
@@ -468,7 +470,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
         readBytes: v.metrics?.['read-bytes'], writeBytes: v.metrics?.['write-bytes'],
       })),
       accumulators: accumulators?.['user-task-accumulators'] ?? [],
-      rootException: exceptions?.['root-exception'] ?? history[0]?.stacktrace ?? undefined,
+      rootException,
+      rootExceptionFix: flinkFailureFix(rootException),
       exceptionHistory: history.map(e => ({ name: e.exceptionName, message: e.stacktrace ?? '', at: e.timestamp, taskManagerId: e.taskManagerId ?? undefined })),
       outputFiles: this.outputFileLabels(m, jobId),
     };

@@ -63,6 +63,8 @@ export interface JobResultData {
   vertices: VertexData[];
   accumulators: { name: string; type: string; value: string }[];
   rootException?: string;
+  /** What to do about a failure the core recognises (e.g. a savepoint path the JobManager cannot read). */
+  rootExceptionFix?: string;
   exceptionHistory: ExceptionData[];
   /** Local files named in the job's arguments (e.g. WordCount's --output); the webview refers to them by index only. */
   outputFiles: { label: string; exists: boolean }[];
