@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
 import type { Logger } from '../log';
-import { FlinkRestClient, formatBytes } from '../flink/FlinkRestClient';
+import { FlinkRestClient, formatBytes, normalizeJobManagerUrl } from '../flink/FlinkRestClient';
 import { FlinkRestError } from '../flink/FlinkRestError';
 import { JarInspectionError } from '../flink/jarInspector';
 import { JarSubmitError, JarSubmitter } from '../flink/JarSubmitter';
@@ -309,7 +309,7 @@ async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: 
   const address = flags.jobManager ?? io.env[JOBMANAGER_ENV];
   if (!address) throw new UsageError(`Name the JobManager: -m HOST:PORT (its REST port, 8081 by default), --session NAME, or set ${JOBMANAGER_ENV}.`);
   try {
-    return new FlinkRestClient(address).baseUrl;
+    return normalizeJobManagerUrl(address);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
