@@ -1,5 +1,6 @@
 // Event sequences and lifecycle of the stand-in master over raw HTTP: RecordIO bytes, UTF-8, acknowledgements and
-// resends, failover, filters, SUPPRESS/REVIVE, several masters and the test-only faults.
+// resends, failover, filters (DECLINE and ACCEPT), SUPPRESS/REVIVE per role, RESCIND, offers recovered on disconnect,
+// attributes and url in offers, role name validation, several masters and the test-only faults.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
