@@ -157,8 +157,11 @@ export async function treeRefreshBench(opts: BenchOptions): Promise<Figure[]> {
   const how = `real SessionManager.refresh -> SessionModel -> SessionTreeDataProvider (vscode shim) + re-read of fired nodes; ` +
     `last refresh fired ${firedCount < 0 ? 'a full refresh' : `${firedCount} node(s)`}, ${rereadCount} nodes re-read; ${reps} interleaved repetitions`;
   return [
-    figure('tree_refresh_ms_1000_tm', round(median(refreshMs), 2), `<= ${round(2 * median(parseMs), 2)}`,
-      `target = 2 x JSON.parse of the answers (${round(median(parseMs), 2)} ms median); ${how}`),
+    // The target is "≤ 2× parse": judged, like every comparison here, by the median of the paired ratios (tree_refresh_vs_parse),
+    // since the two medians come from different moments of a noisy machine.
+    { ...figure('tree_refresh_ms_1000_tm', round(median(refreshMs), 2), '<= 2x parse',
+      `parse of the same answers ${round(median(parseMs), 2)} ms median (ratio of medians ${round(median(refreshMs) / median(parseMs))}); met when tree_refresh_vs_parse is; ${how}`),
+    met: median(ratios) <= 2 },
     figure('tree_refresh_vs_parse', round(median(ratios)), '<= 2', `JSON.parse of /overview, /taskmanagers (1,000), /jobs/overview (200), /jars, /config answers; median ratio; ${how}`),
   ];
 }
