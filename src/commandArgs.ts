@@ -11,3 +11,22 @@ export function asTarget(arg: unknown): CommandTarget {
 
 /** What registers a command handler: vscode.commands.registerCommand, or the extension's table behind its lazily loaded core. */
 export type CommandRegistrar = (id: string, handler: (arg?: unknown) => Promise<unknown>) => { dispose(): unknown };
+
+/** Where a failed command reports: the log with its stack, and the user in a message (both masked). */
+export interface CommandErrorSink { error(message: string): void; showError(err: unknown): unknown }
+
+/** Registers command handlers bound to `owner`; a handler that throws is logged and shown, never left unhandled. */
+export function registerHandlers<T>(
+  registerCommand: CommandRegistrar, sink: CommandErrorSink, owner: T,
+  handlers: [id: string, fn: (this: T, arg?: unknown) => Promise<unknown>][],
+): { dispose(): unknown }[] {
+  return handlers.map(([id, fn]) => registerCommand(id, async (arg?: unknown) => {
+    try {
+      return await fn.call(owner, arg);
+    } catch (err) {
+      sink.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      sink.showError(err);
+      return undefined;
+    }
+  }));
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { asTarget } from '../commandArgs';
+import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { OutputChannelLogger, errorText } from '../logging/OutputChannelLogger';
 import { readConnectionSettings, readSessionSettings } from '../settings/extensionSettings';
@@ -9,7 +9,6 @@ import { SessionManager } from './SessionManager';
 import { ENDED_PHASES, SessionView } from './sessionViews';
 import { StartSessionWizard, rememberStart } from './StartSessionWizard';
 import { QuickInputUi, ask, choose, vscodeQuickInput } from '../wizard/multiStep';
-import type { CommandRegistrar } from '../commandArgs';
 
 /** Session commands: thin, each delegates to the SessionManager or the launcher; all messages to the user are here. */
 export class SessionCommands {
@@ -27,30 +26,20 @@ export class SessionCommands {
 
   /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
   register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
-    const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      registerCommand(id, async (arg?: unknown) => {
-        try {
-          return await fn.call(this, arg);
-        } catch (err) {
-          this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          this.log.showError(err);
-          return undefined;
-        }
-      });
-    return [
-      r('flinkMesos.session.start', this.start),
-      r('flinkMesos.session.stop', this.stop),
-      r('flinkMesos.session.scale', this.scale),
-      r('flinkMesos.session.attach', this.attach),
-      r('flinkMesos.session.detach', this.detach),
-      r('flinkMesos.session.showResources', this.showResources),
-      r('flinkMesos.session.openFlinkUi', this.openFlinkUi),
-      r('flinkMesos.session.openMesosUi', this.openMesosUi),
-      r('flinkMesos.credentials.set', this.setCredentials),
-      r('flinkMesos.credentials.clear', this.clearCredentials),
-      r('flinkMesos.refresh', this.refresh),
-      r('flinkMesos.showOutput', async () => this.log.channel.show(true)),
-    ];
+    return registerHandlers(registerCommand, this.log, this, [
+      ['flinkMesos.session.start', this.start],
+      ['flinkMesos.session.stop', this.stop],
+      ['flinkMesos.session.scale', this.scale],
+      ['flinkMesos.session.attach', this.attach],
+      ['flinkMesos.session.detach', this.detach],
+      ['flinkMesos.session.showResources', this.showResources],
+      ['flinkMesos.session.openFlinkUi', this.openFlinkUi],
+      ['flinkMesos.session.openMesosUi', this.openMesosUi],
+      ['flinkMesos.credentials.set', this.setCredentials],
+      ['flinkMesos.credentials.clear', this.clearCredentials],
+      ['flinkMesos.refresh', this.refresh],
+      ['flinkMesos.showOutput', async () => this.log.channel.show(true)],
+    ]) as vscode.Disposable[];
   }
 
   async start(): Promise<SessionView | undefined> {

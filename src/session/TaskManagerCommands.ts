@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import { asTarget } from '../commandArgs';
+import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
 import { LogDocumentProvider, logUri } from '../logs/LogDocumentProvider';
 import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { LOG_KINDS, LogKind } from '../webviews/protocol';
 import { PanelManager } from '../webviews/PanelManager';
 import { SessionManager } from './SessionManager';
-import type { CommandRegistrar } from '../commandArgs';
 
 const LOG_LABELS: Record<LogKind, string> = {
   flinkLog: 'Flink log', flinkStdout: 'Flink stdout', sandboxStdout: 'Mesos sandbox stdout', sandboxStderr: 'Mesos sandbox stderr',
@@ -17,17 +16,7 @@ export class TaskManagerCommands {
 
   /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
   register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
-    const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      registerCommand(id, async (arg?: unknown) => {
-        try {
-          return await fn.call(this, arg);
-        } catch (err) {
-          this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          this.log.showError(err);
-          return undefined;
-        }
-      });
-    return [r('flinkMesos.taskManager.show', this.show), r('flinkMesos.logs.show', this.showLogs)];
+    return registerHandlers(registerCommand, this.log, this, [['flinkMesos.taskManager.show', this.show], ['flinkMesos.logs.show', this.showLogs]]) as vscode.Disposable[];
   }
 
   async show(arg?: unknown): Promise<void> {

@@ -1,13 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { asTarget } from '../commandArgs';
+import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
 import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { SessionManager } from '../session/SessionManager';
 import { formatBytes } from '../tree/treeFormat';
 import { PanelManager } from '../webviews/PanelManager';
 import { SubmitJarWizard } from './SubmitJarWizard';
 import { QuickInputUi, ask, choose } from '../wizard/multiStep';
-import type { CommandRegistrar } from '../commandArgs';
 
 /** Job commands: submit a jar, cancel, stop with a savepoint, show the plan and the result. */
 export class JobCommands {
@@ -23,23 +22,13 @@ export class JobCommands {
 
   /** Registers the handlers; the extension passes its own registrar, which routes the commands it registered at activation. */
   register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
-    const r = (id: string, fn: (arg?: unknown) => Promise<unknown>): vscode.Disposable =>
-      registerCommand(id, async (arg?: unknown) => {
-        try {
-          return await fn.call(this, arg);
-        } catch (err) {
-          this.log.error(`${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-          this.log.showError(err);
-          return undefined;
-        }
-      });
-    return [
-      r('flinkMesos.jar.submit', this.submit),
-      r('flinkMesos.jar.showPlan', this.showPlan),
-      r('flinkMesos.job.cancel', this.cancel),
-      r('flinkMesos.job.stopWithSavepoint', this.stopWithSavepoint),
-      r('flinkMesos.job.showResult', this.showResult),
-    ];
+    return registerHandlers(registerCommand, this.log, this, [
+      ['flinkMesos.jar.submit', this.submit],
+      ['flinkMesos.jar.showPlan', this.showPlan],
+      ['flinkMesos.job.cancel', this.cancel],
+      ['flinkMesos.job.stopWithSavepoint', this.stopWithSavepoint],
+      ['flinkMesos.job.showResult', this.showResult],
+    ]) as vscode.Disposable[];
   }
 
   /** From the explorer or editor title (a Uri), the palette (asks for the jar) or a session node. Returns the job id. */

@@ -191,6 +191,7 @@ export class JobManager extends EventEmitter {
       const body = JSON.parse((await readBody(req, 1024 * 1024)).toString('utf8') || '{}');
       if (req.method === 'POST' && req.url === '/rpc/register') return sendJson(res, 200, this.registerTaskManager(body as RegistrationRequest));
       if (req.method === 'POST' && req.url === '/rpc/heartbeat') return sendJson(res, 200, this.heartbeat(body as HeartbeatRequest));
+      if (req.method === 'POST' && req.url === '/rpc/disconnect') return sendJson(res, 200, this.disconnectTaskManager(String((body as { resourceId?: unknown }).resourceId)));
       sendJson(res, 404, { error: `unknown RPC ${req.method} ${req.url}` });
     } catch (e) {
       sendJson(res, 400, { error: (e as Error).message });
@@ -215,25 +216,38 @@ export class JobManager extends EventEmitter {
     return { known: true };
   }
 
+  /** A TaskManager shutting down (SIGTERM) disconnects at once, as Flink's TaskExecutor does from its ResourceManager. */
+  private disconnectTaskManager(id: string): { known: boolean } {
+    const tm = this.taskManagers.get(id);
+    if (!tm) return { known: false };
+    this.removeTaskManager(id, tm, 'org.apache.flink.util.FlinkException', `The TaskExecutor is shutting down.`);
+    return { known: true };
+  }
+
   private expireTaskManagers(): void {
     const now = Date.now();
     for (const [id, tm] of this.taskManagers) {
       if (now - tm.lastHeartbeat <= this.heartbeatTimeoutMs) continue;
-      this.taskManagers.delete(id);
       this.log.info(RM_LOGGER, `The heartbeat of TaskManager with id ${id} timed out.`);
-      this.log.info(RM_LOGGER, `Closing TaskExecutor connection ${id} because: The heartbeat of TaskManager with id ${id}  timed out.`);
-      this.emit('taskManagerLost', id);
-      for (const job of this.jobs.values()) {
-        if (!job.terminal && job.slots.has(id)) {
-          this.failJob(job, {
-            exception: [{ className: 'java.util.concurrent.TimeoutException', message: `Heartbeat of TaskManager with id ${id} timed out.` }],
-            timestamp: now,
-            taskName: `${job.vertices[0].name} (1/${job.parallelism})`,
-            taskManagerId: id,
-            location: `${tm.registration.host}:${tm.registration.dataPort}`,
-          });
-        }
-      }
+      this.removeTaskManager(id, tm, 'java.util.concurrent.TimeoutException', `Heartbeat of TaskManager with id ${id} timed out.`, `The heartbeat of TaskManager with id ${id}  timed out.`);
+    }
+  }
+
+  /** Forgets a TaskManager and fails the jobs that had slots on it, as Flink's ResourceManager does when it closes the connection. */
+  private removeTaskManager(id: string, tm: { registration: RegistrationRequest }, exceptionClass: string, message: string, reason = message): void {
+    const now = Date.now();
+    this.taskManagers.delete(id);
+    this.log.info(RM_LOGGER, `Closing TaskExecutor connection ${id} because: ${reason}`);
+    this.emit('taskManagerLost', id);
+    for (const job of this.jobs.values()) {
+      if (job.terminal || !job.slots.has(id)) continue;
+      this.failJob(job, {
+        exception: [{ className: exceptionClass, message }],
+        timestamp: now,
+        taskName: `${job.vertices[0].name} (1/${job.parallelism})`,
+        taskManagerId: id,
+        location: `${tm.registration.host}:${tm.registration.dataPort}`,
+      });
     }
   }
 

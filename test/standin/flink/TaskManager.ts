@@ -216,10 +216,19 @@ export class TaskManager {
     send(404, { errors: [`Not found: ${url.pathname}`] });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * A graceful stop (SIGTERM) disconnects from the JobManager at once, as Flink's TaskExecutor does on shutdown;
+   * `{ crash: true }` just goes silent, like a killed process, and the JobManager notices at its heartbeat timeout.
+   */
+  async stop(how: { crash?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.registered && !how.crash) {
+      const jm = this.jobManager;
+      await rpcCall(jm.host, jm.port, 'POST', '/rpc/disconnect', { resourceId: this.resourceId }, 1000).catch(() => undefined);
+      this.registered = false;
+    }
     this.rpcServer.closeAllConnections();
     await Promise.all([new Promise((r) => this.rpcServer.close(r)), new Promise((r) => this.dataServer.close(r))]);
     this.log.info(LOGGER, 'Stopped TaskExecutor.');

@@ -130,6 +130,23 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
     assert.equal((await getJson(`${c.url}/taskmanagers/no-such-tm/metrics`)).status, 404);
   });
 
+  test('a TaskManager stopped gracefully (SIGTERM) leaves /taskmanagers at once, as Flink\'s TaskExecutor disconnects on shutdown', async () => {
+    const id = 'tm-graceful';
+    const tm = await c.addTaskManager({ 'taskmanager.resource-id': id });
+    try {
+      await waitFor(async () => (await getJson(`${c.url}/taskmanagers/${id}`)).status === 200, 3000, 'the TaskManager to register');
+      const stoppedAt = Date.now();
+      await tm.stop();
+      // Well inside heartbeat.timeout (1000 ms here): it is the disconnect, not the timeout, that removes it.
+      assert.equal((await getJson(`${c.url}/taskmanagers/${id}`)).status, 404);
+      assert.ok(Date.now() - stoppedAt < 900, 'the disconnect took as long as a heartbeat timeout');
+    } finally {
+      await tm.stop();
+      tm.log.close();
+      c.tms.splice(c.tms.indexOf(tm), 1);
+    }
+  });
+
   test('TaskManager ids are free text: a Mesos task id with special characters, URL-encoded', async () => {
     const id = 'flink-session.taskmanager-1 a/b:c';
     const tm = await c.addTaskManager({ 'taskmanager.resource-id': id });
@@ -139,7 +156,7 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
       assert.equal(d.body.id, id);
       spec.response('get', '/taskmanagers/{taskmanagerid}', d.body);
     } finally {
-      await tm.stop();
+      await tm.stop({ crash: true });
       tm.log.close();
       c.tms.splice(c.tms.indexOf(tm), 1);
     }
@@ -554,7 +571,7 @@ describe('stand-in JobManager REST API (in process, Flink 1.19.1)', () => {
     const tmd = await getJson<{ allocatedSlots: { jobId: string }[] }>(`${c.url}/taskmanagers/tm-extra`);
     assert.deepEqual(tmd.body.allocatedSlots.map((s) => s.jobId), [waiting]);
     // losing a TaskManager that holds slots fails the job; the TaskManager leaves after heartbeat.timeout (1000 ms here)
-    await extra.stop();
+    await extra.stop({ crash: true });
     extra.log.close();
     c.tms.splice(c.tms.indexOf(extra), 1);
     await waitState(waiting, 'FAILED', 5000);
