@@ -1,5 +1,6 @@
 // What the UI shows about a session: plain data the SessionManager fills from the core's events and Flink's REST API.
 // Trees, panels and the status bar read only these; none of them talks to Mesos or Flink.
+import type { AgentUsageData, DeclinedOfferData, TaskPlacementData } from '../webviews/protocol';
 
 export type SessionPhase =
   | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'taskManagers' | 'running'
@@ -38,9 +39,11 @@ export interface JobView {
 
 export interface JarView { id: string; name: string; uploaded?: number; entryClasses: string[] }
 
-export interface TaskPlacement { taskId: string; role: 'JobManager' | 'TaskManager'; state: string; cpus: number; memMb: number; ports: number[] }
-export interface AgentUsage { agentId: string; hostname: string; cpusTotal?: number; memMbTotal?: number; tasks: TaskPlacement[] }
-export interface DeclinedOffer { agent: string; reason: string; at: number }
+// Placement and declines reach the Session Resources panel unchanged: one shape, the protocol's.
+// Placement and declines reach the Session Resources panel unchanged: one shape, the protocol's.
+export type TaskPlacement = TaskPlacementData;
+export type AgentUsage = AgentUsageData;
+export type DeclinedOffer = DeclinedOfferData;
 
 export interface SessionView {
   name: string;
