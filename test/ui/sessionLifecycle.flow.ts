@@ -129,7 +129,8 @@ export async function run(ctx: FlowContext): Promise<void> {
   // Issue 9: cluster strings with markup show literally and run nothing.
   await helpers.runPaletteCommand(page, 'Submit to Flink');
   await helpers.answerQuickInput(page, { pick: 'Failing.jar' });
-  await answerSteps(page, ctx, 4, { 1: `--message '${XSS}'`, 2: '1' });
+  // The payload travels both as the job's name and as its exception message.
+  await answerSteps(page, ctx, 4, { 1: `--message '${XSS}' --job-name '${XSS}'`, 2: '1' });
   const root = await waitFor('the failing job\'s exception', async () => {
     const t = await helpers.readWebviewText(page, '[data-testid="root-exception"]', 2000);
     return t.includes('onerror') ? t : undefined;
@@ -146,6 +147,22 @@ export async function run(ctx: FlowContext): Promise<void> {
   assert.ok(ran.every(r => r.xss === undefined && r.imgs === 0 && r.handlers === 0 && r.scripts === 0 && r.partial === 0),
     `a payload ran, rendered or was cut: ${JSON.stringify(ran)}`);
   assert.ok(root.includes(XSS), 'the whole payload, </script> included, shows literally');
+  const jobName = await helpers.readWebviewText(page, '[data-testid="job-name"]', 5000);
+  assert.equal(jobName.trim(), XSS, 'the job name shows literally in the Job Result title');
+  // And in the tree, under Jobs > Failed, as its literal label.
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  await waitFor('the failed job in the tree', async () => {
+    const rows = await helpers.readTreeRows(page, 'Sessions');
+    if (!rows.some(r => r.label === 'Failed')) {
+      if (rows.some(r => r.label === 'Jobs' && !r.expanded)) await helpers.clickTreeRow(page, 'Jobs', 'Sessions');
+      return undefined;
+    }
+    if (!rows.some(r => r.label === XSS)) {
+      if (rows.some(r => r.label === 'Failed' && !r.expanded)) await helpers.clickTreeRow(page, 'Failed', 'Sessions');
+      return undefined;
+    }
+    return rows;
+  }, 30_000);
   await screenshot('job-result-escaped');
 
   // 5. Reload the window: the session is still there, and so is the Session Resources panel (restored by its serializer).
