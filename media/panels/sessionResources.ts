@@ -54,7 +54,7 @@ function usageChart(d: SessionResourcesData): Node {
   const rowH = 34;
   const width = 520;
   const labelW = 140;
-  const barW = width - labelW - 70;
+  const barW = width - labelW - 120; // room for "16384/16384 MB" after the bar
   const height = Math.max(1, d.agents.length) * rowH + 10;
   const chart = svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'CPU and memory per agent' });
   d.agents.forEach((a, i) => {
