@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../helpers/freePort';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const COMPLETE_MARKER = '.provisioned';
@@ -213,18 +213,6 @@ function tail(text: string, lines: number): string {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-/** A free loopback port (bound then released). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface StartCodeServerOptions {
   workspace: string;
@@ -394,3 +382,5 @@ if (require.main === module) {
     process.exit(1);
   });
 }
+
+export { freePort };

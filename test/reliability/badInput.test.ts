@@ -18,13 +18,13 @@ import { JarSubmitError, JarSubmitter, MemoryJarUploadStore } from '../../src/co
 import { JarInspectionError } from '../../src/core/flink/jarInspector';
 import { ProgramArgsError } from '../../src/core/flink/programArgs';
 import { runJobCommand } from '../../src/core/cli/jobCommands';
-import type { CliIo } from '../../src/core/cli/cliIo';
 import { encodeRecord } from '../../src/core/mesos/recordio';
 import { buildJar, WORDCOUNT_CLASS } from '../fixtures/jars';
 import { FlinkCluster } from '../core/flink/flinkCluster';
 import {
   FAST, Keepsakes, ProcessTracker, allLiveTasks, assertEndState, eventually, startCluster, tempDir, testLogger,
 } from './reliabilityHarness';
+import { bufferIo } from '../helpers/bufferIo';
 
 const CREDS = { principal: 'flink', secret: 'Bad-Input-Secret-42' };
 const tracker = new ProcessTracker();
@@ -329,14 +329,6 @@ describe('bad input: garbage in the event stream (the session reconnects, nothin
   });
 });
 
-function bufferIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '', env: {}, cwd: process.cwd(),
-    out(t: string) { io.stdout += t; }, err(t: string) { io.stderr += t; },
-    onInterrupt: () => () => undefined,
-  };
-  return io;
-}
 
 describe('bad input: jars, job details and JobManager addresses', { timeout: 60000 }, () => {
   let client: FlinkRestClient;

@@ -21,6 +21,7 @@ import type { JobResultPanel } from '../../src/webviews/JobResultPanel';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
 import { STREAMING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
 import { QuickInputDriver } from './quickInputDriver';
+import { extensionApi, waitUntil } from './suiteHelpers';
 
 const FAST = {
   flinkPollMs: 150, runningPollMs: 500, reconcileInitialMs: 300, reconcileMaxMs: 2000, subscribeTimeoutMs: 8000,
@@ -29,27 +30,6 @@ const FAST = {
 };
 const FLINK_TIMEOUT_S = 1.5;
 const TERMINAL_TASK = /FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/;
-
-async function waitUntil<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-}
-
-function extensionApi(): Promise<FlinkMesosApi> {
-  const ext = vscode.extensions.all.find(e => e.packageJSON?.name === 'flink-on-mesos');
-  assert.ok(ext, 'the extension is not loaded');
-  return Promise.resolve(ext.activate() as Thenable<FlinkMesosApi>);
-}
 
 class MemoryMemento implements vscode.Memento {
   private readonly values = new Map<string, unknown>();

@@ -15,33 +15,13 @@ import { parseWebviewMessage } from '../../src/webviews/protocol';
 import type { SessionSettings } from '../../src/settings/extensionSettings';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
 import { WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
+import { extensionApi, waitUntil } from './suiteHelpers';
 
 const FAST = {
   flinkPollMs: 150, runningPollMs: 500, reconcileInitialMs: 300, reconcileMaxMs: 2000, subscribeTimeoutMs: 8000,
   stopVerifyTimeoutMs: 10000, leaseHeartbeatMs: 300, leaseStaleMs: 3000, tickMs: 200, launchReconcileMs: 5000,
   heartbeatMissedIntervals: 3, backoffInitialMs: 100, backoffMaxMs: 1000, callTimeoutMs: 3000, connectTimeoutMs: 2000, flinkTimeoutMs: 2000,
 };
-
-async function waitUntil<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
-}
-
-function extensionApi(): Promise<FlinkMesosApi> {
-  const ext = vscode.extensions.all.find(e => e.packageJSON?.name === 'flink-on-mesos');
-  assert.ok(ext, 'the extension is not loaded');
-  return Promise.resolve(ext.activate() as Thenable<FlinkMesosApi>);
-}
 
 suite('Flink on Mesos UI layer against the stand-ins', function () {
   this.timeout(120000);

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { flinkFailureFix, SAVEPOINT_PATH_FIX, NON_RESTORED_STATE_FIX } from '../../../src/core/flink/flinkFailureFix';
 import { runJobCommand } from '../../../src/core/cli/jobCommands';
-import type { CliIo } from '../../../src/core/cli/cliIo';
+import { bufferIo } from '../../helpers/bufferIo';
 
 const MISSING_SAVEPOINT_TRACE = [
   'org.apache.flink.runtime.client.JobInitializationException: Could not start the JobMaster.',
@@ -16,14 +16,6 @@ const MISSING_SAVEPOINT_TRACE = [
   '\tat org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAccess.resolveCheckpointPointer(AbstractFsCheckpointStorageAccess.java:275)',
 ].join('\n');
 
-function bufferIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '', env: {}, cwd: process.cwd(),
-    out(t: string) { io.stdout += t; }, err(t: string) { io.stderr += t; },
-    onInterrupt: () => () => undefined,
-  };
-  return io;
-}
 
 describe('fixes for known Flink failures', () => {
   test('a savepoint path Flink cannot find or read gets the savepoint fix', () => {

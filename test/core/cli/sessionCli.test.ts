@@ -6,20 +6,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawn, type ChildProcess } from 'child_process';
 import { runCli } from '../../../src/core/cli/cli';
-import type { CliIo } from '../../../src/core/cli/cliIo';
 import { MesosCluster } from '../../standin/mesos/MesosCluster';
 import { FAST, liveTasks, eventually } from '../session/sessionHarness';
+import { bufferIo } from '../../helpers/bufferIo';
 
 const MAIN = path.resolve(__dirname, '../../../src/core/cli/main.js');
 
-function bufferIo(env: Record<string, string | undefined> = {}): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '', env: { ...env }, cwd: process.cwd(),
-    out(t: string) { io.stdout += t; }, err(t: string) { io.stderr += t; },
-    onInterrupt() { return () => undefined; },
-  };
-  return io;
-}
 
 describe('flink-mesos session: bad input', () => {
   const cases: [string, RegExp][] = [

@@ -9,18 +9,10 @@ import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/core/cli/cli';
-import type { CliIo } from '../../../src/core/cli/cliIo';
 import { FileSessionStore, type SessionRecord } from '../../../src/core/session/SessionStore';
 import { validateSessionOptions } from '../../../src/core/session/SessionOptions';
+import { bufferIo } from '../../helpers/bufferIo';
 
-function bufferIo(env: Record<string, string | undefined> = {}): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '', env: { ...env }, cwd: process.cwd(),
-    out(t: string) { io.stdout += t; }, err(t: string) { io.stderr += t; },
-    onInterrupt() { return () => undefined; },
-  };
-  return io;
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-tls-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

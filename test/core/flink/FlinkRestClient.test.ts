@@ -11,6 +11,7 @@ import { multipartJarBody } from '../../../src/core/flink/jarUpload';
 import type { Logger } from '../../../src/core/log';
 import { FakeJobManager, sendJson } from './fakeJobManager';
 import { tempDir } from './testJars';
+import { freePort } from '../../helpers/freePort';
 
 const STACK_400 = [
   'org.apache.flink.runtime.rest.handler.RestHandlerException: Jar file /tmp/flink-web-upload/abc_job.jar does not exist\n' +
@@ -23,13 +24,6 @@ function recordingLogger(): Logger & { lines: string[] } {
   return { lines, debug: (m) => lines.push(`debug ${m}`), info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('normalizeJobManagerUrl', () => {
   test('accepts host:port, URLs, a trailing slash and /v1', () => {

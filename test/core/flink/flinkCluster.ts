@@ -2,11 +2,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureFlinkDistribution } from '../../standin/flink/distribution';
+import { freePort } from '../../helpers/freePort';
 
 export interface FlinkClusterOptions {
   taskManagers?: number;
@@ -15,13 +15,6 @@ export interface FlinkClusterOptions {
   jobManagerConf?: Record<string, string>;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 export class FlinkCluster {
   private jobManager?: ChildProcess;

@@ -6,7 +6,6 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { runJobCommand } from '../../../src/core/cli/jobCommands';
-import type { CliIo } from '../../../src/core/cli/cliIo';
 import { FlinkRestClient } from '../../../src/core/flink/FlinkRestClient';
 import { FlinkRestError } from '../../../src/core/flink/FlinkRestError';
 import { JarInspectionError } from '../../../src/core/flink/jarInspector';
@@ -16,21 +15,10 @@ import { ACCUMULATOR_CLASS, FAILING_CLASS, STREAMING_CLASS, WORDCOUNT_CLASS, bui
 import { repoRoot } from '../../repoRoot';
 import { FlinkCluster } from './flinkCluster';
 import { tempDir } from './testJars';
+import { bufferIo } from '../../helpers/bufferIo';
 
 const WATCH = { minIntervalMs: 50, maxIntervalMs: 200 };
 
-function bufferIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
-    env: {},
-    cwd: process.cwd(),
-    onInterrupt: () => () => undefined,
-  };
-  return io;
-}
 
 const noSessions = async (name: string): Promise<string> => { throw new Error(`No session named "${name}".`); };
 

@@ -2,7 +2,6 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureFlinkDistribution, packFlinkDistribution } from './distribution';
@@ -10,19 +9,10 @@ import { SpecValidator } from './specSchemas';
 import { getJson, jarIdOf, request, uploadJar, waitFor } from './standinHarness';
 import { WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../../fixtures/jars';
 import { countWords } from './programs';
+import { freePort } from '../../helpers/freePort';
 
 const spec = new SpecValidator();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Proc {
   child: ChildProcess;
