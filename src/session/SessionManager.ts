@@ -8,6 +8,7 @@ import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flin
 import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
 import { readPollingIntervalMs } from '../settings/extensionSettings';
+import { IntervalPoller } from '../polling/IntervalPoller';
 import { formatMb } from '../tree/treeFormat';
 import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
@@ -71,7 +72,7 @@ const LOG_TAIL_BYTES = 64 * 1024;
 export class SessionManager implements PanelDataSource, vscode.Disposable {
   private readonly sessions = new Map<string, ManagedSession>();
   private treeVisible = false;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly poller = new IntervalPoller(() => void this.refreshAll());
   private readonly jobWatchers = new Map<string, FollowedJob>();
   readonly onDidChangeSession: vscode.Event<string>;
 
@@ -207,18 +208,15 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
 
   /** Polls at the configured interval while the Sessions view is visible and there is something to poll. */
   updatePolling(): void {
-    const want = this.treeVisible && [...this.sessions.values()].some(m => m.flink);
-    if (want && !this.pollTimer) {
-      this.pollTimer = setInterval(() => void this.refreshAll(), this.pollingIntervalMs());
-    } else if (!want && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
+    this.poller.update(this.wantsPolling(), this.pollingIntervalMs());
+  }
+
+  private wantsPolling(): boolean {
+    return this.treeVisible && [...this.sessions.values()].some(m => m.flink);
   }
 
   restartPolling(): void {
-    if (this.pollTimer) { clearInterval(this.pollTimer); this.pollTimer = undefined; }
-    this.updatePolling();
+    this.poller.restart(this.wantsPolling(), this.pollingIntervalMs());
   }
 
   async refreshAll(): Promise<void> {
@@ -545,7 +543,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.poller.stop();
     for (const m of [...this.sessions.values()]) this.forget(m);
   }
 }

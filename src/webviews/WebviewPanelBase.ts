@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Logger } from '../core/log';
+import { IntervalPoller } from '../polling/IntervalPoller';
 import { HostMessage, PanelData, PanelResource, WebviewAction, parseWebviewMessage } from './protocol';
 
 /** A fresh, unguessable script nonce for each page (the CSP allows only scripts carrying it). */
@@ -26,7 +27,7 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
   private readonly disposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
   private renderTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly poller = new IntervalPoller(() => void this.render());
   private isDisposed = false;
   /** The last data posted, for tests and to skip sending identical updates. */
   lastPosted: PanelData | undefined;
@@ -121,20 +122,18 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
 
   private updatePolling(): void {
     const ms = this.pollMs();
-    const want = !this.isDisposed && this.panel.visible && ms > 0;
-    if (want && !this.pollTimer) {
-      this.pollTimer = setInterval(() => void this.render(), ms);
-      void this.render();
-    } else if (!want && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
+    if (this.poller.update(this.wantsPolling(ms), ms)) void this.render();
+  }
+
+  /** Only a visible, open panel polls. */
+  private wantsPolling(intervalMs: number): boolean {
+    return !this.isDisposed && this.panel.visible && intervalMs > 0;
   }
 
   /** Called when the polling interval setting changes. */
   restartPolling(): void {
-    if (this.pollTimer) { clearInterval(this.pollTimer); this.pollTimer = undefined; }
-    this.updatePolling();
+    const ms = this.pollMs();
+    if (this.poller.restart(this.wantsPolling(ms), ms)) void this.render();
   }
 
   private html(webview: vscode.Webview): string {
@@ -168,9 +167,8 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
   /** Stops timers without closing the panel: on deactivation the editor keeps it for the serializer to restore. */
   stop(): void {
     if (this.renderTimer) clearTimeout(this.renderTimer);
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.poller.stop();
     this.renderTimer = undefined;
-    this.pollTimer = undefined;
     this.isDisposed = true;
     this.disposables.forEach(d => d.dispose());
   }
@@ -179,7 +177,7 @@ export abstract class WebviewPanelBase implements vscode.Disposable {
     if (this.isDisposed) { this.panel.dispose(); return; }
     this.isDisposed = true;
     if (this.renderTimer) clearTimeout(this.renderTimer);
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.poller.stop();
     this.disposed.fire();
     this.disposed.dispose();
     this.disposables.forEach(d => d.dispose());
