@@ -324,6 +324,42 @@ export async function answerQuickInput(page: Page, answer: { type?: string; pick
   }
 }
 
+/** What identifies the open quick input's current step: its title, message and placeholder. */
+async function quickInputStep(page: Page): Promise<string | undefined> {
+  const widget = page.locator('.quick-input-widget');
+  if (!(await widget.isVisible().catch(() => false))) return undefined;
+  const parts = await Promise.all([
+    widget.locator('.quick-input-title').innerText().catch(() => ''),
+    widget.locator('.quick-input-message').innerText().catch(() => ''),
+    widget.locator('input.input').getAttribute('placeholder').catch(() => ''),
+  ]);
+  return parts.join('|');
+}
+
+/**
+ * Answers a multi-step wizard one step at a time, each only once the previous step has really gone: under load an
+ * Enter pressed while a step still validates is dropped, so a step that stays is accepted again.
+ */
+export async function answerWizardSteps(page: Page, steps: number, answers: Record<number, string> = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: timeoutMs });
+    const step = await quickInputStep(page);
+    await answerQuickInput(page, answers[i] !== undefined ? { type: answers[i] } : {}, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    let lastEnter = Date.now();
+    for (;;) {
+      const now = await quickInputStep(page);
+      if (now !== step) break;
+      if (Date.now() > deadline) throw new Error(`wizard step ${i + 1} of ${steps} (${step}) did not advance within ${timeoutMs} ms`);
+      if (Date.now() - lastEnter > 3000) {
+        await page.keyboard.press('Enter');
+        lastEnter = Date.now();
+      }
+      await page.waitForTimeout(100);
+    }
+  }
+}
+
 // ---------- explorer and context menus ----------
 
 async function openExplorer(page: Page, timeoutMs: number): Promise<void> {

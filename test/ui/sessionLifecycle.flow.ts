@@ -53,12 +53,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 /** Accepts each step of a quick input flow; `answers[i]` types a value first. */
 async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers: Record<number, string> = {}): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    const widget = page.locator('.quick-input-widget');
-    await widget.waitFor({ state: 'visible', timeout: 20_000 });
-    await page.waitForTimeout(250);
-    await ctx.helpers.answerQuickInput(page, answers[i] !== undefined ? { type: answers[i] } : {});
-  }
+  await ctx.helpers.answerWizardSteps(page, steps, answers);
 }
 
 async function sessionRows(page: Page, ctx: FlowContext): Promise<string[]> {
