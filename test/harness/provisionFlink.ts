@@ -1,5 +1,8 @@
-// CLI: provisions the tested real Flink versions (or those named) and their Java, printing `VERSION FLINK_HOME JAVA_HOME`.
+// CLI: provisions the tested real Flink versions (or those named) and their Java, then builds the test jobs;
+// prints `VERSION FLINK_HOME JAVA_HOME TEST_JOBS_DIR`.
 // Exit codes: 2 bad arguments, 3 a download failed, 4 a JDK is missing.
+import * as path from 'node:path';
+import { ensureTestJobs } from './realFlinkJobs';
 import { ProvisionError, REAL_FLINK_VERSIONS, ensureFlink, ensureJava, realFlinkVersion, systemJdk17 } from './realFlink';
 
 function main(argv: string[]): number {
@@ -20,7 +23,8 @@ function main(argv: string[]): number {
     for (const v of versions) {
       const home = ensureFlink(v.version);
       const java = ensureJava(v.javaMajor);
-      process.stdout.write(`${v.version} ${home} ${java}\n`);
+      const jobs = ensureTestJobs(v.version);
+      process.stdout.write(`${v.version} ${home} ${java} ${path.dirname(jobs.wordCount)}\n`);
     }
   } catch (e) {
     if (e instanceof ProvisionError) {
