@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: typecheck, lint, node tests, the extension-host suite in VS Code web, the UI flows in Chromium,
+# The one test command: typecheck, lint, node tests, real Flink (provisioned from PyPI into the user cache), the extension-host suite in VS Code web, the UI flows in Chromium,
 # then the packaged .vsix as users install it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ step typecheck;        npm run --silent typecheck
 step lint;             npm run --silent lint
 step build;            npm run --silent compile:tests && npm run --silent build
 step "node tests";     npm run --silent test:node
+step "real Flink: provisioning"; npm run --silent provision:flink
 step "extension host"; npm run --silent test:host
 step "UI flows";       npm run --silent test:ui
 step "installed package"; bash scripts/test-packaged.sh
