@@ -1,6 +1,5 @@
 // Submits a local jar to a JobManager: inspect, check slots and size, upload once (deduplicated), run or plan,
 // and upload again once if the JobManager lost the jar (it keeps uploads in a temporary folder).
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
@@ -11,7 +10,8 @@ import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
 import type { JarInfo } from './jarInspector';
 import { checkEntryClass, inspectJar } from './jarInspector';
 import type { UploadProgress } from './jarUpload';
-import { jarChunks, multipartJarBody } from './jarUpload';
+import { hashFileOffThread } from './jarHash';
+import { multipartJarBody } from './jarUpload';
 import { splitProgramArgs } from './programArgs';
 
 export type JarSubmitErrorKind = 'tooLarge' | 'slots' | 'badOption';
@@ -101,9 +101,7 @@ function rememberHash(f: JarFileStat, sha256: string): void {
 async function hashJar(f: JarFileStat): Promise<string> {
   let sha256 = hashMemo.get(memoKey(f));
   if (!sha256) {
-    const hash = crypto.createHash('sha256');
-    for await (const chunk of jarChunks(f.path)) hash.update(chunk);
-    sha256 = hash.digest('hex');
+    sha256 = await hashFileOffThread(f.path);
     rememberHash(f, sha256);
   }
   return sha256;
@@ -310,12 +308,18 @@ export class JarSubmitter {
       }
     }
     await this.checkSize(file);
-    const hash = crypto.createHash('sha256');
-    const { jarId } = await this.client.uploadJar(file.path, { onProgress: options.onProgress, onChunk: (chunk) => hash.update(chunk), signal: options.signal });
-    const sha256 = hash.digest('hex');
-    // The hash is of the bytes sent; it describes the file on disk only if the file did not change meanwhile.
+    // Hashed beside the upload, on a worker thread: the sending path only reads and sends.
+    const hashing = hashFileOffThread(file.path);
+    hashing.catch(() => undefined); // an upload that fails first must not leave this rejection unhandled
+    const { jarId } = await this.client.uploadJar(file.path, { onProgress: options.onProgress, signal: options.signal });
+    const sha256 = await hashing.catch(() => undefined);
+    // The hash describes the bytes sent only if the file did not change meanwhile; otherwise nothing is remembered.
     const after = await statJar(file.path).catch(() => undefined);
-    if (after && memoKey(after) === memoKey(file)) rememberHash(file, sha256);
+    if (!sha256 || !after || memoKey(after) !== memoKey(file)) {
+      this.log.debug(`${file.path} changed while it was uploaded (or could not be hashed); it will be uploaded again next time.`);
+      return { jarId, uploaded: true };
+    }
+    rememberHash(file, sha256);
     await this.store.set(key, JSON.stringify({ jarId, sha256 } satisfies UploadRecord));
     return { jarId, uploaded: true };
   }

@@ -1,12 +1,14 @@
-// The upload reads the jar into a ring of reused buffers and hashes it in the same read: the bytes must still arrive
+// The upload reads the jar into a ring of reused buffers while a worker thread hashes it: the bytes must still arrive
 // intact under back-pressure, and the dedupe must still go by content when path, size and mtime match.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FlinkRestClient } from '../../../src/core/flink/FlinkRestClient';
 import { JarSubmitter, MemoryJarUploadStore, fingerprintJar } from '../../../src/core/flink/JarSubmitter';
+import { hashFileOffThread } from '../../../src/core/flink/jarHash';
 import { JAR_READ_CHUNK_BYTES, jarChunks } from '../../../src/core/flink/jarUpload';
 import { startInProcessCluster, type InProcessCluster } from '../../standin/flink/standinHarness';
 import { tempDir } from './testJars';
@@ -79,5 +81,40 @@ describe('jar upload through reused buffers', { timeout: 60000 }, () => {
     const forced = await submitter.upload(file, { force: true });
     assert.equal(forced.uploaded, true);
     assert.equal((await submitter.upload(file)).jarId, forced.jarId, 'the forced upload is the one remembered');
+  });
+
+  test('the jar is hashed on a worker thread: nothing on the sending thread hashes, and the dedupe still holds', async () => {
+    const file = path.join(tmp.dir, 'off-thread.jar');
+    fs.writeFileSync(file, crypto.randomBytes(8 * 1024 * 1024));
+    const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore() });
+    // The module object itself: the import above is a read-only view of it.
+    const cryptoModule = createRequire(__filename)('node:crypto') as { createHash: typeof crypto.createHash };
+    const original = cryptoModule.createHash;
+    let hashedHere = 0;
+    cryptoModule.createHash = ((...args: Parameters<typeof crypto.createHash>) => {
+      hashedHere++;
+      return original(...args);
+    }) as typeof crypto.createHash;
+    let first: { uploaded: boolean; jarId: string };
+    let again: { uploaded: boolean; jarId: string };
+    try {
+      first = await submitter.upload(file);
+      again = await submitter.upload(file);
+    } finally {
+      cryptoModule.createHash = original;
+    }
+    assert.equal(hashedHere, 0, 'no SHA-256 was computed on the thread that sends the jar');
+    assert.equal(first.uploaded, true);
+    assert.equal(again.uploaded, false, 'the worker\'s hash is what the dedupe compares');
+    assert.equal(again.jarId, first.jarId);
+  });
+
+  test('hashFileOffThread: the SHA-256 of the file; a missing file is an error that names it', async () => {
+    const data = crypto.randomBytes(1024 * 1024 + 7);
+    const file = path.join(tmp.dir, 'hash-me.bin');
+    fs.writeFileSync(file, data);
+    assert.equal(await hashFileOffThread(file), sha256(data));
+    const missing = path.join(tmp.dir, 'no-such.jar');
+    await assert.rejects(hashFileOffThread(missing), (err: Error) => err.message.includes(missing));
   });
 });
