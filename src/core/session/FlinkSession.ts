@@ -10,12 +10,14 @@ import { TERMINAL_TASK_STATES, type FrameworkInfo, type Offer, type TaskStatus }
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { silentLogger, type Logger } from '../log';
 import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
-import { declineReason, describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferPlan, type OfferSize } from './launchPlan';
+import { planOffers } from './launchPlan';
+import { DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutMissing, type DeclinedOffer } from './offerDiagnosis';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
 import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
+export { DECLINED_OFFERS_KEPT, type DeclinedOffer } from './offerDiagnosis';
 
 /** What the session needs from Flink's REST API (FlinkRestClient has it). */
 export interface FlinkClusterApi {
@@ -114,12 +116,6 @@ export interface SessionSnapshot {
   options: SessionOptions;
 }
 
-/** An agent's offers declined in one round, and why ("4096 MB free, a TaskManager needs 8192 MB and 2 cpus"). */
-export interface DeclinedOffer { agentId: string; hostname: string; reason: string; at: number }
-
-/** How many declines the snapshot keeps. */
-export const DECLINED_OFFERS_KEPT = 20;
-
 export interface PhaseDetail { reason?: string; jobManagerUrl?: string }
 
 export interface StopResult {
@@ -193,11 +189,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private suppressed = false;
   private everSubscribed = false;
   private readonly attaching: boolean;
-  private largestOffer?: OfferSize;
-  private declinedOffers: DeclinedOffer[] = [];
+  private readonly offers: OfferDiagnosis;
   private diagnosis?: string;
   private lastOfferAt = 0;
-  private refusedByConstraints = 0;
   private failureTimes: number[] = [];
   private replacementBlocked = false;
   private registered = new Set<string>();
@@ -226,6 +220,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       credentials: deps.credentials, tls: deps.tls, timeoutMs: this.timings.callTimeoutMs, log: this.log,
     })))(() => this.scheduler?.leaderUrl ?? this.record.leaderUrl);
     this.ended = new Promise((resolve) => { this.endedResolve = resolve; });
+    this.offers = new OfferDiagnosis(() => this.record.options);
   }
 
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
@@ -272,7 +267,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: r.tasks.find((t) => t.kind === 'jobmanager'), taskManagers: r.tasks.filter((t) => t.kind === 'taskmanager'),
       progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
       reconciled: this.connection === 'subscribed' && this.subscribedHandled && this.pendingReconcile.size === 0,
-      declinedOffers: this.declinedOffers.map((d) => ({ ...d })),
+      declinedOffers: this.offers.declinedOffers(),
     };
   }
 
@@ -463,8 +458,6 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       nextTaskManagerNumber: this.record.nextTaskManagerNumber,
       describeDeclined: this.record.phase === 'running' ? 0 : DECLINED_OFFERS_KEPT,
     }, spec);
-    this.largestOffer = largerOffer(this.largestOffer, plan.largest);
-    this.refusedByConstraints = Math.max(this.refusedByConstraints, plan.agentsRefusedByConstraints);
     const now = Date.now();
     const planned = [...(plan.jobManager ? [plan.jobManager] : []), ...plan.taskManagers];
     for (const p of planned) {
@@ -488,7 +481,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         }));
     }
     if (plan.declineOfferIds.length > 0) calls.push(scheduler.decline(plan.declineOfferIds, filters).catch(() => undefined));
-    const noted = this.record.phase !== 'running' && this.noteDeclines(plan, now);
+    const noted = this.offers.noteRound(plan, now, this.record.phase !== 'running');
     await Promise.all(calls);
     if (noted && planned.length === 0) this.changed();
     if (planned.length > 0) {
@@ -504,23 +497,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         await scheduler.suppress().catch(() => { this.suppressed = false; });
       }
     } else if (plan.diagnosis || (planned.length === 0 && Number.isFinite(toPlace))) {
-      const needsJm = !this.record.tasks.some((t) => t.kind === 'jobmanager');
-      this.setDiagnosis(describeMisfit(needsJm ? 'JobManager' : 'TaskManager', needsJm ? jobManagerNeeds(options) : taskManagerNeeds(options),
-        this.largestOffer, options.constraints, this.refusedByConstraints));
+      this.setDiagnosis(this.offers.describe(!this.record.tasks.some((t) => t.kind === 'jobmanager')));
     }
-  }
-
-  /** Keeps the last declines of the round with their reasons (only those few are described: a round may decline thousands). */
-  private noteDeclines(plan: OfferPlan, at: number): boolean {
-    const declined = plan.declined;
-    if (declined.length === 0) return false;
-    const options = this.record.options;
-    for (let i = Math.max(0, declined.length - DECLINED_OFFERS_KEPT); i < declined.length; i++) {
-      const agent = declined[i];
-      this.declinedOffers.push({ agentId: agent.agentId, hostname: agent.hostname, reason: declineReason(agent, plan, options), at });
-    }
-    if (this.declinedOffers.length > DECLINED_OFFERS_KEPT) this.declinedOffers.splice(0, this.declinedOffers.length - DECLINED_OFFERS_KEPT);
-    return true;
   }
 
   private taskSpec(): SessionTaskSpec {
@@ -733,16 +711,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     }
     if (stale) this.scheduleReconcile(0);
     // A cluster that can never fit: stop waiting after fitTimeoutSeconds with what is missing.
-    const starting = this.record.phase === 'launchingJobManager' || this.record.phase === 'taskManagers' || this.record.phase === 'jobManagerUp';
-    if (starting && now - this.record.startedAt > this.record.options.fitTimeoutSeconds * 1000 && !this.attaching) {
-      const noJobManager = !this.record.tasks.some((t) => t.kind === 'jobmanager');
-      const noTaskManager = this.activeTaskManagers().length === 0 && this.record.wantedTaskManagers !== 0;
-      if (noJobManager || noTaskManager) {
-        const options = this.record.options;
-        const diagnosis = this.diagnosis ?? describeMisfit(noJobManager ? 'JobManager' : 'TaskManager', noJobManager ? jobManagerNeeds(options) : taskManagerNeeds(options),
-          this.largestOffer, options.constraints, this.refusedByConstraints);
-        await this.failSession(`Gave up after ${options.fitTimeoutSeconds} s waiting for offers that fit. ${diagnosis}`);
-      }
+    const missing = this.attaching ? undefined : fitTimeoutMissing(this.record, this.activeTaskManagers(), now);
+    if (missing) {
+      const diagnosis = this.diagnosis ?? this.offers.describe(missing.jobManager);
+      await this.failSession(`Gave up after ${this.record.options.fitTimeoutSeconds} s waiting for offers that fit. ${diagnosis}`);
     }
   }
 
