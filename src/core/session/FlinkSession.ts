@@ -11,13 +11,15 @@ import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { silentLogger, type Logger } from '../log';
 import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
 import { planOffers } from './launchPlan';
-import { DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutMissing, type DeclinedOffer } from './offerDiagnosis';
+import {
+  DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
+} from './offerDiagnosis';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
 import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
-export { DECLINED_OFFERS_KEPT, type DeclinedOffer } from './offerDiagnosis';
+export { DECLINED_OFFERS_KEPT, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice } from './offerDiagnosis';
 
 /** What the session needs from Flink's REST API (FlinkRestClient has it). */
 export interface FlinkClusterApi {
@@ -80,6 +82,11 @@ export interface FlinkSessionDeps {
   createScheduler?: (options: SchedulerClientOptions) => SchedulerApi;
   createFlinkApi?: (restUrl: string) => FlinkClusterApi;
   createOperatorApi?: (leaderUrl: () => string | undefined) => OperatorApi;
+  /**
+   * Asked once when a start's fit timeout runs out with the JobManager and some TaskManagers placed: keep the session smaller
+   * than asked, or stop it. Without it (or when it fails) the session stops: nothing is left behind.
+   */
+  decidePartialFit?: (fit: PartialFit) => PartialFitChoice | Promise<PartialFitChoice>;
 }
 
 export interface TaskManagerProgress {
@@ -113,6 +120,10 @@ export interface SessionSnapshot {
   reconciled: boolean;
   /** The last offers declined while the session was not running (oldest first, at most DECLINED_OFFERS_KEPT): per agent, why. */
   declinedOffers: DeclinedOffer[];
+  /** While something is still missing: each agent's last offer as it is now (after the session's own tasks), with why it does not fit. */
+  offersNow: AgentOfferNow[];
+  /** What ended the session when it failed, for callers that map it (the CLI's exit codes): a MesosError kind, or 'unreachable'. */
+  failureKind?: string;
   options: SessionOptions;
 }
 
@@ -134,6 +145,8 @@ export type FlinkSessionEvents = {
   warning: [string];
   connection: [ConnectionState, { reason?: string; retryInMs?: number }];
   task: [TaskRecord];
+  /** The fit timeout ran out with part of the session placed: the session asks decidePartialFit (keep it smaller or stop). */
+  partialFit: [PartialFit];
   /** Any change: for views that re-render from snapshot(). */
   changed: [SessionSnapshot];
 };
@@ -210,6 +223,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private stopping?: Promise<StopResult>;
   private pollBusy = false;
   private frameworkRemoved = false;
+  private failureKind?: string;
+  /** The partial-fit question was asked (once per start). */
+  private partialFitAsked = false;
 
   private constructor(private record: SessionRecord, private readonly deps: FlinkSessionDeps, attaching: boolean) {
     super();
@@ -268,6 +284,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
       reconciled: this.connection === 'subscribed' && this.subscribedHandled && this.pendingReconcile.size === 0,
       declinedOffers: this.offers.declinedOffers(),
+      offersNow: this.needsMore() && !END_PHASES.has(r.phase) ? this.offers.offersNow(this.stillMissing()) : [],
+      failureKind: this.failureKind,
     };
   }
 
@@ -323,6 +341,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       masters: this.record.masters, frameworkInfo, credentials: this.deps.credentials, tls: this.deps.tls, log: this.log,
       heartbeatMissedIntervals: this.timings.heartbeatMissedIntervals, backoffInitialMs: this.timings.backoffInitialMs,
       backoffMaxMs: this.timings.backoffMaxMs, callTimeoutMs: this.timings.callTimeoutMs, connectTimeoutMs: this.timings.connectTimeoutMs,
+      // Before the first subscription of a start, masters that refuse connections or do not resolve fail at once, not after retries.
+      giveUp: (reason) => !this.everSubscribed && !this.attaching && noMasterListening(reason.message),
     };
     const scheduler = (this.deps.createScheduler ?? ((o) => new SchedulerClient(o)))(schedulerOptions);
     this.scheduler = scheduler;
@@ -354,7 +374,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
     if (!jm) return 'launchingJobManager';
     if (!this.record.jobManagerUrl || jm.state !== 'TASK_RUNNING') return 'launchingJobManager';
-    return this.record.phase === 'running' ? 'running' : 'taskManagers';
+    // Running again only once Flink lists every TaskManager (as after a start): some may have ended while no client followed.
+    return 'taskManagers';
   }
 
   private claimOwner(): void {
@@ -400,16 +421,11 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (detail.reason) this.lastConnectionReason = detail.reason;
     this.emit('connection', state, detail);
     this.changed();
-    // Every master refused the connection or has an unknown host, before the first subscription: say so at once instead of
-    // retrying silently. Only retried failures count (retryInMs set); errors that end the client (401, 403, a refused role,
-    // TLS) arrive as 'fatal' and are handled by onFatal() from their MesosError kind.
-    if (state === 'disconnected' && detail.retryInMs !== undefined && !this.everSubscribed && !this.attaching && detail.reason && noMasterListening(detail.reason)) {
-      void this.serial(() => this.failBeforeSubscribe(`${detail.reason}.`));
-    }
   }
 
   private async failBeforeSubscribe(reason: string): Promise<void> {
     if (this.everSubscribed || END_PHASES.has(this.record.phase)) return;
+    this.failureKind = 'unreachable';
     await this.scheduler?.close().catch(() => undefined);
     await this.finish('failed', `${reason} Check the master address (-m) and that the Mesos master is running and reachable from here.`, true);
   }
@@ -418,6 +434,12 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (END_PHASES.has(this.record.phase)) return;
     const text = `${err.message}. ${err.fix}`.replace(/\.\./g, '.');
     if (this.record.phase === 'stopping') return;
+    // No master listening at any address of a start (the client gave up at once, see giveUp): the same words as the subscribe timeout.
+    if (err.kind === 'unreachable' && !this.everSubscribed && !this.attaching && noMasterListening(err.message)) {
+      await this.failBeforeSubscribe(`${err.message}.`);
+      return;
+    }
+    this.failureKind = err.kind;
     switch (err.kind) {
       case 'frameworkRemoved':
         await this.finish('failed', `The Mesos master removed framework ${this.record.frameworkId} (its failover timeout passed or it was torn down), so the session is gone. ` +
@@ -456,7 +478,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: jm ? { hostname: jm.hostname, rpcPort: jm.ports.rpc } : undefined,
       taskManagersToPlace: toPlace,
       nextTaskManagerNumber: this.record.nextTaskManagerNumber,
-      describeDeclined: this.record.phase === 'running' ? 0 : DECLINED_OFFERS_KEPT,
+      describeDeclined: this.record.phase === 'running' && !this.needsMore() ? 0 : DECLINED_OFFERS_KEPT,
     }, spec);
     const now = Date.now();
     const planned = [...(plan.jobManager ? [plan.jobManager] : []), ...plan.taskManagers];
@@ -497,7 +519,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         await scheduler.suppress().catch(() => { this.suppressed = false; });
       }
     } else if (plan.diagnosis || (planned.length === 0 && Number.isFinite(toPlace))) {
-      this.setDiagnosis(this.offers.describe(!this.record.tasks.some((t) => t.kind === 'jobmanager')));
+      this.setDiagnosis(this.offers.describe(this.stillMissing()));
     }
   }
 
@@ -514,6 +536,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const wanted = this.record.wantedTaskManagers;
     if (wanted === null) return Infinity;
     return Math.max(0, wanted - this.activeTaskManagers().length);
+  }
+
+  private stillMissing(): StillMissing {
+    return { jobManager: !this.record.tasks.some((t) => t.kind === 'jobmanager'), taskManagers: this.taskManagersToPlace(), wanted: this.record.wantedTaskManagers };
   }
 
   private needsMore(): boolean {
@@ -711,11 +737,53 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     }
     if (stale) this.scheduleReconcile(0);
     // A cluster that can never fit: stop waiting after fitTimeoutSeconds with what is missing.
-    const missing = this.attaching ? undefined : fitTimeoutMissing(this.record, this.activeTaskManagers(), now);
-    if (missing) {
-      const diagnosis = this.diagnosis ?? this.offers.describe(missing.jobManager);
-      await this.failSession(`Gave up after ${this.record.options.fitTimeoutSeconds} s waiting for offers that fit. ${diagnosis}`);
+    // Every task still missing counts: a session that only partly fits asks whether to keep it smaller or stop it.
+    const fit = this.attaching || this.partialFitAsked ? undefined : fitTimeoutReached(this.record, this.activeTaskManagers(), now);
+    if (!fit) return;
+    const seconds = this.record.options.fitTimeoutSeconds;
+    const diagnosis = this.diagnosis ?? this.offers.describe(fit.missing);
+    if (fit.nothingToKeep || fit.missing.wanted === null) {
+      await this.failSession(`Gave up after ${seconds} s waiting for offers that fit. ${diagnosis}`);
+      return;
     }
+    this.partialFitAsked = true;
+    const question: PartialFit = { session: this.record.name, wanted: fit.missing.wanted, placed: fit.placed, fitTimeoutSeconds: seconds, diagnosis };
+    this.log.warn(`session ${this.record.name}: only ${fit.placed} of ${fit.missing.wanted} TaskManagers fit within ${seconds} s`);
+    this.emit('partialFit', question);
+    // Asked outside the event chain: offers and updates go on while someone decides.
+    void this.decidePartialFit(question);
+  }
+
+  private async decidePartialFit(question: PartialFit): Promise<void> {
+    let choice: PartialFitChoice = 'stop';
+    try {
+      choice = (await this.deps.decidePartialFit?.(question)) ?? 'stop';
+    } catch (err) {
+      this.log.warn(`session: the partial-fit decision failed (${err instanceof Error ? err.message : String(err)}); stopping the session`);
+    }
+    await this.serial(async () => {
+      // Stopped meanwhile, or everything fit after all: nothing to decide.
+      if (!this.isLive() || !this.needsMore()) return;
+      const kept = this.activeTaskManagers().length;
+      const seconds = question.fitTimeoutSeconds;
+      if (choice !== 'keep' || kept === 0) {
+        await this.failSession(`Gave up after ${seconds} s waiting for offers that fit: only ${kept} of ${question.wanted} TaskManagers were placed, ` +
+          `and the session was stopped rather than kept smaller (its tasks were torn down). ${this.diagnosis ?? question.diagnosis}`);
+        return;
+      }
+      this.record.wantedTaskManagers = kept;
+      await this.persist();
+      this.setDiagnosis(undefined);
+      this.emit('warning', `Only ${kept} of ${question.wanted} TaskManagers fit within ${seconds} s: the session goes on with ${kept} ` +
+        `(scale it when the cluster has room for more).`);
+      if (!this.suppressed) {
+        this.suppressed = true;
+        await this.scheduler?.suppress().catch(() => { this.suppressed = false; });
+      }
+      this.emitProgress();
+      this.changed();
+      this.schedulePoll(0);
+    });
   }
 
   // ---- Flink ----

@@ -36,7 +36,7 @@ export async function newSession(cluster: MesosCluster, storeDir: string, input:
   const validated = validateSessionOptions({
     master: cluster.masterUrls.map((u) => u.replace(/^http:\/\//, '')).join(','), flink: { kind: 'home', path: cluster.flinkHome },
     taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024, ...input,
-  }, { USER: 'tester' });
+  });
   return FlinkSession.create(validated, deps(storeDir, extra));
 }
 
