@@ -300,7 +300,12 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       const check = (): boolean => {
         const s = this.snapshot();
         if (pred(s)) { done(); resolve(s); return true; }
-        if (END_PHASES.has(s.phase)) { done(); reject(new Error(`${what}: the session ${s.phase}${s.reason ? `: ${s.reason}` : ''}`)); return true; }
+        if (END_PHASES.has(s.phase)) {
+          done();
+          // Once the end has settled (saved state cleared or handed over), so the caller sees it as it stays.
+          void this.whenEnded().then(() => reject(new Error(`${what}: the session ${s.phase}${s.reason ? `: ${s.reason}` : ''}`)));
+          return true;
+        }
         return false;
       };
       const timer = setTimeout(() => { done(); reject(new Error(`${what}: not reached within ${timeoutMs} ms (phase ${this.record.phase})`)); }, timeoutMs);
@@ -518,7 +523,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         this.suppressed = true;
         await scheduler.suppress().catch(() => { this.suppressed = false; });
       }
-    } else if (plan.diagnosis || (planned.length === 0 && Number.isFinite(toPlace))) {
+    } else if (plan.diagnosis || Number.isFinite(this.taskManagersToPlace())) {
+      // Still short after this round (placed nothing, or only part): say why from the offers as the round left them.
       this.setDiagnosis(this.offers.describe(this.stillMissing()));
     }
   }
