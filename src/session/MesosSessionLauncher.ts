@@ -4,7 +4,7 @@ import { MesosCredentials } from '../credentials/CredentialStore';
 import { Logger } from '../core/log';
 import { AgentFiles, sandboxPath } from '../core/mesos/AgentFiles';
 import { OperatorClient } from '../core/mesos/OperatorClient';
-import { FlinkSession, FlinkSessionDeps, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
+import { FlinkSession, FlinkSessionDeps, PartialFit, PartialFitChoice, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
 import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOptions';
 import { SessionStore } from '../core/session/SessionStore';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
@@ -30,7 +30,8 @@ export class MesosSessionLauncher implements SessionLauncher {
       declineRefuseSeconds: settings.declineRefuseSeconds,
     });
     for (const w of validated.warnings) this.log.warn(w);
-    const deps = this.deps(credentials);
+    // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
+    const deps: FlinkSessionDeps = { ...this.deps(credentials), decidePartialFit: askPartialFit };
     const session = await FlinkSession.create(validated, deps);
     const handle = new FlinkSessionHandle(session, deps, this.log);
     const onPhase = (): void => progress.report(describe(session.snapshot()));
@@ -83,6 +84,15 @@ export class MesosSessionLauncher implements SessionLauncher {
       tls: ca || !c.tlsRejectUnauthorized ? { ca, rejectUnauthorized: c.tlsRejectUnauthorized } : undefined,
     };
   }
+}
+
+/** Keep a session smaller than asked, or stop it: asked with buttons; closing the notification is the safe choice, stop. */
+export async function askPartialFit(fit: PartialFit): Promise<PartialFitChoice> {
+  const keep = `Keep ${fit.placed} TaskManager${fit.placed === 1 ? '' : 's'}`;
+  const answer = await vscode.window.showWarningMessage(
+    `Session ${fit.session}: only ${fit.placed} of ${fit.wanted} TaskManagers fit within ${fit.fitTimeoutSeconds} s. ${fit.diagnosis}`,
+    keep, 'Stop the session');
+  return answer === keep ? 'keep' : 'stop';
 }
 
 export function flinkLocation(text: string): FlinkLocation {
@@ -182,7 +192,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     return {
       phase: viewPhase(s),
       phaseDetail: s.reason ?? s.diagnosis ?? (s.replacementBlocked ? 'TaskManager replacement stopped: the failure-rate limit was hit.' : undefined),
-      master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId,
+      master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId, user: o.user,
       jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state } : undefined,
       taskManagersWanted: wanted === null ? 'greedy' : wanted,
       taskManagers: [...tms, ...[...this.lost.values()].filter(l => !tms.some(t => t.id === l.id))],

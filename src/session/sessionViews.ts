@@ -57,6 +57,8 @@ export interface SessionView {
   master?: string;
   mesosUiUrl?: string;
   frameworkId?: string;
+  /** The user the session's Mesos tasks run as (the framework user). */
+  user?: string;
   flinkVersion?: string;
   jobManager?: { host: string; port: number; restUrl: string; mesosState?: string };
   flinkReachable: boolean;

@@ -401,6 +401,7 @@ function sessionTooltip(s: SessionView): vscode.MarkdownString {
     line(m, 'Detail', s.phaseDetail);
     line(m, 'Master', s.master);
     line(m, 'Framework', s.frameworkId);
+    line(m, 'Runs as user', s.user);
     line(m, 'Flink', s.flinkVersion);
     line(m, 'JobManager', s.jobManager?.restUrl);
     line(m, 'Slots', `${s.slotsFree} free of ${s.slotsTotal}`);

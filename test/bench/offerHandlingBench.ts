@@ -62,7 +62,7 @@ async function handleOnce(text: string, taskManagers: number, offerCount: number
   const validated = validateSessionOptions({
     name: 'bench', master: '127.0.0.1:5050', flink: { kind: 'home', path: '/opt/flink' }, taskManagers,
     taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024,
-  }, { USER: 'bench' });
+  }, { osUser: () => 'bench' });
   const session = await FlinkSession.create(validated, {
     store: new MemorySessionStore(),
     createScheduler: () => scheduler as unknown as SchedulerApi,

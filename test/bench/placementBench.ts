@@ -56,7 +56,7 @@ export async function placementBench(opts: BenchOptions): Promise<Figure[]> {
     const validated = validateSessionOptions({
       name: 'placement', master: cluster.leaderUrl.replace(/^http:\/\//, ''), flink: { kind: 'home', path: '/opt/flink' }, taskManagers,
       taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024,
-    }, { USER: 'bench' });
+    }, { osUser: () => 'bench' });
     session = await FlinkSession.create(validated, {
       store: new MemorySessionStore(),
       createScheduler: (o) => (client = new CountingSchedulerClient(o)),

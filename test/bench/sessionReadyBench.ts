@@ -23,7 +23,7 @@ function options(setup: RunSetup): ValidatedSessionOptions {
     name: setup.name, master: setup.cluster.leaderUrl.replace(/^http:\/\//, ''), flink: { kind: 'home', path: setup.cluster.flinkHome },
     taskManagers: setup.taskManagers, taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024, failoverTimeoutSeconds: 60,
     dynamicProperties: { 'standin.startup-delay-ms': String(setup.delayMs) },
-  }, { USER: 'bench' });
+  }, { osUser: () => 'bench' });
 }
 
 async function getJson<T>(url: string): Promise<T | undefined> {

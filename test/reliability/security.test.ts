@@ -37,7 +37,7 @@ after(async () => {
 });
 
 function validated(master: string, name: string, extra: Partial<SessionOptionsInput> = {}): ReturnType<typeof validateSessionOptions> {
-  return validateSessionOptions({ master, name, flink: { kind: 'home', path: cluster.flinkHome }, taskManagers: 1, taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024, ...extra }, { USER: 'tester' });
+  return validateSessionOptions({ master, name, flink: { kind: 'home', path: cluster.flinkHome }, taskManagers: 1, taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024, ...extra });
 }
 
 /** Every file under dir, as text. */

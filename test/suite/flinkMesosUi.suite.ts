@@ -90,6 +90,44 @@ suite('Flink on Mesos UI layer against the stand-ins', function () {
       assert.equal(tooltip.supportHtml, false);
     }
     assert.match(api.statusBar.text, new RegExp(`${name}: running · TM 3/3 · slots 6/6`));
+    // The user the tasks run as: the operating-system user by default (flinkMesos.user empty), shown on hover.
+    const rootTooltip = tree.resolveTreeItem(rootItem, root).tooltip;
+    assert.ok(rootTooltip instanceof vscode.MarkdownString);
+    assert.match(rootTooltip.value, new RegExp(`Runs(&nbsp;| )as(&nbsp;| )user: ${os.userInfo().username}`));
+  });
+
+  test('only part of a session fits: the fit timeout asks with buttons; "Keep" goes on with the TaskManagers that fit', async () => {
+    const launcher = new MesosSessionLauncher(new FileSessionStore(path.join(tmp, 'store-fit')), api.logger, FAST);
+    const fitName = `${name}fit`;
+    // 12000 MB TaskManagers: one per agent fits beside what is running, so 3 of the 5 asked for are placed.
+    const settings: SessionSettings = {
+      name: fitName, master: cluster.masterUrls.map(u => u.replace(/^http:\/\//, '')).join(','), taskManagers: 5, slotsPerTaskManager: 1,
+      taskManagerMemoryMb: 12000, taskManagerCpus: 1, jobManagerMemoryMb: 1024, jobManagerCpus: 1, flinkLocation: cluster.flinkHome,
+      configDir: '', dynamicProperties: [], webUi: true, role: '*', failoverTimeoutSeconds: 3600, constraints: [], resourceWaitTimeoutSeconds: 2, verbose: false,
+    };
+    const window = vscode.window as unknown as { showWarningMessage: (...args: unknown[]) => Promise<unknown> };
+    const original = window.showWarningMessage;
+    const asked: unknown[][] = [];
+    window.showWarningMessage = async (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith(`Session ${fitName}: only`)) { asked.push(args); return args[1]; }
+      return original.apply(vscode.window, args);
+    };
+    try {
+      const handle = await launcher.start(settings, undefined, { report: () => undefined }, new vscode.CancellationTokenSource().token);
+      try {
+        assert.equal(asked.length, 1, 'asked once');
+        assert.match(String(asked[0][0]), new RegExp(`^Session ${fitName}: only 3 of 5 TaskManagers fit within 2 s\\. The session needs 12000 MB .* the offers now`));
+        assert.deepEqual(asked[0].slice(1), ['Keep 3 TaskManagers', 'Stop the session']);
+        const view = handle.snapshot();
+        assert.equal(view.phase, 'running');
+        assert.equal(view.taskManagersWanted, 3);
+      } finally {
+        await handle.stop();
+        handle.dispose();
+      }
+    } finally {
+      window.showWarningMessage = original;
+    }
   });
 
   test('the tree fires nothing when a poll changes nothing', async () => {

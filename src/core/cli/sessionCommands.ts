@@ -5,7 +5,7 @@ import { ExitCode, type CliIo } from './cliIo';
 import { redact, type Logger } from '../log';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
 import {
-  FlinkSession, SessionConflictError, SessionError, type FlinkSessionDeps, type SessionSnapshot, type SessionTimings,
+  FlinkSession, SessionConflictError, SessionError, type FlinkSessionDeps, type PartialFitChoice, type SessionSnapshot, type SessionTimings,
 } from '../session/FlinkSession';
 import { FileSessionStore, defaultSessionDir, type SessionRecord } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
@@ -24,9 +24,12 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
                                     Flink on the agents: a folder on every agent, an archive they fetch, or an image (/opt/flink)
       -w / --no-web-ui              announce Flink's web UI (default) or not
       --name NAME                   session name (default "default"); several sessions need distinct names
-      --role ROLE  --principal P  --user USER  --failover-timeout SECONDS (default 604800, one week)
+      --role ROLE  --principal P  --failover-timeout SECONDS (default 604800, one week)
+      --user USER                   the user the tasks run as (default: this process's operating-system user)
       --constraint ATTR:VALUE       only agents with this attribute value (repeatable; "hostname" matches the host)
-      --fit-timeout SECONDS         give up when offers never fit for this long (default 300)
+      --fit-timeout SECONDS         how long to wait for offers that fit the JobManager and every TaskManager (default 300)
+      --on-partial-fit stop|keep    when the fit timeout runs out with only some TaskManagers placed: stop the session
+                                    and everything it started (default), or keep it with the TaskManagers that fit
       --max-failures-per-minute N   TaskManager replacement limit (default 10)
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
@@ -39,8 +42,10 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
   TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
       --insecure-skip-tls-verify  do not verify the masters' certificates at all (prints a warning; only for tests).
-  In the foreground, Ctrl-C stops the session. Exit codes: 0 ok, 1 failed, 2 bad option, 3 Mesos unreachable,
-  4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
+  In the foreground, Ctrl-C stops the session, and so does a start that ends any other way than --detach (--timeout
+  passed, a failure); an attach that times out leaves the session running and says how to stop it.
+  Exit codes: 0 ok, 1 failed, 2 bad option, 3 no Mesos master at the address (unreachable, a Mesos agent, another HTTP
+  server), 4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
 `;
 
 interface CommonArgs {
@@ -151,11 +156,29 @@ function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
   }
 }
 
-function deps(common: CommonArgs, io: CliIo, principal?: string): FlinkSessionDeps {
+function deps(common: CommonArgs, io: CliIo, principal?: string, partialFit: PartialFitChoice = 'stop'): FlinkSessionDeps {
   return {
     store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
     credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
+    // Decided up front on the command line: nobody is asked in the middle of a start.
+    decidePartialFit: () => partialFit,
   };
+}
+
+/** Takes --on-partial-fit out of the start arguments (a CLI flag, not a session option). */
+function partialFitChoice(args: string[]): { choice: PartialFitChoice; rest: string[] } {
+  let choice: PartialFitChoice = 'stop';
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const eq = /^--on-partial-fit=(.*)$/s.exec(args[i]);
+    if (!eq && args[i] !== '--on-partial-fit') { rest.push(args[i]); continue; }
+    const value = eq ? eq[1] : args[++i];
+    if (value !== 'keep' && value !== 'stop') {
+      throw new UsageError(`--on-partial-fit needs "stop" (stop the session when not every TaskManager fits; the default) or "keep" (keep it smaller), not ${value === undefined ? 'nothing' : `"${value}"`}.`);
+    }
+    choice = value;
+  }
+  return { choice, rest };
 }
 
 /** Runs `session <sub-command> ...`; returns the exit code and never throws. */
@@ -207,23 +230,41 @@ function ensureNoExtra(common: CommonArgs, allowed: string[] = []): void {
 }
 
 async function startCommand(common: CommonArgs, io: CliIo): Promise<number> {
-  const parsed = parseSessionStartArgs(common.rest);
+  const partialFit = partialFitChoice(common.rest);
+  const parsed = parseSessionStartArgs(partialFit.rest);
   if (parsed.rest.length > 0) throw new UsageError(`Unknown argument${parsed.rest.length > 1 ? 's' : ''} for session start: ${parsed.rest.join(' ')}.`);
-  const validated = validateSessionOptions(parsed.input, io.env);
+  const validated = validateSessionOptions(parsed.input);
   for (const note of parsed.notes) io.err(`note: ${note}\n`);
   for (const w of validated.warnings) io.err(`warning: ${w}\n`);
-  const session = await FlinkSession.create(validated, deps(common, io, validated.options.principal));
-  return follow(session, common, io);
+  const session = await FlinkSession.create(validated, deps(common, io, validated.options.principal, partialFit.choice));
+  session.on('partialFit', (fit) => {
+    if (common.json) return;
+    io.err(`Only ${fit.placed} of ${fit.wanted} TaskManagers fit within ${fit.fitTimeoutSeconds} s. ${fit.diagnosis}\n` +
+      (partialFit.choice === 'keep'
+        ? `--on-partial-fit keep: the session goes on with ${fit.placed} TaskManager(s).\n`
+        : 'Stopping the session and everything it started (pass --on-partial-fit keep to keep a smaller session instead)...\n'));
+  });
+  return follow(session, common, io, true);
 }
 
 async function attachCommand(common: CommonArgs, io: CliIo): Promise<number> {
   ensureNoExtra(common);
   const session = await FlinkSession.attach(common.name, deps(common, io, common.principal));
-  return follow(session, common, io);
+  return follow(session, common, io, false);
 }
 
-/** Runs the session in the foreground: progress on stderr, the addresses once running, Ctrl-C stops unless --detach. */
-async function follow(session: FlinkSession, common: CommonArgs, io: CliIo): Promise<number> {
+/** Running as start reports it: every TaskManager asked for (or, greedy, every one launched) is registered in Flink. */
+function fullyRunning(s: SessionSnapshot): boolean {
+  if (s.phase !== 'running' || !s.reconciled) return false;
+  const p = s.progress;
+  return p.wanted === null ? p.launched > 0 && p.registered === p.launched : p.registered >= p.wanted;
+}
+
+/**
+ * Runs the session in the foreground: progress on stderr, the addresses once running, Ctrl-C stops unless --detach.
+ * A start (`started`) never exits leaving its session behind unless --detach; an attach that gives up says it leaves it running.
+ */
+async function follow(session: FlinkSession, common: CommonArgs, io: CliIo, started: boolean): Promise<number> {
   const quiet = common.json;
   const say = (text: string): void => { if (!quiet) io.err(`${text}\n`); };
   let lastProgress = '';
@@ -244,8 +285,9 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo): Pro
   });
   session.on('diagnosis', (d) => say(`waiting for offers: ${d}`));
   session.on('warning', (w) => say(`warning: ${w}`));
+  // Only failures that are retried: a final one is reported once, when the session ends.
   session.on('connection', (state, detail) => {
-    if (state === 'disconnected' && detail.reason) say(`Mesos: disconnected (${detail.reason})${detail.retryInMs !== undefined ? `; retrying in ${detail.retryInMs} ms` : ''}`);
+    if (state === 'disconnected' && detail.reason && detail.retryInMs !== undefined) say(`Mesos: disconnected (${detail.reason}); retrying in ${detail.retryInMs} ms`);
   });
 
   let interrupted = false;
@@ -255,33 +297,53 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo): Pro
     say('Interrupted: stopping the session (run with --detach to leave it running)...');
     void session.stop();
   });
+  let settled = false;
   try {
     await session.start();
     let snap: SessionSnapshot;
     try {
-      snap = await session.waitFor((s) => s.phase === 'running' && s.reconciled, common.timeoutMs, 'waiting for the session to run');
+      snap = await session.waitFor(fullyRunning, common.timeoutMs, 'waiting for the session to run');
     } catch (err) {
-      if (interrupted) return await interruptedExit(session, io, common);
+      if (interrupted) { settled = true; return await interruptedExit(session, io, common); }
       const s = session.snapshot();
-      if (s.phase === 'failed' || s.phase === 'detached') return ended(s, io, common);
-      // Timed out: leave it as it is (running or not) for the user to decide.
-      say(`${err instanceof Error ? err.message : String(err)}. The session keeps going; attach to it or stop it.`);
+      if (s.phase === 'failed' || s.phase === 'detached' || s.phase === 'stopped') { settled = true; return await ended(s, io, common); }
+      const why = err instanceof Error ? err.message : String(err);
+      settled = true;
+      if (started) {
+        // What this start launched goes with it: a user who gives up must not leave tasks on the cluster.
+        say(`${why}. Stopping the session and everything it started (pass a longer --timeout, or --on-partial-fit keep)...`);
+        const result = await session.stop();
+        const after = session.snapshot();
+        if (common.json) io.out(`${JSON.stringify({ ...summary(after), leftTasks: result.leftTasks })}\n`);
+        else say(after.phase === 'stopped' ? 'Session stopped: no task is left on Mesos.' : `flink-mesos: ${after.reason ?? 'the stop did not complete'}`);
+        return ExitCode.failed;
+      }
       await session.detach();
+      say(`${why}. Leaving session ${s.name} running on Mesos (framework ${s.frameworkId ?? '-'}) as it was before this attach; ` +
+        `attach to it again, or stop it with "flink-mesos session stop --name ${s.name}".`);
       if (common.json) io.out(`${JSON.stringify(summary(session.snapshot()))}\n`);
       return ExitCode.failed;
     }
     printRunning(snap, io, common.json);
     if (common.detach) {
+      settled = true;
       await session.detach();
       say(`Detached: the session keeps running. Follow it with "flink-mesos session status --name ${snap.name}", stop it with "flink-mesos session stop --name ${snap.name}".`);
       return ExitCode.ok;
     }
     say('Press Ctrl-C to stop the session.');
     await session.whenEnded();
+    settled = true;
     if (interrupted) return await interruptedExit(session, io, common);
-    return ended(session.snapshot(), io, common);
+    return await ended(session.snapshot(), io, common);
   } finally {
     removeInterrupt();
+    // Left by an unexpected error: a start stops what it started; an attach leaves the session as it found it.
+    const phase = session.phase;
+    if (!settled && phase !== 'stopped' && phase !== 'failed' && phase !== 'detached') {
+      if (started) await session.stop().catch(() => undefined);
+      else await session.detach().catch(() => undefined);
+    }
   }
 }
 
@@ -293,19 +355,27 @@ async function interruptedExit(session: FlinkSession, io: CliIo, common: CommonA
   return s.phase === 'stopped' ? ExitCode.interrupted : ExitCode.failed;
 }
 
-function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): number {
-  if (common.json) io.out(`${JSON.stringify(summary(s))}\n`);
+/** Failure kinds that mean no Mesos master is at the address given. */
+const NO_MASTER_KINDS = new Set(['unreachable', 'notMaster']);
+
+async function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): Promise<number> {
+  // A failure that kept the saved session (after a subscription: a refused call, say) may leave its tasks on Mesos: say so.
+  const kept = s.phase === 'failed' && s.frameworkId !== undefined && await new FileSessionStore(common.storeDir).load(s.name).catch(() => undefined) !== undefined;
+  const leaving = kept ? ` Session ${s.name} (framework ${s.frameworkId}) is left on Mesos as it is, its tasks may still run: ` +
+    `stop it with "flink-mesos session stop --name ${s.name}" once the cause is fixed.` : '';
+  if (common.json) io.out(`${JSON.stringify({ ...summary(s), ...(kept ? { leftRunning: true } : {}) })}\n`);
   else if (s.phase === 'stopped') io.err('Session stopped.\n');
-  else io.err(`flink-mesos: session ${s.name} ${s.phase}: ${s.reason ?? ''}\n`);
+  else io.err(`flink-mesos: session ${s.name} ${s.phase}: ${s.reason ?? ''}${leaving}\n`);
   if (s.phase === 'stopped') return ExitCode.ok;
-  if (s.phase === 'failed' && s.reason && /refused|cannot be resolved|accepted the subscription/.test(s.reason) && !s.frameworkId) return ExitCode.unreachable;
+  if (s.phase === 'failed' && !s.frameworkId && ((s.failureKind !== undefined && NO_MASTER_KINDS.has(s.failureKind))
+    || (s.reason !== undefined && /refused|cannot be resolved|accepted the subscription/.test(s.reason)))) return ExitCode.unreachable;
   if (s.phase === 'failed' && s.reason && /removed framework/.test(s.reason)) return ExitCode.notFound;
   return s.phase === 'detached' ? ExitCode.conflict : ExitCode.failed;
 }
 
 function summary(s: SessionSnapshot): Record<string, unknown> {
   return {
-    name: s.name, phase: s.phase, reason: s.reason, frameworkId: s.frameworkId, jobManagerUrl: s.jobManagerUrl, flinkUiUrl: s.flinkUiUrl,
+    name: s.name, phase: s.phase, reason: s.reason, frameworkId: s.frameworkId, user: s.options.user, jobManagerUrl: s.jobManagerUrl, flinkUiUrl: s.flinkUiUrl,
     mesosUiUrl: s.mesosUiUrl, taskManagers: s.progress, tasks: [...(s.jobManager ? [s.jobManager] : []), ...s.taskManagers].map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname, agentId: t.agentId, ports: t.ports })),
   };
 }
@@ -343,7 +413,7 @@ async function statusCommand(common: CommonArgs, io: CliIo): Promise<number> {
     const owner = r.owner ? { pid: r.owner.pid, host: r.owner.host, seenSecondsAgo: Math.round((Date.now() - r.owner.heartbeatAt) / 1000) } : undefined;
     out.push({
       name: r.name, phase: r.phase, frameworkId: r.frameworkId, masters: r.masters, leaderUrl: r.leaderUrl, jobManagerUrl: r.jobManagerUrl,
-      wantedTaskManagers: r.wantedTaskManagers, tasks: r.tasks.map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname })), owner, flink,
+      user: r.options.user, wantedTaskManagers: r.wantedTaskManagers, tasks: r.tasks.map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname })), owner, flink,
     });
   }
   if (common.json) {
@@ -354,7 +424,7 @@ async function statusCommand(common: CommonArgs, io: CliIo): Promise<number> {
   for (const s of out) {
     const f = s.flink as { reachable: boolean; taskManagers?: number; slotsTotal?: number; slotsAvailable?: number };
     const tasks = s.tasks as { kind: string }[];
-    io.out(`${s.name}: ${s.phase}, framework ${s.frameworkId ?? '-'}, JobManager ${s.jobManagerUrl ?? '-'}\n` +
+    io.out(`${s.name}: ${s.phase}, framework ${s.frameworkId ?? '-'}, JobManager ${s.jobManagerUrl ?? '-'}, tasks run as user ${s.user as string}\n` +
       `  TaskManagers: ${tasks.filter((t) => t.kind === 'taskmanager').length} of ${s.wantedTaskManagers ?? 'greedy'} on Mesos; ` +
       `${f.reachable ? `Flink sees ${f.taskManagers} with ${f.slotsAvailable}/${f.slotsTotal} slots free` : 'Flink does not answer'}\n` +
       `${s.owner ? `  driven by pid ${(s.owner as { pid: number }).pid} on ${(s.owner as { host: string }).host}\n` : '  no client attached (attach to replace failed TaskManagers)\n'}`);
@@ -380,7 +450,7 @@ async function scaleCommand(common: CommonArgs, io: CliIo): Promise<number> {
     return ExitCode.ok;
   } catch (err) {
     const s = session.snapshot();
-    if (s.phase === 'failed' || s.phase === 'detached') return ended(s, io, common);
+    if (s.phase === 'failed' || s.phase === 'detached') return await ended(s, io, common);
     throw err;
   } finally {
     await session.detach();
@@ -400,7 +470,7 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
       else io.err(`${s.reason}\nNothing is left to stop.\n`);
       return ExitCode.ok;
     }
-    if (s.phase === 'failed' || s.phase === 'detached') return ended(s, io, common);
+    if (s.phase === 'failed' || s.phase === 'detached') return await ended(s, io, common);
     await session.detach();
     throw new SessionError(`No Mesos master answered for session "${common.name}"${s.reason ? ` (${s.reason})` : ''}.`, 'Check the master and try again; the session was left as it is.', 'unreachable');
   }

@@ -9,6 +9,7 @@ export type MesosErrorKind =
   | 'forbidden'          // 403 on SUBSCRIBE: the principal may not register this framework
   | 'badRequest'         // 400, with the master's text
   | 'protocol'           // 405/406/415 or a malformed answer: a bug on our side or not a Mesos master
+  | 'notMaster'          // the address answers HTTP but is no Mesos master (a Mesos agent, a web server)
   | 'notSubscribed'      // a call while the stream is down, or 403 on a call
   | 'timeout'            // a call or connection that took too long
   | 'streamGarbage'      // the event stream broke its RecordIO framing or carried invalid JSON

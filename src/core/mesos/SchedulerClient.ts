@@ -1,6 +1,7 @@
 // The Mesos v1 HTTP scheduler client: keeps one SUBSCRIBE stream up (redirects, backoff, heartbeat watchdog)
 // and sends calls on a separate connection with the stream's Mesos-Stream-Id.
 import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
 import { request, type Agent, type Dispatcher } from '../http/undici';
 import { silentLogger, redact, type Logger } from '../log';
 import { MesosError } from './MesosError';
@@ -32,6 +33,8 @@ export interface SchedulerClientOptions {
   maxRedirects?: number;
   /** Injectable for tests. */
   random?: () => number;
+  /** Asked before a failed subscription is retried: true makes it final (a 'fatal' event) instead, and nothing says "retrying". */
+  giveUp?: (reason: MesosError) => boolean;
 }
 
 export type ConnectionState = 'connecting' | 'subscribed' | 'disconnected' | 'closed';
@@ -76,6 +79,31 @@ export function errorEventToMesosError(message: string): MesosError {
   }
   return new MesosError('masterError', `The master refused the framework (ERROR "${message}")`,
     'Fix what the message names (user, principal, ACLs or framework options) and start again.');
+}
+
+/** What a master never sends to a SUBSCRIBE: an agent's answer, HTML, a 405 to POST. undefined for anything a master may answer. */
+function notAMaster(base: string, status: number, contentType: string | undefined, body: string): MesosError | undefined {
+  if (status === 400 && /agent::Call/.test(body)) {
+    return new MesosError('notMaster', `${base} is a Mesos agent, not a master (it answered SUBSCRIBE with ${status} "${firstLine(body)}")`,
+      'Pass the address of the Mesos master with -m (port 5050 by default; agents listen on 5051).', { status });
+  }
+  const html = /html/i.test(contentType ?? '') || /^\s*</.test(body);
+  if (html || status === 405) return notAMasterError(base, status, body);
+  return undefined;
+}
+
+function notAMasterError(base: string, status: number, body: string, extra = ''): MesosError {
+  const line = firstLine(body);
+  return new MesosError('notMaster', `${base} answers HTTP but is not a Mesos master (POST /api/v1/scheduler: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() +
+    `${extra ? ` ${extra}` : ''}${line ? `: "${line}"` : ''})`,
+  'Pass the address of a Mesos master with -m (HOST:5050 by default).', { status });
+}
+
+/** The first line of a body with text in it, tags taken out, at most 120 characters. */
+export function firstLine(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const text = (title ?? body.replace(/<[^>]*>/g, ' ')).split(/\r?\n/).map((l) => l.replace(/\s+/g, ' ').trim()).find((l) => l !== '') ?? '';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /**
@@ -240,7 +268,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       }
       if (!this.running) break;
       if (this.tearingDown) break;
-      if (!reason.retryable) {
+      if (!reason.retryable || this.opts.giveUp?.(reason)) {
         this.fatal(reason);
         return;
       }
@@ -294,6 +322,10 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     }
     const kinds = new Set(problems.map((p) => p.kind));
     const kind = kinds.size === 1 ? problems[0].kind : 'unavailable';
+    // Only addresses that are no master at all: waiting will not turn them into one.
+    if (kind === 'notMaster') {
+      throw new MesosError('notMaster', problems.map((p) => p.message).join('; '), problems[0].fix, { status: problems[0].status });
+    }
     const fix = problems.length === 1 ? problems[0].fix : 'Check that the Mesos masters are running, reachable and have elected a leader.';
     throw new MesosError(kind, `No Mesos master took the subscription: ${problems.map((p) => p.message).join('; ')}`, fix, { retryable: true });
   }
@@ -326,8 +358,11 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       }
     }
     this.stopSignal.signal.removeEventListener('abort', onStop);
-    const text = shortText(await res.body.text().catch(() => ''));
+    const raw = await res.body.text().catch(() => '');
+    const text = shortText(raw);
     if (text) this.log.debug(`mesos < ${text}`);
+    const notMaster = notAMaster(base, status, headerValue(res.headers, 'content-type'), raw);
+    if (notMaster) return { kind: 'next', reason: notMaster };
     switch (status) {
       case 307: {
         const location = headerValue(res.headers, 'location');
@@ -371,9 +406,8 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
   private readStream(base: string, res: Dispatcher.ResponseData, abort: AbortController): Promise<Attempt> {
     const streamId = headerValue(res.headers, 'mesos-stream-id');
     if (!streamId) {
-      res.body.destroy();
-      return Promise.resolve({ kind: 'next', reason: new MesosError('protocol', `${base} answered SUBSCRIBE without a Mesos-Stream-Id header`,
-        'Check that the address points at a Mesos master (1.0 or later).', { retryable: true }) });
+      // A master always opens the stream with its id: anything else is some other HTTP server.
+      return res.body.text().catch(() => '').then((raw) => ({ kind: 'next' as const, reason: notAMasterError(base, res.statusCode, raw, 'without a Mesos-Stream-Id header') }));
     }
     this.streamId = streamId;
     this.leaderUrl_ = base;

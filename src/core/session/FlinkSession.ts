@@ -10,12 +10,16 @@ import { TERMINAL_TASK_STATES, type FrameworkInfo, type Offer, type TaskStatus }
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { silentLogger, type Logger } from '../log';
 import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
-import { declineReason, describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferPlan, type OfferSize } from './launchPlan';
+import { planOffers } from './launchPlan';
+import {
+  DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
+} from './offerDiagnosis';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
 import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
+export { DECLINED_OFFERS_KEPT, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice } from './offerDiagnosis';
 
 /** What the session needs from Flink's REST API (FlinkRestClient has it). */
 export interface FlinkClusterApi {
@@ -78,6 +82,11 @@ export interface FlinkSessionDeps {
   createScheduler?: (options: SchedulerClientOptions) => SchedulerApi;
   createFlinkApi?: (restUrl: string) => FlinkClusterApi;
   createOperatorApi?: (leaderUrl: () => string | undefined) => OperatorApi;
+  /**
+   * Asked once when a start's fit timeout runs out with the JobManager and some TaskManagers placed: keep the session smaller
+   * than asked, or stop it. Without it (or when it fails) the session stops: nothing is left behind.
+   */
+  decidePartialFit?: (fit: PartialFit) => PartialFitChoice | Promise<PartialFitChoice>;
 }
 
 export interface TaskManagerProgress {
@@ -111,14 +120,12 @@ export interface SessionSnapshot {
   reconciled: boolean;
   /** The last offers declined while the session was not running (oldest first, at most DECLINED_OFFERS_KEPT): per agent, why. */
   declinedOffers: DeclinedOffer[];
+  /** While something is still missing: each agent's last offer as it is now (after the session's own tasks), with why it does not fit. */
+  offersNow: AgentOfferNow[];
+  /** What ended the session when it failed, for callers that map it (the CLI's exit codes): a MesosError kind, or 'unreachable'. */
+  failureKind?: string;
   options: SessionOptions;
 }
-
-/** An agent's offers declined in one round, and why ("4096 MB free, a TaskManager needs 8192 MB and 2 cpus"). */
-export interface DeclinedOffer { agentId: string; hostname: string; reason: string; at: number }
-
-/** How many declines the snapshot keeps. */
-export const DECLINED_OFFERS_KEPT = 20;
 
 export interface PhaseDetail { reason?: string; jobManagerUrl?: string }
 
@@ -138,6 +145,8 @@ export type FlinkSessionEvents = {
   warning: [string];
   connection: [ConnectionState, { reason?: string; retryInMs?: number }];
   task: [TaskRecord];
+  /** The fit timeout ran out with part of the session placed: the session asks decidePartialFit (keep it smaller or stop). */
+  partialFit: [PartialFit];
   /** Any change: for views that re-render from snapshot(). */
   changed: [SessionSnapshot];
 };
@@ -193,11 +202,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private suppressed = false;
   private everSubscribed = false;
   private readonly attaching: boolean;
-  private largestOffer?: OfferSize;
-  private declinedOffers: DeclinedOffer[] = [];
+  private readonly offers: OfferDiagnosis;
   private diagnosis?: string;
   private lastOfferAt = 0;
-  private refusedByConstraints = 0;
   private failureTimes: number[] = [];
   private replacementBlocked = false;
   private registered = new Set<string>();
@@ -216,6 +223,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private stopping?: Promise<StopResult>;
   private pollBusy = false;
   private frameworkRemoved = false;
+  private failureKind?: string;
+  /** The partial-fit question was asked (once per start). */
+  private partialFitAsked = false;
 
   private constructor(private record: SessionRecord, private readonly deps: FlinkSessionDeps, attaching: boolean) {
     super();
@@ -226,6 +236,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       credentials: deps.credentials, tls: deps.tls, timeoutMs: this.timings.callTimeoutMs, log: this.log,
     })))(() => this.scheduler?.leaderUrl ?? this.record.leaderUrl);
     this.ended = new Promise((resolve) => { this.endedResolve = resolve; });
+    this.offers = new OfferDiagnosis(() => this.record.options);
   }
 
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
@@ -272,7 +283,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: r.tasks.find((t) => t.kind === 'jobmanager'), taskManagers: r.tasks.filter((t) => t.kind === 'taskmanager'),
       progress: this.progress(), diagnosis: this.diagnosis, replacementBlocked: this.replacementBlocked, options: r.options,
       reconciled: this.connection === 'subscribed' && this.subscribedHandled && this.pendingReconcile.size === 0,
-      declinedOffers: this.declinedOffers.map((d) => ({ ...d })),
+      declinedOffers: this.offers.declinedOffers(),
+      offersNow: this.needsMore() && !END_PHASES.has(r.phase) ? this.offers.offersNow(this.stillMissing()) : [],
+      failureKind: this.failureKind,
     };
   }
 
@@ -287,7 +300,12 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       const check = (): boolean => {
         const s = this.snapshot();
         if (pred(s)) { done(); resolve(s); return true; }
-        if (END_PHASES.has(s.phase)) { done(); reject(new Error(`${what}: the session ${s.phase}${s.reason ? `: ${s.reason}` : ''}`)); return true; }
+        if (END_PHASES.has(s.phase)) {
+          done();
+          // Once the end has settled (saved state cleared or handed over), so the caller sees it as it stays.
+          void this.whenEnded().then(() => reject(new Error(`${what}: the session ${s.phase}${s.reason ? `: ${s.reason}` : ''}`)));
+          return true;
+        }
         return false;
       };
       const timer = setTimeout(() => { done(); reject(new Error(`${what}: not reached within ${timeoutMs} ms (phase ${this.record.phase})`)); }, timeoutMs);
@@ -328,6 +346,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       masters: this.record.masters, frameworkInfo, credentials: this.deps.credentials, tls: this.deps.tls, log: this.log,
       heartbeatMissedIntervals: this.timings.heartbeatMissedIntervals, backoffInitialMs: this.timings.backoffInitialMs,
       backoffMaxMs: this.timings.backoffMaxMs, callTimeoutMs: this.timings.callTimeoutMs, connectTimeoutMs: this.timings.connectTimeoutMs,
+      // Before the first subscription of a start, masters that refuse connections or do not resolve fail at once, not after retries.
+      giveUp: (reason) => !this.everSubscribed && !this.attaching && noMasterListening(reason.message),
     };
     const scheduler = (this.deps.createScheduler ?? ((o) => new SchedulerClient(o)))(schedulerOptions);
     this.scheduler = scheduler;
@@ -359,7 +379,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
     if (!jm) return 'launchingJobManager';
     if (!this.record.jobManagerUrl || jm.state !== 'TASK_RUNNING') return 'launchingJobManager';
-    return this.record.phase === 'running' ? 'running' : 'taskManagers';
+    // Running again only once Flink lists every TaskManager (as after a start): some may have ended while no client followed.
+    return 'taskManagers';
   }
 
   private claimOwner(): void {
@@ -405,16 +426,11 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (detail.reason) this.lastConnectionReason = detail.reason;
     this.emit('connection', state, detail);
     this.changed();
-    // Every master refused the connection or has an unknown host, before the first subscription: say so at once instead of
-    // retrying silently. Only retried failures count (retryInMs set); errors that end the client (401, 403, a refused role,
-    // TLS) arrive as 'fatal' and are handled by onFatal() from their MesosError kind.
-    if (state === 'disconnected' && detail.retryInMs !== undefined && !this.everSubscribed && !this.attaching && detail.reason && noMasterListening(detail.reason)) {
-      void this.serial(() => this.failBeforeSubscribe(`${detail.reason}.`));
-    }
   }
 
   private async failBeforeSubscribe(reason: string): Promise<void> {
     if (this.everSubscribed || END_PHASES.has(this.record.phase)) return;
+    this.failureKind = 'unreachable';
     await this.scheduler?.close().catch(() => undefined);
     await this.finish('failed', `${reason} Check the master address (-m) and that the Mesos master is running and reachable from here.`, true);
   }
@@ -423,6 +439,12 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (END_PHASES.has(this.record.phase)) return;
     const text = `${err.message}. ${err.fix}`.replace(/\.\./g, '.');
     if (this.record.phase === 'stopping') return;
+    // No master listening at any address of a start (the client gave up at once, see giveUp): the same words as the subscribe timeout.
+    if (err.kind === 'unreachable' && !this.everSubscribed && !this.attaching && noMasterListening(err.message)) {
+      await this.failBeforeSubscribe(`${err.message}.`);
+      return;
+    }
+    this.failureKind = err.kind;
     switch (err.kind) {
       case 'frameworkRemoved':
         await this.finish('failed', `The Mesos master removed framework ${this.record.frameworkId} (its failover timeout passed or it was torn down), so the session is gone. ` +
@@ -461,10 +483,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       jobManager: jm ? { hostname: jm.hostname, rpcPort: jm.ports.rpc } : undefined,
       taskManagersToPlace: toPlace,
       nextTaskManagerNumber: this.record.nextTaskManagerNumber,
-      describeDeclined: this.record.phase === 'running' ? 0 : DECLINED_OFFERS_KEPT,
+      describeDeclined: this.record.phase === 'running' && !this.needsMore() ? 0 : DECLINED_OFFERS_KEPT,
     }, spec);
-    this.largestOffer = largerOffer(this.largestOffer, plan.largest);
-    this.refusedByConstraints = Math.max(this.refusedByConstraints, plan.agentsRefusedByConstraints);
     const now = Date.now();
     const planned = [...(plan.jobManager ? [plan.jobManager] : []), ...plan.taskManagers];
     for (const p of planned) {
@@ -488,7 +508,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         }));
     }
     if (plan.declineOfferIds.length > 0) calls.push(scheduler.decline(plan.declineOfferIds, filters).catch(() => undefined));
-    const noted = this.record.phase !== 'running' && this.noteDeclines(plan, now);
+    const noted = this.offers.noteRound(plan, now, this.record.phase !== 'running');
     await Promise.all(calls);
     if (noted && planned.length === 0) this.changed();
     if (planned.length > 0) {
@@ -503,24 +523,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         this.suppressed = true;
         await scheduler.suppress().catch(() => { this.suppressed = false; });
       }
-    } else if (plan.diagnosis || (planned.length === 0 && Number.isFinite(toPlace))) {
-      const needsJm = !this.record.tasks.some((t) => t.kind === 'jobmanager');
-      this.setDiagnosis(describeMisfit(needsJm ? 'JobManager' : 'TaskManager', needsJm ? jobManagerNeeds(options) : taskManagerNeeds(options),
-        this.largestOffer, options.constraints, this.refusedByConstraints));
+    } else if (plan.diagnosis || Number.isFinite(this.taskManagersToPlace())) {
+      // Still short after this round (placed nothing, or only part): say why from the offers as the round left them.
+      this.setDiagnosis(this.offers.describe(this.stillMissing()));
     }
-  }
-
-  /** Keeps the last declines of the round with their reasons (only those few are described: a round may decline thousands). */
-  private noteDeclines(plan: OfferPlan, at: number): boolean {
-    const declined = plan.declined;
-    if (declined.length === 0) return false;
-    const options = this.record.options;
-    for (let i = Math.max(0, declined.length - DECLINED_OFFERS_KEPT); i < declined.length; i++) {
-      const agent = declined[i];
-      this.declinedOffers.push({ agentId: agent.agentId, hostname: agent.hostname, reason: declineReason(agent, plan, options), at });
-    }
-    if (this.declinedOffers.length > DECLINED_OFFERS_KEPT) this.declinedOffers.splice(0, this.declinedOffers.length - DECLINED_OFFERS_KEPT);
-    return true;
   }
 
   private taskSpec(): SessionTaskSpec {
@@ -536,6 +542,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const wanted = this.record.wantedTaskManagers;
     if (wanted === null) return Infinity;
     return Math.max(0, wanted - this.activeTaskManagers().length);
+  }
+
+  private stillMissing(): StillMissing {
+    return { jobManager: !this.record.tasks.some((t) => t.kind === 'jobmanager'), taskManagers: this.taskManagersToPlace(), wanted: this.record.wantedTaskManagers };
   }
 
   private needsMore(): boolean {
@@ -733,17 +743,53 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     }
     if (stale) this.scheduleReconcile(0);
     // A cluster that can never fit: stop waiting after fitTimeoutSeconds with what is missing.
-    const starting = this.record.phase === 'launchingJobManager' || this.record.phase === 'taskManagers' || this.record.phase === 'jobManagerUp';
-    if (starting && now - this.record.startedAt > this.record.options.fitTimeoutSeconds * 1000 && !this.attaching) {
-      const noJobManager = !this.record.tasks.some((t) => t.kind === 'jobmanager');
-      const noTaskManager = this.activeTaskManagers().length === 0 && this.record.wantedTaskManagers !== 0;
-      if (noJobManager || noTaskManager) {
-        const options = this.record.options;
-        const diagnosis = this.diagnosis ?? describeMisfit(noJobManager ? 'JobManager' : 'TaskManager', noJobManager ? jobManagerNeeds(options) : taskManagerNeeds(options),
-          this.largestOffer, options.constraints, this.refusedByConstraints);
-        await this.failSession(`Gave up after ${options.fitTimeoutSeconds} s waiting for offers that fit. ${diagnosis}`);
-      }
+    // Every task still missing counts: a session that only partly fits asks whether to keep it smaller or stop it.
+    const fit = this.attaching || this.partialFitAsked ? undefined : fitTimeoutReached(this.record, this.activeTaskManagers(), now);
+    if (!fit) return;
+    const seconds = this.record.options.fitTimeoutSeconds;
+    const diagnosis = this.diagnosis ?? this.offers.describe(fit.missing);
+    if (fit.nothingToKeep || fit.missing.wanted === null) {
+      await this.failSession(`Gave up after ${seconds} s waiting for offers that fit. ${diagnosis}`);
+      return;
     }
+    this.partialFitAsked = true;
+    const question: PartialFit = { session: this.record.name, wanted: fit.missing.wanted, placed: fit.placed, fitTimeoutSeconds: seconds, diagnosis };
+    this.log.warn(`session ${this.record.name}: only ${fit.placed} of ${fit.missing.wanted} TaskManagers fit within ${seconds} s`);
+    this.emit('partialFit', question);
+    // Asked outside the event chain: offers and updates go on while someone decides.
+    void this.decidePartialFit(question);
+  }
+
+  private async decidePartialFit(question: PartialFit): Promise<void> {
+    let choice: PartialFitChoice = 'stop';
+    try {
+      choice = (await this.deps.decidePartialFit?.(question)) ?? 'stop';
+    } catch (err) {
+      this.log.warn(`session: the partial-fit decision failed (${err instanceof Error ? err.message : String(err)}); stopping the session`);
+    }
+    await this.serial(async () => {
+      // Stopped meanwhile, or everything fit after all: nothing to decide.
+      if (!this.isLive() || !this.needsMore()) return;
+      const kept = this.activeTaskManagers().length;
+      const seconds = question.fitTimeoutSeconds;
+      if (choice !== 'keep' || kept === 0) {
+        await this.failSession(`Gave up after ${seconds} s waiting for offers that fit: only ${kept} of ${question.wanted} TaskManagers were placed, ` +
+          `and the session was stopped rather than kept smaller (its tasks were torn down). ${this.diagnosis ?? question.diagnosis}`);
+        return;
+      }
+      this.record.wantedTaskManagers = kept;
+      await this.persist();
+      this.setDiagnosis(undefined);
+      this.emit('warning', `Only ${kept} of ${question.wanted} TaskManagers fit within ${seconds} s: the session goes on with ${kept} ` +
+        `(scale it when the cluster has room for more).`);
+      if (!this.suppressed) {
+        this.suppressed = true;
+        await this.scheduler?.suppress().catch(() => { this.suppressed = false; });
+      }
+      this.emitProgress();
+      this.changed();
+      this.schedulePoll(0);
+    });
   }
 
   // ---- Flink ----

@@ -1,5 +1,6 @@
 // The options of a Flink session on Mesos. The baseline is the old start-mesos.sh:
 // -m master, -n TaskManagers, -s slots, -tm/-jm memory, -c conf dir, -D, -w web UI, -v verbose, -j and -l.
+import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
 
 export type FlinkLocation =
@@ -89,8 +90,27 @@ export interface ValidatedSessionOptions {
 
 const SESSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/**
+ * The operating-system user this process runs as: the default framework user. Not $USER or $LOGNAME, which a service,
+ * cron or container may leave unset (the tasks then ran as "nobody") or set to someone else.
+ */
+export function operatingSystemUser(): string {
+  let name: string | undefined;
+  try {
+    name = os.userInfo().username;
+  } catch {
+    name = undefined;
+  }
+  if (name) return name;
+  throw new SessionOptionError('--user', `this process's operating-system user (uid ${process.getuid?.() ?? '?'}) has no name in the user database, so the tasks have no default user.`,
+    'Pass --user USER (in VS Code, the flinkMesos.user setting) with a user that exists on the Mesos agents.');
+}
+
+/** Where the defaults that depend on this machine come from (tests replace them). */
+export interface SystemDefaults { osUser?: () => string }
+
 /** Fills defaults, checks every option and reads the configuration folder. Throws SessionOptionError or FlinkConfigurationError. */
-export function validateSessionOptions(input: SessionOptionsInput, env: Readonly<Record<string, string | undefined>> = process.env): ValidatedSessionOptions {
+export function validateSessionOptions(input: SessionOptionsInput, system: SystemDefaults = {}): ValidatedSessionOptions {
   const warnings: string[] = [];
   const name = input.name ?? SESSION_DEFAULTS.name;
   if (!SESSION_NAME.test(name)) {
@@ -135,7 +155,10 @@ export function validateSessionOptions(input: SessionOptionsInput, env: Readonly
   if (input.principal !== undefined && input.principal.trim() === '') {
     throw new SessionOptionError('--principal', 'the principal is empty.', 'Pass the Mesos principal your credentials belong to, or leave --principal out.');
   }
-  const user = input.user ?? env.USER ?? env.LOGNAME ?? 'nobody';
+  if (input.user !== undefined && input.user.trim() === '') {
+    throw new SessionOptionError('--user', 'the user is empty.', 'Pass the user the tasks run as, or leave --user out to use this process\'s operating-system user.');
+  }
+  const user = input.user ?? (system.osUser ?? operatingSystemUser)();
   if (user === 'root') {
     warnings.push('The framework user is root: Mesos masters often refuse it. Pass --user to run the tasks as another user.');
   }

@@ -58,6 +58,8 @@ export interface OfferPlan {
   declineOfferIds: string[];
   /** The agents whose offers are declined, in offer order (declineReason says why); the last describeDeclined of them. */
   declined: DeclinedAgent[];
+  /** The agents that got tasks, with what their offers still hold after them (the last describeDeclined of them). */
+  left: DeclinedAgent[];
   jobManager?: PlannedTask;
   taskManagers: PlannedTask[];
   nextTaskManagerNumber: number;
@@ -157,11 +159,11 @@ class AgentTable {
   }
 }
 
-/** An agent of the round that got no task: its offers are declined. */
+/** An agent of the round and what its offers hold (all of it when it got no task and its offers are declined). */
 export interface DeclinedAgent {
   readonly agentId: string;
   readonly hostname: string;
-  /** What was offered (all of it: nothing was taken). */
+  /** What the offers hold after this round's tasks (all of it for a declined agent). */
   readonly cpus: number;
   readonly memMb: number;
   readonly diskMb: number;
@@ -295,7 +297,7 @@ export function largerOffer(a: OfferSize | undefined, b: OfferSize | undefined):
 
 /** "needs 8192 MB and 2 cpus per TaskManager; the largest offer so far has 4096 MB and 8 cpus on agent X (host)". */
 export function describeMisfit(kind: 'JobManager' | 'TaskManager', needs: TaskNeeds, largest: OfferSize | undefined, constraints: AttributeConstraint[] = [], refusedByConstraints = 0): string {
-  const need = `needs ${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}${needs.diskMb > 0 ? ` and ${fmt(needs.diskMb)} MB disk` : ''} and ${needs.ports} ports per ${kind}`;
+  const need = describeNeeds(kind, needs);
   const constraintText = constraints.length > 0 ? ` on agents matching ${constraints.map((c) => `${c.attribute}:${c.value}`).join(',')}` : '';
   if (!largest) {
     if (refusedByConstraints > 0) return `The session ${need}${constraintText}; none of the ${refusedByConstraints} agents offered so far matches the constraints.`;
@@ -310,6 +312,11 @@ export function describeMisfit(kind: 'JobManager' | 'TaskManager', needs: TaskNe
     `${needs.diskMb > 0 ? ` and ${fmt(largest.diskMb)} MB disk` : ''} and ${largest.ports} ports on agent ${largest.agentId} (${largest.hostname})` +
     `${missing.length > 0 ? `: not enough ${missing.join(', ')}` : ''}.` +
     `${missing.length > 0 ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
+}
+
+/** "needs 7000 MB and 1 cpu and 2 ports per TaskManager". */
+export function describeNeeds(kind: 'JobManager' | 'TaskManager', needs: TaskNeeds): string {
+  return `needs ${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}${needs.diskMb > 0 ? ` and ${fmt(needs.diskMb)} MB disk` : ''} and ${needs.ports} ports per ${kind}`;
 }
 
 function fmt(x: number): string {
@@ -428,6 +435,12 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
     if (!pool || pool.tasks.length === 0) declined.push(table.declined(i));
   }
   declined.reverse();
+  const left: DeclinedAgent[] = [];
+  for (let i = agents - 1; i >= 0 && left.length < describe; i--) {
+    const pool = table.pools.get(i);
+    if (pool && pool.tasks.length > 0) left.push(table.declined(i));
+  }
+  left.reverse();
 
   const unplaced = { jobManager: state.needJobManager && !jobManager, taskManagers: toPlace };
   let diagnosis: string | undefined;
@@ -437,7 +450,7 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
     diagnosis = describeMisfit('TaskManager', tmNeeds, largestSize, options.constraints, refusedByConstraints);
   }
   return {
-    launches, declineOfferIds, declined, jobManager, taskManagers, nextTaskManagerNumber: next, unplaced, largest: largestSize,
+    launches, declineOfferIds, declined, left, jobManager, taskManagers, nextTaskManagerNumber: next, unplaced, largest: largestSize,
     agentsRefusedByConstraints: refusedByConstraints, diagnosis,
   };
 }
@@ -448,12 +461,13 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
  */
 export function declineReason(agent: DeclinedAgent, plan: Pick<OfferPlan, 'unplaced'>, options: SessionOptions): string {
   if (agent.unmatched) return `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}`;
-  if (plan.unplaced.jobManager) return shortfall(agent, jobManagerNeeds(options), 'the JobManager');
-  if (plan.unplaced.taskManagers > 0) return shortfall(agent, taskManagerNeeds(options), 'a TaskManager');
+  if (plan.unplaced.jobManager) return agentShortfall(agent, jobManagerNeeds(options), 'the JobManager');
+  if (plan.unplaced.taskManagers > 0) return agentShortfall(agent, taskManagerNeeds(options), 'a TaskManager');
   return 'not needed: the session has all it asked for';
 }
 
-function shortfall(agent: DeclinedAgent, needs: TaskNeeds, who: string): string {
+/** What an agent's offer lacks for one task: "6592 MB free, a TaskManager needs 7000 MB and 1 cpu". */
+export function agentShortfall(agent: Omit<DeclinedAgent, 'agentId' | 'hostname' | 'unmatched'>, needs: TaskNeeds, who: string): string {
   const free: string[] = [];
   if (agent.memMb + 1e-9 < needs.memMb) free.push(`${fmt(agent.memMb)} MB`);
   if (agent.cpus + 1e-9 < needs.cpus) free.push(`${fmt(agent.cpus)} cpu${agent.cpus === 1 ? '' : 's'}`);

@@ -94,7 +94,7 @@ describe('flink-mesos session TLS options reach the scheduler client', { timeout
   });
 
   async function saved(name: string): Promise<void> {
-    const { options, flinkConfiguration } = validateSessionOptions({ master: url, flink: { kind: 'home', path: '/opt/flink' }, name, taskManagers: 1 }, { USER: 'tester' });
+    const { options, flinkConfiguration } = validateSessionOptions({ master: url, flink: { kind: 'home', path: '/opt/flink' }, name, taskManagers: 1 });
     const now = Date.now();
     const record: SessionRecord = {
       version: 1, name, masters: options.master, frameworkId: 'fw-tls-0001', options, flinkConfiguration, phase: 'running', tasks: [],

@@ -167,6 +167,66 @@ describe('SchedulerClient against a fake master', () => {
     assert.match(err.fix, /principal/);
   });
 
+  test('a Mesos agent\'s address: its 400 (agent::Call) is a final "agent, not a master", asked once', async () => {
+    const m = await fakeMaster();
+    m.onSubscribe = (_req, res) => { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }); res.end("Failed to validate agent::Call: Expecting 'type' to be present."); };
+    const c = client({ masters: m.url });
+    const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+    assert.equal(err.kind, 'notMaster');
+    assert.equal(err.retryable, false);
+    assert.match(err.message, new RegExp(`^${m.url} is a Mesos agent, not a master \\(it answered SUBSCRIBE with 400 "Failed to validate agent::Call`));
+    assert.match(err.fix, /address of the Mesos master.*5050.*agents listen on 5051/);
+    await waitFor(() => c.state === 'closed');
+    assert.equal(m.subscribes().length, 1, 'not retried');
+  });
+
+  const pages: [string, number, Record<string, string>, string, RegExp][] = [
+    ['an HTML 404 page', 404, { 'content-type': 'text/html' }, '<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n<body>\n<h1>Not Found</h1>\n<p>The requested URL was not found.</p>\n</body></html>\n', /404 Not Found: "404 Not Found"\)$/],
+    ['a 405 to POST', 405, { 'content-type': 'text/plain' }, 'Method Not Allowed\nonly GET here\n', /405 Method Not Allowed: "Method Not Allowed"\)$/],
+    ['a 200 without a stream id', 200, { 'content-type': 'text/plain' }, 'hello\nworld\n', /200 OK without a Mesos-Stream-Id header: "hello"\)$/],
+  ];
+  for (const [what, status, headers, body, shown] of pages) {
+    test(`a plain HTTP server (${what}) is "answers HTTP but is not a Mesos master", once, with one line of the body`, async () => {
+      const m = await fakeMaster();
+      m.onSubscribe = (_req, res) => { res.writeHead(status, headers); res.end(body); };
+      const states: string[] = [];
+      const c = client({ masters: m.url });
+      c.on('connectionState', (state, detail) => states.push(`${state}${detail.retryInMs !== undefined ? ' retrying' : ''}`));
+      const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+      assert.equal(err.kind, 'notMaster');
+      assert.match(err.message, new RegExp(`^${m.url} answers HTTP but is not a Mesos master \\(POST /api/v1/scheduler: `));
+      assert.match(err.message, shown);
+      assert.doesNotMatch(err.message, /\n|<html|<h1>/);
+      await waitFor(() => c.state === 'closed');
+      assert.equal(m.subscribes().length, 1, 'asked once, not retried');
+      assert.ok(!states.some((s) => s.endsWith('retrying')), states.join(', '));
+    });
+  }
+
+  test('a 503 text answer (an election) is still retried: only non-masters are final', async () => {
+    const m = await fakeMaster();
+    let n = 0;
+    m.onSubscribe = (req, res) => { if (++n <= 2) { res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }); res.end('No leader elected'); return; } m.acceptSubscribe(req, res); };
+    const c = client({ masters: m.url });
+    await (c.start(), nextEvent(c, 'subscribed'));
+    assert.equal(n, 3);
+  });
+
+  test('giveUp makes a failure final: a fatal event, and no "retrying" state or log line', async () => {
+    const dead = await fakeMaster();
+    const port = dead.port;
+    await dead.stop();
+    const log = collectingLogger();
+    const states: { state: string; retryInMs?: number }[] = [];
+    const c = client({ masters: `127.0.0.1:${port}`, log, giveUp: (e) => /refused/.test(e.message) });
+    c.on('connectionState', (state, detail) => states.push({ state, retryInMs: detail.retryInMs }));
+    const [err] = await (c.start(), nextEvent<[MesosError]>(c, 'fatal'));
+    assert.match(err.message, /connection to http:\/\/127\.0\.0\.1:\d+ refused/);
+    await waitFor(() => c.state === 'closed');
+    assert.ok(states.every((s) => s.retryInMs === undefined), JSON.stringify(states));
+    assert.doesNotMatch(log.lines.join('\n'), /retrying/);
+  });
+
   test('400 on a call rejects that call with the master\'s text and keeps the stream', async () => {
     const m = await fakeMaster();
     m.onCall = (_req, res) => { res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }); res.end("Failed to validate scheduler::Call: Expecting 'reconcile' to be present"); };

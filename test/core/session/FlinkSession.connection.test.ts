@@ -43,7 +43,7 @@ class ScriptedScheduler extends EventEmitter<SchedulerClientEvents> {
 async function session(): Promise<{ session: FlinkSession; scheduler: ScriptedScheduler; store: MemorySessionStore }> {
   const scheduler = new ScriptedScheduler();
   const store = new MemorySessionStore();
-  const validated = validateSessionOptions({ master: 'm1:5050,m2:5050', flink: { kind: 'home', path: flinkHome }, taskManagers: 1, name: 'conn' }, { USER: 'tester' });
+  const validated = validateSessionOptions({ master: 'm1:5050,m2:5050', flink: { kind: 'home', path: flinkHome }, taskManagers: 1, name: 'conn' });
   const s = await FlinkSession.create(validated, {
     store, timings: { subscribeTimeoutMs: 60000, tickMs: 60000 },
     createScheduler: () => scheduler as unknown as SchedulerApi, createOperatorApi: () => ({ liveTasks: async () => [] }),

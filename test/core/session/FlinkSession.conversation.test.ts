@@ -29,7 +29,7 @@ async function session(input: Partial<SessionOptionsInput> = {}, flink: FakeFlin
   const m = new RecordingScheduler();
   const validated = validateSessionOptions({
     master: 'm1:5050', flink: { kind: 'home', path: '/opt/flink' }, name: 'talk', taskManagers: 2, taskManagerMemoryMb: 2048, jobManagerMemoryMb: 1024, ...input,
-  }, { USER: 'tester' });
+  });
   const s = await FlinkSession.create(validated, {
     store: new MemorySessionStore(),
     timings: { reconcileInitialMs: 20, reconcileMaxMs: 80, tickMs: 60000, flinkPollMs: 10, runningPollMs: 20, subscribeTimeoutMs: 60000, stopVerifyTimeoutMs: 100 },

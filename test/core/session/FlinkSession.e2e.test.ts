@@ -176,7 +176,7 @@ describe('FlinkSession against the stand-ins', { timeout: 180000 }, () => {
     await session.start();
     await session.whenEnded();
     assert.equal(session.phase, 'failed');
-    assert.match(diagnoses[0], /needs 65536 MB and 1 cpu and 2 ports per TaskManager; the largest offer so far has \d+ MB/);
+    assert.match(diagnoses[0], /needs 65536 MB and 1 cpu and 2 ports per TaskManager and still waits for 1 of 1 TaskManagers; the offers now, after what the session holds: agent \S+ \(\S+\): \d+ MB free, a TaskManager needs 65536 MB/);
     assert.match(session.snapshot().reason!, /Gave up after 2 s waiting for offers that fit/);
     assert.equal((await liveTasks(cluster, session.frameworkId)).length, 0);
   });

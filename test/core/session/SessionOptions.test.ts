@@ -13,7 +13,7 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function parse(args: string): ReturnType<typeof validateSessionOptions> & { notes: string[]; rest: string[] } {
   const p = parseSessionStartArgs(args.split(' ').filter(Boolean));
-  return { ...validateSessionOptions(p.input, { USER: 'alice' }), notes: p.notes, rest: p.rest };
+  return { ...validateSessionOptions(p.input, { osUser: () => 'alice' }), notes: p.notes, rest: p.rest };
 }
 
 function refuses(args: string, option: string, problem: RegExp): void {
@@ -138,5 +138,27 @@ describe('session options', () => {
     refuses(`-m h:1 ${base} --name bad/name`, '--name', /not a valid session name/);
     refuses(`-m h:1 ${base} --role /bad`, '--role', /not a valid Mesos role/);
     assert.throws(() => parse(`-m h:1 ${base} -c ${path.join(tmp, 'missing')}`), FlinkConfigurationError);
+  });
+});
+
+describe('the framework user', () => {
+  const base = { master: 'm:5050', flink: { kind: 'home' as const, path: '/opt/flink' } };
+  test('defaults to the operating-system user, not $USER or $LOGNAME (unset or someone else)', () => {
+    const saved = { USER: process.env.USER, LOGNAME: process.env.LOGNAME };
+    try {
+      delete process.env.USER;
+      delete process.env.LOGNAME;
+      assert.equal(validateSessionOptions(base).options.user, os.userInfo().username);
+      process.env.USER = 'somebody-else';
+      assert.equal(validateSessionOptions(base).options.user, os.userInfo().username);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    }
+    assert.notEqual(validateSessionOptions(base).options.user, 'nobody');
+  });
+  test('--user overrides it; an empty one is refused; a user without a name in the user database is a clear error', () => {
+    assert.equal(parse('-m h:1 --flink-home /opt/flink --user flink').options.user, 'flink');
+    assert.throws(() => validateSessionOptions({ ...base, user: ' ' }), (e: unknown) => e instanceof SessionOptionError && /--user: the user is empty/.test(e.message));
+    assert.throws(() => validateSessionOptions(base, { osUser: () => { throw new SessionOptionError('--user', 'uid 4242 has no name.', 'Pass --user USER.'); } }), /uid 4242 has no name/);
   });
 });

@@ -7,7 +7,7 @@ import type { Resource, TaskInfo } from '../../../src/core/mesos/types';
 import { offer } from './offers';
 
 function spec(input: Partial<SessionOptionsInput> = {}): SessionTaskSpec {
-  const v = validateSessionOptions({ master: 'm:5050', flink: { kind: 'home', path: '/opt/flink' }, taskManagerMemoryMb: 2048, jobManagerMemoryMb: 1024, ...input }, { USER: 'u' });
+  const v = validateSessionOptions({ master: 'm:5050', flink: { kind: 'home', path: '/opt/flink' }, taskManagerMemoryMb: 2048, jobManagerMemoryMb: 1024, ...input });
   return { options: v.options, flinkConfiguration: sessionFlinkConfiguration(v.options, v.flinkConfiguration) };
 }
 

@@ -36,7 +36,7 @@ export async function newSession(cluster: MesosCluster, storeDir: string, input:
   const validated = validateSessionOptions({
     master: cluster.masterUrls.map((u) => u.replace(/^http:\/\//, '')).join(','), flink: { kind: 'home', path: cluster.flinkHome },
     taskManagerMemoryMb: 1024, jobManagerMemoryMb: 1024, ...input,
-  }, { USER: 'tester' });
+  });
   return FlinkSession.create(validated, deps(storeDir, extra));
 }
 
@@ -71,4 +71,28 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+}
+
+interface OperatorFramework { framework_info: { id?: { value: string }; name: string; user: string; labels?: { labels: { key: string; value?: string }[] } } }
+
+/** The frameworks the master lists for a session (by its label): those still registered, and those it has removed. */
+export async function sessionFrameworks(cluster: MesosCluster, session: string): Promise<{ registered: OperatorFramework[]; completed: OperatorFramework[] }> {
+  const answer = await cluster.operator<{ get_frameworks: { frameworks?: OperatorFramework[]; completed_frameworks?: OperatorFramework[] } }>({ type: 'GET_FRAMEWORKS' });
+  const ours = (f: OperatorFramework): boolean => (f.framework_info.labels?.labels ?? []).some((l) => l.key === 'flink-mesos.session' && l.value === session);
+  return { registered: (answer.get_frameworks.frameworks ?? []).filter(ours), completed: (answer.get_frameworks.completed_frameworks ?? []).filter(ours) };
+}
+
+/**
+ * Nothing of the session is left on the master (asked through the operator API): GET_FRAMEWORKS lists no framework of it
+ * still registered, GET_TASKS no live task of any framework it ever had. Returns the ids of its removed frameworks.
+ */
+export async function nothingLeftOnMaster(cluster: MesosCluster, session: string): Promise<string[]> {
+  const { registered, completed } = await sessionFrameworks(cluster, session);
+  if (registered.length > 0) throw new Error(`GET_FRAMEWORKS still lists framework(s) of session ${session}: ${registered.map((f) => f.framework_info.id?.value).join(', ')}`);
+  const ids = completed.map((f) => f.framework_info.id?.value ?? '');
+  for (const id of ids) {
+    const live = await liveTasks(cluster, id);
+    if (live.length > 0) throw new Error(`GET_TASKS lists live task(s) of session ${session}: ${live.map((t) => `${t.task_id.value} ${t.state}`).join(', ')}`);
+  }
+  return ids;
 }

@@ -440,6 +440,20 @@ export class MesosAgent {
         })),
       });
     }
+    // A real agent routes every /api/v1/... path to its operator API, which reads the body as an agent::Call: a scheduler's
+    // SUBSCRIBE there has no type an agent knows (the 400 a Mesos 1.12 agent gives a framework pointed at it).
+    if (url.pathname === '/api/v1' || url.pathname.startsWith('/api/v1/')) {
+      if (req.method !== 'POST') return text(405, `405 Method Not Allowed. Expecting one of { 'POST' }, but received '${req.method ?? ''}'.`);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        let type: unknown;
+        try { type = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: unknown }).type; } catch { return text(400, 'Failed to parse body into JSON'); }
+        if (type === 'GET_HEALTH') return json({ type: 'GET_HEALTH', get_health: { healthy: true } });
+        return text(400, "Failed to validate agent::Call: Expecting 'type' to be present.");
+      });
+      return;
+    }
     if (url.pathname === '/health') { res.writeHead(200, { 'Content-Length': 0 }); res.end(); return; }
     res.writeHead(404, { 'Content-Length': 0 });
     res.end();

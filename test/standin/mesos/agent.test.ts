@@ -93,6 +93,19 @@ describe('stand-in agents', () => {
     assert.equal((await terminal('tnf')).message, 'Command exited with status 127');
   });
 
+  test('a scheduler pointed at an agent: /api/v1/scheduler answers as a Mesos 1.12 agent does (400, agent::Call)', async () => {
+    const agent = cluster.agents[0];
+    const subscribe = JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: info } });
+    const r = await rawRequest(`${agent.url}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: subscribe });
+    assert.equal(r.status, 400);
+    assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(r.body, "Failed to validate agent::Call: Expecting 'type' to be present.");
+    assert.equal(r.headers['mesos-stream-id'], undefined);
+    assert.equal((await rawRequest(`${agent.url}/api/v1/scheduler`)).status, 405);
+    const health = await rawRequest(`${agent.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"type":"GET_HEALTH"}' });
+    assert.deepEqual([health.status, JSON.parse(health.body)], [200, { type: 'GET_HEALTH', get_health: { healthy: true } }]);
+  });
+
   test('shell false runs value with arguments as argv (x11d)', async () => {
     await runTask('targs', { shell: false, value: '/bin/sh', arguments: ['sh', '-c', 'exit 7'] });
     assert.deepEqual([(await terminal('targs')).state, (await terminal('targs')).message], ['TASK_FAILED', 'Command exited with status 7']);
