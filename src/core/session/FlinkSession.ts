@@ -12,10 +12,12 @@ import { silentLogger, type Logger } from '../log';
 import { sessionFlinkConfiguration, type SessionOptions, type ValidatedSessionOptions } from './SessionOptions';
 import { declineReason, describeMisfit, jobManagerNeeds, largerOffer, planOffers, taskManagerNeeds, type OfferPlan, type OfferSize } from './launchPlan';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
-import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
+import { copyRecord, ownerIsAlive, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
+import { SessionConflictError, SessionError } from './sessionErrors';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
+export { SessionConflictError, SessionError } from './sessionErrors';
 
 /** What the session needs from Flink's REST API (FlinkRestClient has it). */
 export interface FlinkClusterApi {
@@ -141,22 +143,6 @@ export type FlinkSessionEvents = {
   /** Any change: for views that re-render from snapshot(). */
   changed: [SessionSnapshot];
 };
-
-/** A second client would fight over the framework: refused. */
-export class SessionConflictError extends Error {
-  constructor(readonly name_: string, readonly owner: SessionOwner) {
-    super(`The session "${name_}" is driven by another client (pid ${owner.pid} on ${owner.host}, seen ${Math.round((Date.now() - owner.heartbeatAt) / 1000)} s ago). ` +
-      'Use that client, or stop it first; "flink-mesos session status" shows the session read-only.');
-    this.name = 'SessionConflictError';
-  }
-}
-
-export class SessionError extends Error {
-  constructor(message: string, readonly fix: string, readonly kind: 'exists' | 'notFound' | 'state' | 'unreachable' | 'removed' = 'state') {
-    super(`${message} ${fix}`);
-    this.name = 'SessionError';
-  }
-}
 
 const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
 
@@ -1037,29 +1023,6 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.storeQueue = done.catch(() => undefined);
     return done;
   }
-}
-
-/**
- * A copy of the record for the store, as JSON would give it (undefined fields left out): the store may write it later,
- * while the session changes on. Tasks are copied field by field: a round that launches a thousand TaskManagers saves them all.
- */
-function copyRecord(record: SessionRecord): SessionRecord {
-  const { tasks, ...rest } = record;
-  const copy = JSON.parse(JSON.stringify(rest)) as SessionRecord;
-  copy.tasks = tasks.map(copyTask);
-  return copy;
-}
-
-function copyTask(t: TaskRecord): TaskRecord {
-  const c = { taskId: t.taskId, kind: t.kind, agentId: t.agentId, hostname: t.hostname } as TaskRecord;
-  if (t.agentUrl !== undefined) c.agentUrl = t.agentUrl;
-  c.ports = { ...t.ports };
-  c.state = t.state;
-  if (t.message !== undefined) c.message = t.message;
-  c.launchedAt = t.launchedAt;
-  c.updatedAt = t.updatedAt;
-  if (t.killRequested !== undefined) c.killRequested = t.killRequested;
-  return c;
 }
 
 /** The TaskManager number part of a task id of this session (for views). */

@@ -153,3 +153,26 @@ export function ownerIsAlive(owner: SessionOwner | undefined, me: string, now: n
   }
   return now - owner.heartbeatAt < staleMs;
 }
+
+/**
+ * A copy of the record for the store, as JSON would give it (undefined fields left out): the store may write it later,
+ * while the session changes on. Tasks are copied field by field: a round that launches a thousand TaskManagers saves them all.
+ */
+export function copyRecord(record: SessionRecord): SessionRecord {
+  const { tasks, ...rest } = record;
+  const copy = JSON.parse(JSON.stringify(rest)) as SessionRecord;
+  copy.tasks = tasks.map(copyTask);
+  return copy;
+}
+
+function copyTask(t: TaskRecord): TaskRecord {
+  const c = { taskId: t.taskId, kind: t.kind, agentId: t.agentId, hostname: t.hostname } as TaskRecord;
+  if (t.agentUrl !== undefined) c.agentUrl = t.agentUrl;
+  c.ports = { ...t.ports };
+  c.state = t.state;
+  if (t.message !== undefined) c.message = t.message;
+  c.launchedAt = t.launchedAt;
+  c.updatedAt = t.updatedAt;
+  if (t.killRequested !== undefined) c.killRequested = t.killRequested;
+  return c;
+}
