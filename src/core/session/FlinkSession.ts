@@ -292,6 +292,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       throw new SessionConflictError(this.record.name, current.owner);
     }
     if (current) this.record = current;
+    // Kept for a detach before any subscription (the master unreachable): the saved phase must not change.
+    this.phaseBeforeAttach = current?.phase;
+    if (current?.phase === 'stopping') this.record.stopPending ??= current.updatedAt;
     this.claimOwner();
     if (this.attaching) {
       this.failureTimes = [];
@@ -340,6 +343,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
 
   private lastConnectionReason?: string;
   private subscribedHandled = false;
+  private phaseBeforeAttach?: SessionPhase;
 
   private resumePhase(): SessionPhase {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
@@ -383,6 +387,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       else if (this.record.wantedTaskManagers !== null) { this.suppressed = true; void this.scheduler?.suppress().catch(() => undefined); }
     }
     if (this.record.jobManagerUrl) this.schedulePoll(0);
+    if (this.record.stopPending) {
+      this.emit('warning', `A stop asked ${Math.round((Date.now() - this.record.stopPending) / 1000)} s ago could not reach the master then; completing it now.`);
+      void this.stop();
+    }
   }
 
   private onConnectionState(state: ConnectionState, detail: { reason?: string; retryInMs?: number }): void {
@@ -945,13 +953,18 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     return false;
   }
 
-  /** Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout. */
-  async detach(): Promise<void> {
+  /**
+   * Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout.
+   * stopPending: a stop was asked but could not reach the master; the next stop or attach completes it.
+   */
+  async detach(options: { stopPending?: boolean } = {}): Promise<void> {
     await this.chain;
     if (END_PHASES.has(this.record.phase)) return;
     this.clearTimers();
     await this.scheduler?.close().catch(() => undefined);
     // The saved record keeps the session's real phase for the next attach, without an owner.
+    if (this.attaching && !this.everSubscribed && this.phaseBeforeAttach) this.record.phase = this.phaseBeforeAttach;
+    if (options.stopPending) this.record.stopPending ??= Date.now();
     this.record.owner = undefined;
     await this.persist();
     await this.finish('detached', undefined, false);

@@ -57,7 +57,13 @@ export interface SessionRecord {
   startedAt: number;
   updatedAt: number;
   owner?: SessionOwner;
+  /** A stop was asked but no master answered (epoch ms): the next stop or attach completes it. */
+  stopPending?: number;
+  /** The master answered and no longer knows the framework (torn down, or its failover timeout passed): nothing runs under it. */
+  gone?: SessionGone;
 }
+
+export interface SessionGone { at: number; master: string; reason: string }
 
 export interface SessionStore {
   load(name: string): Promise<SessionRecord | undefined>;
