@@ -1,15 +1,11 @@
 // flink-mesos session start | attach | status | scale | stop: the session half of the command line, over FlinkSession.
-import * as fs from 'fs';
 import { request } from '../http/undici';
 import { ExitCode, type CliIo } from './cliIo';
-import { redact, type Logger } from '../log';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
-import {
-  FlinkSession, SessionConflictError, SessionError, type FlinkSessionDeps, type SessionSnapshot, type SessionTimings,
-} from '../session/FlinkSession';
-import { FileSessionStore, defaultSessionDir, type SessionRecord } from '../session/SessionStore';
+import { FlinkSession, SessionConflictError, SessionError, type SessionSnapshot } from '../session/FlinkSession';
+import { FileSessionStore, type SessionRecord } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
-import type { Credentials, TlsOptions } from '../mesos/http';
+import { UsageError, deps, ensureNoExtra, parseCommon, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -42,121 +38,6 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
   In the foreground, Ctrl-C stops the session. Exit codes: 0 ok, 1 failed, 2 bad option, 3 Mesos unreachable,
   4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
 `;
-
-interface CommonArgs {
-  name: string;
-  json: boolean;
-  detach: boolean;
-  storeDir: string;
-  timeoutMs: number;
-  verbose: boolean;
-  secretFile?: string;
-  principal?: string;
-  caFile?: string;
-  insecureSkipTlsVerify: boolean;
-  /** From --ca-file / --insecure-skip-tls-verify (tlsOptions()). */
-  tls?: TlsOptions;
-  rest: string[];
-}
-
-class UsageError extends Error {}
-
-function parseCommon(args: string[], io: CliIo): CommonArgs {
-  const out: CommonArgs = { name: 'default', json: false, detach: false, storeDir: defaultSessionDir(io.env), timeoutMs: 600000, verbose: false, insecureSkipTlsVerify: false, rest: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = /^(--[a-z-]+)=(.*)$/s.exec(a);
-    const flag = eq ? eq[1] : a;
-    const value = (): string => {
-      if (eq) return eq[2];
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
-      return v;
-    };
-    switch (flag) {
-      case '--name': out.name = value(); out.rest.push('--name', out.name); break;
-      case '--json': out.json = true; break;
-      case '--detach': out.detach = true; break;
-      case '--store': out.storeDir = value(); break;
-      case '--secret-file': out.secretFile = value(); break;
-      case '--ca-file': out.caFile = value(); break;
-      case '--insecure-skip-tls-verify': out.insecureSkipTlsVerify = true; break;
-      case '--principal': out.principal = value(); out.rest.push('--principal', out.principal); break;
-      case '-v': case '--verbose': out.verbose = true; out.rest.push(a); break;
-      case '--timeout': {
-        const s = Number(value());
-        if (!Number.isFinite(s) || s <= 0) throw new UsageError('--timeout needs seconds above 0.');
-        out.timeoutMs = s * 1000;
-        break;
-      }
-      default: out.rest.push(a);
-    }
-  }
-  return out;
-}
-
-function cliLogger(io: CliIo, verbose: boolean): Logger {
-  const line = (level: string) => (m: string): void => { if (verbose) io.err(`[${level}] ${redact(m)}\n`); };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-function credentials(common: CommonArgs, io: CliIo, principal: string | undefined): Credentials | undefined {
-  let secret = io.env.FLINK_MESOS_SECRET;
-  if (common.secretFile) {
-    try {
-      secret = fs.readFileSync(common.secretFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`The secret file ${common.secretFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}).`);
-    }
-  }
-  if (secret === undefined || secret === '') return undefined;
-  if (!principal) throw new UsageError('A Mesos secret was given without --principal: pass the principal it belongs to.');
-  return { principal, secret };
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
-/** The TLS options of --ca-file (read now, so a bad path fails before anything starts) and --insecure-skip-tls-verify. */
-function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefined {
-  if (common.caFile !== undefined && common.insecureSkipTlsVerify) {
-    throw new UsageError('--ca-file and --insecure-skip-tls-verify contradict each other: pass the CA file to verify the masters, or skip verification, not both.');
-  }
-  if (common.insecureSkipTlsVerify) {
-    io.err('warning: --insecure-skip-tls-verify: the Mesos masters\' TLS certificates are not verified, so anyone on the way can read and change ' +
-      'the traffic, credentials included. Pass --ca-file FILE instead outside of tests.\n');
-    return { rejectUnauthorized: false };
-  }
-  if (common.caFile === undefined) return undefined;
-  let ca: string;
-  try {
-    ca = fs.readFileSync(common.caFile, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
-    throw new UsageError(`--ca-file: the CA file ${common.caFile} cannot be read (${why}). Pass the PEM file of the CA that signed the Mesos masters' certificates.`);
-  }
-  if (!PEM_CERTIFICATE.test(ca)) {
-    throw new UsageError(`--ca-file: ${common.caFile} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Pass the CA certificate in PEM form.`);
-  }
-  return { ca };
-}
-
-function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
-  const text = io.env.FLINK_MESOS_TIMINGS;
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as Partial<SessionTimings>;
-  } catch {
-    throw new UsageError('FLINK_MESOS_TIMINGS must be a JSON object of session timings (milliseconds).');
-  }
-}
-
-function deps(common: CommonArgs, io: CliIo, principal?: string): FlinkSessionDeps {
-  return {
-    store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
-    credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
-  };
-}
 
 /** Runs `session <sub-command> ...`; returns the exit code and never throws. */
 export async function runSessionCommand(argv: string[], io: CliIo): Promise<number> {
@@ -199,11 +80,6 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
   if (json) io.out(`${JSON.stringify({ error: message, exitCode: code })}\n`);
   else io.err(`flink-mesos: ${message}\n`);
   return code;
-}
-
-function ensureNoExtra(common: CommonArgs, allowed: string[] = []): void {
-  const extra = common.rest.filter((a, i, all) => !allowed.includes(a) && !(i > 0 && all[i - 1] === '--name') && a !== '--name' && !(i > 0 && all[i - 1] === '--principal') && a !== '--principal' && a !== '-v' && a !== '--verbose');
-  if (extra.length > 0) throw new UsageError(`Unknown argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}.`);
 }
 
 async function startCommand(common: CommonArgs, io: CliIo): Promise<number> {
@@ -301,13 +177,6 @@ function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): number {
   if (s.phase === 'failed' && s.reason && /refused|cannot be resolved|accepted the subscription/.test(s.reason) && !s.frameworkId) return ExitCode.unreachable;
   if (s.phase === 'failed' && s.reason && /removed framework/.test(s.reason)) return ExitCode.notFound;
   return s.phase === 'detached' ? ExitCode.conflict : ExitCode.failed;
-}
-
-function summary(s: SessionSnapshot): Record<string, unknown> {
-  return {
-    name: s.name, phase: s.phase, reason: s.reason, frameworkId: s.frameworkId, jobManagerUrl: s.jobManagerUrl, flinkUiUrl: s.flinkUiUrl,
-    mesosUiUrl: s.mesosUiUrl, taskManagers: s.progress, tasks: [...(s.jobManager ? [s.jobManager] : []), ...s.taskManagers].map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname, agentId: t.agentId, ports: t.ports })),
-  };
 }
 
 function printRunning(s: SessionSnapshot, io: CliIo, json: boolean): void {
