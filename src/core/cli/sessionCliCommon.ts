@@ -1,8 +1,8 @@
 // What every session sub-command shares: the common flags, credentials and TLS from them, the session's dependencies, the summary document.
 import * as fs from 'fs';
 import { redact, type Logger } from '../log';
-import type { FlinkSessionDeps, SessionSnapshot, SessionTimings } from '../session/FlinkSession';
-import { FileSessionStore, defaultSessionDir } from '../session/SessionStore';
+import { DEFAULT_TIMINGS, type FlinkSessionDeps, type SessionSnapshot, type SessionTimings } from '../session/FlinkSession';
+import { FileSessionStore, defaultSessionDir, ownerIsAlive, type SessionOwner } from '../session/SessionStore';
 import type { Credentials, TlsOptions } from '../mesos/http';
 import type { CliIo } from './cliIo';
 
@@ -133,3 +133,15 @@ export function summary(s: SessionSnapshot): Record<string, unknown> {
   };
 }
 
+
+/** When another client's owner heartbeat counts as stale (FLINK_MESOS_TIMINGS can shorten it for tests). */
+export function leaseStaleMs(io: CliIo): number {
+  return timingsFromEnv(io)?.leaseStaleMs ?? DEFAULT_TIMINGS.leaseStaleMs;
+}
+
+/** The client that drives the saved session now (its owner lease is fresh), if any. */
+export async function drivenBy(common: CommonArgs, io: CliIo): Promise<SessionOwner | undefined> {
+  const record = await new FileSessionStore(common.storeDir).load(common.name);
+  const owner = record?.owner;
+  return owner && ownerIsAlive(owner, '', Date.now(), leaseStaleMs(io)) ? owner : undefined;
+}

@@ -1,11 +1,14 @@
-// flink-mesos session start | attach | status | scale | stop: the session half of the command line, over FlinkSession.
-import { request } from '../http/undici';
+// flink-mesos session start | attach | status | scale | stop | forget: the session half of the command line, over FlinkSession.
 import { ExitCode, type CliIo } from './cliIo';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
 import { FlinkSession, SessionConflictError, SessionError, type SessionSnapshot } from '../session/FlinkSession';
-import { FileSessionStore, type SessionRecord } from '../session/SessionStore';
+import { FileSessionStore } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
-import { UsageError, deps, ensureNoExtra, parseCommon, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
+import { statusCommand } from './sessionStatusCommand';
+import { forgetCommand } from './sessionForgetCommand';
+import { ControlChannelError } from '../session/sessionControlChannel';
+import { requestScale, requestStop, serveSessionControl } from '../session/sessionControlService';
+import { UsageError, cliLogger, deps, drivenBy, ensureNoExtra, parseCommon, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -28,15 +31,23 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored
   flink-mesos session attach [--name NAME] [--detach] [--json]   take over a saved session again (reconciles, replaces TaskManagers)
-  flink-mesos session status [--name NAME] [--json]              saved sessions, read-only (asks Flink if it answers)
+  flink-mesos session status [--name NAME] [--json]              saved sessions, read-only: asks the master whether it still knows
+                                                                 each framework (a gone one is marked so) and Flink what it sees
+  flink-mesos session status --name NAME --watch [--interval S]  follow one session read-only (tasks from the master's operator API,
+                                                                 Flink from its REST API) until Ctrl-C; never subscribes
   flink-mesos session scale N [--name NAME] [--json]             set the number of TaskManagers (idle ones are removed first)
-  flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left
+  flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left; with no master answering,
+                                                                 the phase stays and the stop is recorded as pending
+  flink-mesos session forget NAME [--json]                       free the name of a session whose master is unreachable or no longer
+                                                                 knows its framework (says which, and whether tasks may still run)
+  scale and stop of a session another client drives (a foreground "session start", a VS Code window) are sent to that client
+  through an owner-only socket beside the store, and its answer comes back; another Unix user is refused.
   Common: --store DIR (saved sessions; default ~/.flink-mesos/sessions), --timeout SECONDS (waits; default 600).
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
   TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
       --insecure-skip-tls-verify  do not verify the masters' certificates at all (prints a warning; only for tests).
   In the foreground, Ctrl-C stops the session. Exit codes: 0 ok, 1 failed, 2 bad option, 3 Mesos unreachable,
-  4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
+  4 no such session, 5 another client drives the session (and takes no requests, or belongs to another user), 130 stopped by Ctrl-C.
 `;
 
 /** Runs `session <sub-command> ...`; returns the exit code and never throws. */
@@ -57,6 +68,7 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
       case 'status': return await statusCommand(common, io);
       case 'scale': return await scaleCommand(common, io);
       case 'stop': return await stopCommand(common, io);
+      case 'forget': return await forgetCommand(common, io);
       default: throw new UsageError(`Unknown session command "${sub}".`);
     }
   } catch (err) {
@@ -75,7 +87,11 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
   } else if (err instanceof SessionConflictError) {
     code = ExitCode.conflict;
   } else if (err instanceof SessionError) {
-    code = err.kind === 'notFound' || err.kind === 'removed' ? ExitCode.notFound : err.kind === 'exists' ? ExitCode.conflict : ExitCode.failed;
+    code = err.kind === 'notFound' || err.kind === 'removed' ? ExitCode.notFound : err.kind === 'exists' ? ExitCode.conflict
+      : err.kind === 'unreachable' ? ExitCode.unreachable : ExitCode.failed;
+  } else if (err instanceof ControlChannelError) {
+    // Refused (another Unix user) or no channel: another client holds the session either way.
+    code = err.code === 'forbidden' || err.code === 'noChannel' ? ExitCode.conflict : ExitCode.failed;
   }
   if (json) io.out(`${JSON.stringify({ error: message, exitCode: code })}\n`);
   else io.err(`flink-mesos: ${message}\n`);
@@ -133,6 +149,8 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo): Pro
   });
   try {
     await session.start();
+    // From here on other terminals and VS Code windows can ask this client to scale or stop the session.
+    await serveSessionControl(session, common.storeDir, cliLogger(io, common.verbose));
     let snap: SessionSnapshot;
     try {
       snap = await session.waitFor((s) => s.phase === 'running' && s.reconciled, common.timeoutMs, 'waiting for the session to run');
@@ -191,54 +209,21 @@ function printRunning(s: SessionSnapshot, io: CliIo, json: boolean): void {
   io.out(`Submit jobs with: flink-mesos run --session ${s.name} JAR\n`);
 }
 
-async function statusCommand(common: CommonArgs, io: CliIo): Promise<number> {
-  ensureNoExtra(common);
-  const store = new FileSessionStore(common.storeDir);
-  const named = common.rest.includes('--name');
-  const records = named ? [await store.load(common.name)].filter((r): r is SessionRecord => r !== undefined) : await store.list();
-  if (named && records.length === 0) throw new SessionError(`No session named "${common.name}" is saved in ${common.storeDir}.`, 'Start one with "flink-mesos session start".', 'notFound');
-  const out: Record<string, unknown>[] = [];
-  for (const r of records) {
-    let flink: Record<string, unknown> = { reachable: false };
-    if (r.jobManagerUrl) {
-      try {
-        const res = await request(`${r.jobManagerUrl}/overview`, { signal: AbortSignal.timeout(3000) });
-        const body = await res.body.json() as { taskmanagers?: number; 'slots-total'?: number; 'slots-available'?: number; 'flink-version'?: string };
-        flink = res.statusCode === 200 ? { reachable: true, taskManagers: body.taskmanagers, slotsTotal: body['slots-total'], slotsAvailable: body['slots-available'], version: body['flink-version'] } : { reachable: false, status: res.statusCode };
-      } catch (e) {
-        flink = { reachable: false, error: e instanceof Error ? e.message : String(e) };
-      }
-    }
-    const owner = r.owner ? { pid: r.owner.pid, host: r.owner.host, seenSecondsAgo: Math.round((Date.now() - r.owner.heartbeatAt) / 1000) } : undefined;
-    out.push({
-      name: r.name, phase: r.phase, frameworkId: r.frameworkId, masters: r.masters, leaderUrl: r.leaderUrl, jobManagerUrl: r.jobManagerUrl,
-      wantedTaskManagers: r.wantedTaskManagers, tasks: r.tasks.map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname })), owner, flink,
-    });
-  }
-  if (common.json) {
-    io.out(`${JSON.stringify(named ? out[0] : out)}\n`);
-    return ExitCode.ok;
-  }
-  if (out.length === 0) io.out(`No saved session in ${common.storeDir}.\n`);
-  for (const s of out) {
-    const f = s.flink as { reachable: boolean; taskManagers?: number; slotsTotal?: number; slotsAvailable?: number };
-    const tasks = s.tasks as { kind: string }[];
-    io.out(`${s.name}: ${s.phase}, framework ${s.frameworkId ?? '-'}, JobManager ${s.jobManagerUrl ?? '-'}\n` +
-      `  TaskManagers: ${tasks.filter((t) => t.kind === 'taskmanager').length} of ${s.wantedTaskManagers ?? 'greedy'} on Mesos; ` +
-      `${f.reachable ? `Flink sees ${f.taskManagers} with ${f.slotsAvailable}/${f.slotsTotal} slots free` : 'Flink does not answer'}\n` +
-      `${s.owner ? `  driven by pid ${(s.owner as { pid: number }).pid} on ${(s.owner as { host: string }).host}\n` : '  no client attached (attach to replace failed TaskManagers)\n'}`);
-  }
-  return ExitCode.ok;
-}
-
 async function scaleCommand(common: CommonArgs, io: CliIo): Promise<number> {
   const positional = common.rest.filter((a, i, all) => !a.startsWith('-') && !(i > 0 && (all[i - 1] === '--name' || all[i - 1] === '--principal')));
   if (positional.length !== 1) throw new UsageError('session scale needs the number of TaskManagers, e.g. "flink-mesos session scale 5".');
   const count = Number(positional[0]);
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`"${positional[0]}" is not a number of TaskManagers: pass a whole number of 1 or more.`);
   ensureNoExtra(common, positional);
+  if (await drivenBy(common, io)) return scaleThroughDriver(common, io, count);
   const session = await FlinkSession.attach(common.name, deps(common, io, common.principal));
-  await session.start();
+  try {
+    await session.start();
+  } catch (err) {
+    // Another client took the session over in the meantime: ask it.
+    if (err instanceof SessionConflictError) return scaleThroughDriver(common, io, count);
+    throw err;
+  }
   try {
     await session.waitFor((s) => s.reconciled && s.phase !== 'subscribing', Math.min(common.timeoutMs, 60000), 'attaching');
     const { killed } = await session.scale(count);
@@ -256,10 +241,36 @@ async function scaleCommand(common: CommonArgs, io: CliIo): Promise<number> {
   }
 }
 
+/** scale against a session another client drives: the request goes to it, the answer comes back here. */
+async function scaleThroughDriver(common: CommonArgs, io: CliIo, count: number): Promise<number> {
+  const owner = await drivenBy(common, io);
+  if (!common.json) io.err(`Session ${common.name} is driven by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}: asking it to scale to ${count} TaskManager(s)...\n`);
+  const r = await requestScale(common.storeDir, common.name, count, common.timeoutMs);
+  if (common.json) io.out(`${JSON.stringify({ ...r.snapshot, removed: r.removed, through: 'driver' })}\n`);
+  else io.out(`Session ${common.name} has ${count} TaskManager(s)${r.removed.length ? ` (removed ${r.removed.join(', ')})` : ''}.\n`);
+  return ExitCode.ok;
+}
+
+async function stopThroughDriver(common: CommonArgs, io: CliIo): Promise<number> {
+  const owner = await drivenBy(common, io);
+  if (!common.json) io.err(`Session ${common.name} is driven by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}: asking it to stop...\n`);
+  const r = await requestStop(common.storeDir, common.name);
+  if (common.json) io.out(`${JSON.stringify({ name: common.name, ...r, through: 'driver' })}\n`);
+  else if (r.phase === 'stopped') io.out(`Session ${common.name} stopped: the master lists no task of framework ${r.frameworkId ?? ''}.\n`);
+  else io.err(`flink-mesos: ${r.reason ?? `the stop ended ${r.phase}`}\n`);
+  return r.phase === 'stopped' ? ExitCode.ok : ExitCode.failed;
+}
+
 async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
   ensureNoExtra(common);
+  if (await drivenBy(common, io)) return stopThroughDriver(common, io);
   const session = await FlinkSession.attach(common.name, deps(common, io, common.principal));
-  await session.start();
+  try {
+    await session.start();
+  } catch (err) {
+    if (err instanceof SessionConflictError) return stopThroughDriver(common, io);
+    throw err;
+  }
   try {
     await session.waitFor((s) => s.connection === 'subscribed', Math.min(common.timeoutMs, 30000), 'reaching Mesos');
   } catch {
@@ -270,8 +281,12 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
       return ExitCode.ok;
     }
     if (s.phase === 'failed' || s.phase === 'detached') return ended(s, io, common);
-    await session.detach();
-    throw new SessionError(`No Mesos master answered for session "${common.name}"${s.reason ? ` (${s.reason})` : ''}.`, 'Check the master and try again; the session was left as it is.', 'unreachable');
+    // The saved phase stays as it was; the stop is noted as pending, and the next stop or attach completes it.
+    await session.detach({ stopPending: true });
+    const saved = await new FileSessionStore(common.storeDir).load(common.name).catch(() => undefined);
+    throw new SessionError(`No Mesos master answered for session "${common.name}"${s.reason ? ` (${s.reason})` : ''}, so nothing was stopped.`,
+      `The stop is recorded as pending (phase still ${saved?.phase ?? 'as it was'}): run "flink-mesos session stop --name ${common.name}" again, or attach, once the master is back. ` +
+      `If the cluster is gone for good, "flink-mesos session forget ${common.name}" frees the name.`, 'unreachable');
   }
   const result = await session.stop();
   const s = session.snapshot();

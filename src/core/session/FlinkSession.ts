@@ -219,8 +219,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const { options } = validated;
     const existing = await deps.store.load(options.name);
     if (existing) {
-      throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.phase}).`,
-        `Attach to it ("flink-mesos session attach --name ${options.name}"), stop it, or start this one with another --name.`, 'exists');
+      throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.gone ? `gone: ${existing.gone.reason}` : existing.phase}).`,
+        existing.gone ? `Free the name with "flink-mesos session forget ${options.name}", or start this one with another --name.`
+          : `Attach to it ("flink-mesos session attach --name ${options.name}"), stop it, forget it if its cluster is gone ("flink-mesos session forget ${options.name}"), or start this one with another --name.`, 'exists');
     }
     const now = Date.now();
     const record: SessionRecord = {
