@@ -157,7 +157,7 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo): Pro
     } catch (err) {
       if (interrupted) return await interruptedExit(session, io, common);
       const s = session.snapshot();
-      if (s.phase === 'failed' || s.phase === 'detached') return ended(s, io, common);
+      if (s.phase === 'failed' || s.phase === 'detached' || s.phase === 'stopped') return ended(s, io, common);
       // Timed out: leave it as it is (running or not) for the user to decide.
       say(`${err instanceof Error ? err.message : String(err)}. The session keeps going; attach to it or stop it.`);
       await session.detach();

@@ -607,6 +607,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     }
     const saved = this.persist();
     this.emitProgress();
+    // A killed TaskManager's end may leave the progress figures as they were (it stopped counting at the kill): say so anyway.
+    if (terminal) this.changed();
     // Acknowledge once the change is saved, so a crash in between gets the update again.
     void saved.then(() => this.acknowledge(scheduler, status));
   }

@@ -94,6 +94,11 @@ export class FileSessionStore implements SessionStore {
       text = await fs.promises.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const owner = (e as NodeJS.ErrnoException).code === 'EACCES' ? await fs.promises.stat(file).then((st) => st.uid, () => undefined) : undefined;
+      const me = typeof process.getuid === 'function' ? process.getuid() : undefined;
+      if (owner !== undefined && owner !== me) {
+        throw new Error(`The session file ${file} belongs to uid ${owner}, and you (uid ${me ?? '?'}) cannot read it: only that Unix user can use or steer this session. Run the command as that user.`);
+      }
       throw new Error(`The session file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}). Check its permissions.`);
     }
     try {
