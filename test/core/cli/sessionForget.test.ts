@@ -107,16 +107,17 @@ describe('flink-mesos session forget, gone sessions and a pending stop', { timeo
   test('a stop no master answers keeps the phase and records "stop pending"; a later attach completes the stop', async () => {
     const saved = await startDetached('pend');
     assert.equal(saved.phase, 'running');
-    write({ ...saved, masters: '127.0.0.1:1', leaderUrl: undefined });
+    // As after the failed stop: the session was stopping when its master went away.
+    write({ ...saved, phase: 'stopping', masters: '127.0.0.1:1', leaderUrl: undefined });
     const stop = await cli('stop', '--name', 'pend', '--timeout', '2');
     assert.equal(stop.code, 3, stop.err);
-    assert.match(stop.err, /No Mesos master answered for session "pend".*nothing was stopped\. The stop is recorded as pending \(phase still running\)/);
+    assert.match(stop.err, /No Mesos master answered for session "pend".*nothing was stopped\. The stop is recorded as pending \(phase still stopping\)/);
     const after = read('pend');
-    assert.equal(after.phase, 'running', 'the failed stop left the phase as it was');
+    assert.equal(after.phase, 'stopping', 'the failed stop left the phase as it was');
     assert.equal(typeof after.stopPending, 'number');
     assert.equal(after.owner, undefined);
     const status = await cli('status', '--name', 'pend');
-    assert.match(status.out, /pend: running \(stop pending: no master answered the stop; stop or attach again to complete it\)/);
+    assert.match(status.out, /pend: stopping \(stop pending: no master answered the stop; stop or attach again to complete it\)/);
     assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 2, 'nothing was stopped yet');
 
     // The master is back (here: the address fixed): attaching completes the pending stop.
