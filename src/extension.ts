@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandRegistrar } from './commandArgs';
 import type { CredentialStore } from './credentials/CredentialStore';
@@ -13,6 +12,7 @@ import { SessionModel } from './session/SessionModel';
 import { SessionStatusBar } from './statusBar/SessionStatusBar';
 import type { JobCommands } from './submit/JobCommands';
 import { SessionTreeDataProvider } from './tree/SessionTreeDataProvider';
+import { adoptLegacySessions, sharedSessionDir } from './session/SharedSessionStore';
 import type { PanelManager } from './webviews/PanelManager';
 import { registerPanelSerializers } from './webviews/panelViewTypes';
 
@@ -39,7 +39,7 @@ export interface FlinkMesosApi {
 
 /** Every command of package.json: registered at activation, their handlers live in the lazily loaded core. */
 export const COMMAND_IDS = [
-  'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach', 'flinkMesos.session.detach',
+  'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach', 'flinkMesos.session.detach', 'flinkMesos.session.forget',
   'flinkMesos.session.showResources', 'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi',
   'flinkMesos.credentials.set', 'flinkMesos.credentials.clear', 'flinkMesos.refresh', 'flinkMesos.showOutput',
   'flinkMesos.jar.submit', 'flinkMesos.jar.showPlan', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.job.showResult',
@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   const tree = new SessionTreeDataProvider(model);
   const treeView = vscode.window.createTreeView('flinkMesos.sessions', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
-  const sessionStoreDir = path.join(context.globalStorageUri.fsPath, 'sessions');
+  const sessionStoreDir = sharedSessionDir();
 
   // Command handlers, filled by the core when it loads; each command loads the core on its first run.
   const handlers = new Map<string, (arg?: unknown) => Promise<unknown>>();
@@ -119,7 +119,7 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   updateContextKeys(model);
   logger.info('Flink on Mesos activated.');
   // Sessions saved by an earlier window are reattached right after activation, not inside it.
-  setImmediate(() => void reattachSaved(sessionStoreDir, ensureCore, logger));
+  setImmediate(() => void adoptLegacySessions(context.globalStorageUri.fsPath, sessionStoreDir, logger).then(() => reattachSaved(sessionStoreDir, ensureCore, logger)));
 
   api = {
     model, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, globalState: context.globalState, sessionStoreDir,

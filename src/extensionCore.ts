@@ -6,7 +6,7 @@ import type { CommandRegistrar } from './commandArgs';
 import { CredentialStore } from './credentials/CredentialStore';
 import { LogDocumentProvider } from './logs/LogDocumentProvider';
 import type { OutputChannelLogger } from './logging/OutputChannelLogger';
-import { GlobalStorageSessionStore } from './session/GlobalStorageSessionStore';
+import { SharedSessionStore } from './session/SharedSessionStore';
 import { MesosSessionLauncher } from './session/MesosSessionLauncher';
 import { SessionCommands } from './session/SessionCommands';
 import { SessionManager } from './session/SessionManager';
@@ -31,7 +31,7 @@ export class ExtensionCore implements vscode.Disposable {
   readonly panels: PanelManager;
   readonly logs: LogDocumentProvider;
   readonly credentials: CredentialStore;
-  readonly sessionStore: GlobalStorageSessionStore;
+  readonly sessionStore: SharedSessionStore;
   readonly launcher: MesosSessionLauncher;
   readonly sessionCommands: SessionCommands;
   readonly jobCommands: JobCommands;
@@ -44,7 +44,7 @@ export class ExtensionCore implements vscode.Disposable {
     this.panels = new PanelManager(context.extensionUri, logger, this.manager, false);
     this.logs = new LogDocumentProvider(this.manager);
     this.credentials = new CredentialStore(context.secrets);
-    this.sessionStore = new GlobalStorageSessionStore(context.globalStorageUri);
+    this.sessionStore = new SharedSessionStore();
     this.launcher = new MesosSessionLauncher(this.sessionStore, logger);
     this.sessionCommands = new SessionCommands(context, this.manager, this.launcher, this.credentials, this.panels, logger);
     this.jobCommands = new JobCommands(context, this.manager, this.panels, logger);

@@ -2,13 +2,18 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { MesosCredentials } from '../credentials/CredentialStore';
 import { Logger } from '../core/log';
-import { AgentFiles, sandboxPath } from '../core/mesos/AgentFiles';
+import { AgentFiles } from '../core/mesos/AgentFiles';
 import { OperatorClient } from '../core/mesos/OperatorClient';
 import { FlinkSession, FlinkSessionDeps, PartialFit, PartialFitChoice, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
 import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOptions';
-import { SessionStore } from '../core/session/SessionStore';
+import { FileSessionStore, SessionStore, ownerIsAlive } from '../core/session/SessionStore';
+import { SessionConflictError } from '../core/session/sessionErrors';
+import { serveSessionControl } from '../core/session/sessionControlService';
+import { checkForget, forgetSession, type ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
+import { readSandboxTail } from './sandboxTail';
+import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
 import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
 
@@ -39,6 +44,8 @@ export class MesosSessionLauncher implements SessionLauncher {
     const cancel = token.onCancellationRequested(() => { void session.stop(); });
     try {
       await session.start();
+      // Other windows and terminals send Scale and Stop to this window from here on.
+      if (this.storeDir) await serveSessionControl(session, this.storeDir, this.log);
       await session.waitFor(s => s.phase === 'running', (settings.resourceWaitTimeoutSeconds + 120) * 1000, `Session ${settings.name}`);
     } catch (err) {
       handle.dispose();
@@ -57,18 +64,52 @@ export class MesosSessionLauncher implements SessionLauncher {
     return (await this.store.list()).filter(r => r.phase !== 'stopped' && r.phase !== 'failed').map(r => r.name);
   }
 
+  /**
+   * Takes a saved session over (re-subscribes with its framework id and reconciles), or, while another client drives it,
+   * follows it read-only and sends Scale and Stop to that client.
+   */
   async reattach(name: string, credentialsFor: (master: string) => Promise<MesosCredentials | undefined>): Promise<MesosSessionHandle> {
     const record = await this.store.load(name);
     const deps = this.deps(record ? await credentialsFor(record.masters) : undefined);
+    if (record?.owner && ownerIsAlive(record.owner, '', Date.now(), this.leaseStaleMs())) return this.watch(name, deps);
     const session = await FlinkSession.attach(name, deps);
     const handle = new FlinkSessionHandle(session, deps, this.log);
     try {
       await session.start();
     } catch (err) {
       handle.dispose();
+      // Another client took it over in the meantime: follow it.
+      if (err instanceof SessionConflictError) return this.watch(name, deps);
       throw err;
     }
+    if (this.storeDir) await serveSessionControl(session, this.storeDir, this.log);
     return handle;
+  }
+
+  private async watch(name: string, deps: FlinkSessionDeps): Promise<MesosSessionHandle> {
+    if (!this.storeDir) throw new Error(`The session "${name}" is driven by another client, and this store cannot reach it.`);
+    const handle = new WatchedSessionHandle(this.store, this.storeDir, name, { credentials: deps.credentials, tls: deps.tls, log: this.log, leaseStaleMs: this.leaseStaleMs(), intervalMs: this.timings.tickMs ? Math.max(500, this.timings.tickMs * 5) : 2000 });
+    await handle.ready;
+    this.log.info(`Following session ${name} read-only: another client drives it; Scale and Stop are sent to it.`);
+    return handle;
+  }
+
+  private leaseStaleMs(): number {
+    return this.timings.leaseStaleMs ?? 20000;
+  }
+
+  private get storeDir(): string | undefined {
+    return this.store instanceof FileSessionStore ? this.store.dir : undefined;
+  }
+
+  /** What forgetting `name` means (throws while the master still knows its framework, or another client drives it). */
+  async checkForget(name: string, credentials: MesosCredentials | undefined, thisWindowDrives: boolean): Promise<ForgetVerdict> {
+    const deps = this.deps(credentials);
+    return checkForget(this.store, name, { credentials: deps.credentials, tls: deps.tls, timeoutMs: 5000, leaseStaleMs: thisWindowDrives ? 0 : this.leaseStaleMs() });
+  }
+
+  async forget(verdict: ForgetVerdict): Promise<void> {
+    await forgetSession(this.store, verdict, this.storeDir);
   }
 
   private deps(credentials: MesosCredentials | undefined): FlinkSessionDeps {
@@ -223,18 +264,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     const t = [...s.taskManagers, ...(s.jobManager ? [s.jobManager] : [])].find(x => x.taskId === taskId) ?? this.known.get(taskId);
     if (!t) throw new Error(`Task ${taskId} is not part of session ${s.name}.`);
     if (!t.agentUrl || !s.frameworkId) throw new Error(`The agent of task ${taskId} is not known yet.`);
-    const p = sandboxPath(s.frameworkId, taskId, file);
-    // Read the tail: the size first (offset -1), then the last maxBytes in 64 KiB chunks.
-    const size = (await this.files.read(t.agentUrl, p, -1)).offset;
-    let offset = Math.max(0, size - maxBytes);
-    let out = '';
-    while (offset < size) {
-      const chunk = await this.files.read(t.agentUrl, p, offset);
-      if (!chunk.data) break;
-      out += chunk.data;
-      offset += Buffer.byteLength(chunk.data);
-    }
-    return out;
+    return readSandboxTail(this.files, t.agentUrl, s.frameworkId, taskId, file, maxBytes);
   }
 
   dispose(): void {

@@ -32,6 +32,7 @@ export class SessionCommands {
       ['flinkMesos.session.scale', this.scale],
       ['flinkMesos.session.attach', this.attach],
       ['flinkMesos.session.detach', this.detach],
+      ['flinkMesos.session.forget', this.forget],
       ['flinkMesos.session.showResources', this.showResources],
       ['flinkMesos.session.openFlinkUi', this.openFlinkUi],
       ['flinkMesos.session.openMesosUi', this.openMesosUi],
@@ -68,7 +69,7 @@ export class SessionCommands {
       try {
         const handle = await this.launcher.reattach(name, async m => { const c = await this.credentials.get(m); this.log.addSecret(c?.secret); return c; });
         this.manager.adoptMesosSession(name, handle);
-        this.log.info(`Reattached session ${name}.`);
+        this.log.info(this.manager.model.get(name)?.readOnly ? `Following session ${name} read-only (another client drives it).` : `Reattached session ${name}.`);
       } catch (err) {
         this.log.warn(`Reattaching ${name}: ${errorText(err, this.log)}`);
         void vscode.window.showWarningMessage(`Flink session ${name} was not reattached: ${errorText(err, this.log)}`);
@@ -146,6 +147,30 @@ export class SessionCommands {
       () => this.manager.attachJobManager(sessionName, url.trim()));
     void vscode.window.showInformationMessage(`Attached to Flink ${view.flinkVersion ?? ''} at ${view.jobManager?.restUrl ?? url}.`);
     return view;
+  }
+
+  /**
+   * Forgets a session whose master is unreachable or no longer knows its framework: says which and what it means for tasks
+   * that may still run, asks, then removes the saved record so the name is free. Refused while the master knows it.
+   */
+  async forget(arg?: unknown): Promise<void> {
+    const name = await this.pickSession(arg, 'Forget which session?', s => !s.jobManagerOnly && (s.phase === 'disconnected' || s.phase === 'gone' || s.phase === 'failed'));
+    if (!name) return;
+    const view = this.manager.model.get(name);
+    const creds = view?.master ? await this.credentials.get(view.master) : undefined;
+    this.log.addSecret(creds?.secret);
+    const drivesHere = this.manager.has(name) && !view?.readOnly;
+    const verdict = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Asking the Mesos master about ${name}…` },
+      () => this.launcher.checkForget(name, creds, drivesHere));
+    const confirmed = (arg as { confirm?: unknown } | undefined)?.confirm === false ? 'Forget' : await vscode.window.showWarningMessage(
+      `Forget the Flink session ${name}? ${verdict.message}`, { modal: true }, 'Forget');
+    if (confirmed !== 'Forget') return;
+    // This window lets go of it first, so no save of its own brings the record back.
+    await this.manager.detach(name);
+    await this.launcher.forget(verdict);
+    this.manager.remove(name);
+    this.log.info(`Forgot session ${name}: ${verdict.message}`);
+    void vscode.window.showInformationMessage(`Flink session ${name} forgotten. ${verdict.tasksMayRun ? 'Its tasks may still run on that cluster until its failover timeout passes.' : 'Nothing of it runs on the master.'}`);
   }
 
   async detach(arg?: unknown): Promise<void> {

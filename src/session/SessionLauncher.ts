@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { MesosCredentials } from '../credentials/CredentialStore';
+import type { ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings } from '../settings/extensionSettings';
 import { MesosSessionHandle } from './SessionManager';
 
@@ -16,4 +17,8 @@ export interface SessionLauncher {
   saved(): Promise<string[]>;
   /** Re-subscribes with the saved framework id and reconciles; refuses when another window holds the session. */
   reattach(name: string, credentials: (master: string) => Promise<MesosCredentials | undefined>): Promise<MesosSessionHandle>;
+  /** What forgetting a saved session means; throws while its master still knows it or another client drives it. */
+  checkForget(name: string, credentials: MesosCredentials | undefined, thisWindowDrives: boolean): Promise<ForgetVerdict>;
+  /** Removes the saved record: the name is free again. */
+  forget(verdict: ForgetVerdict): Promise<void>;
 }

@@ -4,7 +4,9 @@ import type { AgentUsageData, DeclinedOfferData, TaskPlacementData } from '../we
 
 export type SessionPhase =
   | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'taskManagers' | 'running'
-  | 'stopping' | 'stopped' | 'failed' | 'disconnected' | 'attached';
+  | 'stopping' | 'stopped' | 'failed' | 'disconnected' | 'attached'
+  /** The master answered and no longer knows the framework: nothing runs; Forget frees the name. */
+  | 'gone';
 
 export interface StateChange { state: string; at: number; message?: string }
 
@@ -52,7 +54,7 @@ export interface SessionView {
   phaseDetail?: string;
   /** Attached to a JobManager by address: no Mesos framework of ours behind it. */
   jobManagerOnly: boolean;
-  /** This window follows a session that another window drives. */
+  /** This window follows a session that another client (a window, a terminal) drives, and sends it Scale and Stop. */
   readOnly: boolean;
   master?: string;
   mesosUiUrl?: string;
@@ -82,7 +84,7 @@ export function emptySessionView(name: string, init: Partial<SessionView> = {}):
   };
 }
 
-export const ENDED_PHASES: readonly SessionPhase[] = ['stopped', 'failed'];
+export const ENDED_PHASES: readonly SessionPhase[] = ['stopped', 'failed', 'gone'];
 export const TERMINAL_JOB_STATES: readonly string[] = ['FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED'];
 
 export function registeredCount(s: SessionView): number {

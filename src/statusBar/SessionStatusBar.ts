@@ -20,7 +20,7 @@ export class SessionStatusBar implements vscode.Disposable {
 
   private update(): void {
     const sessions = this.model.list();
-    const s = sessions.find(x => x.phase !== 'stopped' && x.phase !== 'failed') ?? sessions[0];
+    const s = sessions.find(x => x.phase !== 'stopped' && x.phase !== 'failed' && x.phase !== 'gone') ?? sessions[0];
     if (!s) { this.item.hide(); return; }
     this.item.text = statusText(s) + (sessions.length > 1 ? ` (+${sessions.length - 1})` : '');
     const tip = new vscode.MarkdownString('', false);

@@ -375,8 +375,9 @@ export function phaseLabel(s: SessionView): string {
     case 'stopping': return 'stopping';
     case 'stopped': return 'stopped';
     case 'failed': return 'failed';
-    case 'disconnected': return 'disconnected, retrying';
+    case 'disconnected': return s.readOnly ? 'master unreachable' : 'disconnected, retrying';
     case 'attached': return 'attached';
+    case 'gone': return 'gone (the master no longer knows it)';
   }
 }
 
@@ -388,6 +389,7 @@ function phaseIcon(s: SessionView): vscode.ThemeIcon {
     case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'stopped': return new vscode.ThemeIcon('vm-outline', new vscode.ThemeColor('disabledForeground'));
     case 'disconnected': return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
+    case 'gone': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
     default: return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
   }
 }

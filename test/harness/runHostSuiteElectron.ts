@@ -22,6 +22,8 @@ async function main(): Promise<number> {
     log('no DISPLAY: desktop VS Code needs a display; run under "xvfb-run -a npm run test:host:electron" on a headless machine');
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-host-electron-'));
+  // The extension keeps sessions in the command line's store: a test's own, never the user's ~/.flink-mesos.
+  process.env.FLINK_MESOS_HOME = path.join(tmp, 'flink-mesos-home');
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const started = Date.now();

@@ -26,6 +26,8 @@ async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-host-suite-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
+  // The extension keeps sessions in the command line's store: a test's own, never the user's ~/.flink-mesos.
+  process.env.FLINK_MESOS_HOME = path.join(tmp, 'flink-mesos-home');
   let server: CodeServerHandle | undefined;
   let workbench: Workbench | undefined;
   const cleanup = async (): Promise<void> => {

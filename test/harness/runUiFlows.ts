@@ -34,6 +34,8 @@ function loadFlow(file: string): UiFlowModule {
 
 async function runFlow(flow: UiFlowModule, browser: Browser, csDir: string, root: string, extensionDir: string): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-ui-flow-'));
+  // The extension keeps sessions in the command line's store: a test's own, never the user's ~/.flink-mesos.
+  process.env.FLINK_MESOS_HOME = path.join(tmp, 'flink-mesos-home');
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   let server: CodeServerHandle | undefined;

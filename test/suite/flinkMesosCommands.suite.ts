@@ -22,6 +22,9 @@ import { MesosCluster } from '../standin/mesos/MesosCluster';
 import { STREAMING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
 import { QuickInputDriver } from './quickInputDriver';
 import { extensionApi, waitUntil } from './suiteHelpers';
+import { runCli } from '../../src/core/cli/cli';
+import { bufferIo } from '../helpers/bufferIo';
+import { spawn } from 'node:child_process';
 
 const FAST = {
   flinkPollMs: 150, runningPollMs: 500, reconcileInitialMs: 300, reconcileMaxMs: 2000, subscribeTimeoutMs: 8000,
@@ -479,7 +482,7 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     for (const [where, text] of places) for (const n of needles) assert.ok(!text.includes(n), `a secret leaked into ${where}`);
   });
 
-  test('two windows on one session: the second refuses clearly while the first holds it; the master sees one subscribed framework', async () => {
+  test('two windows on one session: the second follows it read-only and its Scale goes to the first; a terminal\'s scale too; the master sees one framework', async () => {
     const launcher1 = new MesosSessionLauncher(store2, api.logger, FAST);
     const settings: SessionSettings = {
       name: s2, master: masterOf(cluster), taskManagers: 1, slotsPerTaskManager: 1, taskManagerMemoryMb: 1024, taskManagerCpus: 1,
@@ -496,15 +499,78 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     manager2 = new SessionManager(new SessionModel(), api.logger, 2000);
     const launcher2 = new MesosSessionLauncher(store2, api.logger, FAST);
     assert.deepEqual(await launcher2.saved(), [s2], 'the second window should see the saved session');
-    await assert.rejects(launcher2.reattach(s2, () => Promise.resolve(undefined)), (err: Error) => {
-      assert.match(err.message, /driven by another client/);
-      return true;
-    });
+    const m2 = manager2;
+    m2.adoptMesosSession(s2, await launcher2.reattach(s2, () => Promise.resolve(undefined)));
+    await waitUntil('followed read-only in the second window', () => m2.model.get(s2)?.readOnly === true && m2.model.get(s2)?.phase === 'running', 15000);
+    assert.equal(m2.model.get(s2)?.frameworkId, frameworkId);
+    assert.match(m2.model.get(s2)?.phaseDetail ?? '', /Driven by pid \d+ .*sends Scale and Stop to it/);
+    // VS Code asks, VS Code drives: the second window's Scale is done by the first.
+    await m2.scale(s2, 2);
+    await waitUntil('the first window scaled to 2', async () => (await liveTasks(cluster, frameworkId)).length === 3, 30000);
+    await waitUntil('the first window shows 2 TaskManagers', () => api.model.get(s2)?.taskManagersWanted === 2, 10000);
+    // A terminal asks, VS Code drives: `flink-mesos session scale 1` against the same store.
+    const io = bufferIo({ FLINK_MESOS_TIMINGS: JSON.stringify(FAST) });
+    assert.equal(await runCli(['session', 'scale', '1', '--name', s2, '--json', '--store', store2.dir], io), 0, io.stderr);
+    assert.equal((JSON.parse(io.stdout) as { through: string }).through, 'driver');
+    assert.deepEqual(await liveTasks(cluster, frameworkId), tasks, 'back to the first JobManager and TaskManager');
     const fws = await frameworksWithId(cluster, frameworkId);
     assert.equal(fws.length, 1);
     assert.equal(fws[0].connected, true);
     assert.equal(api.model.get(s2)?.phase, 'running', 'the first window keeps driving the session');
-    assert.deepEqual(await liveTasks(cluster, frameworkId), tasks, 'the refused attach must not change the tasks');
+    assert.equal(api.model.get(s2)?.readOnly, false);
+  });
+
+  test('a terminal drives, VS Code asks: a window follows a foreground `flink-mesos session start` read-only, scales and stops it', async () => {
+    const name = `cli${stamp}`;
+    const main = path.resolve(__dirname, '../../src/core/cli/main.js');
+    const child = spawn(process.execPath, [main, 'session', 'start', '-m', masterOf(cluster), '-n', '1', '-tm', '1024', '-jm', '1024', '--flink-home', cluster.flinkHome, '--name', name, '--store', store2.dir],
+      { env: { ...process.env, FLINK_MESOS_TIMINGS: JSON.stringify(FAST) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+    try {
+      await waitUntil('the terminal session runs', () => /Press Ctrl-C/.test(out), 60000);
+      const m3 = new SessionManager(new SessionModel(), api.logger, 2000);
+      const launcher3 = new MesosSessionLauncher(store2, api.logger, FAST);
+      m3.adoptMesosSession(name, await launcher3.reattach(name, () => Promise.resolve(undefined)));
+      await waitUntil('followed read-only', () => m3.model.get(name)?.readOnly === true && m3.model.get(name)?.phase === 'running', 15000);
+      const frameworkId = m3.model.get(name)?.frameworkId ?? '';
+      await m3.scale(name, 2);
+      await waitUntil('the terminal scaled to 2', async () => (await liveTasks(cluster, frameworkId)).length === 3, 30000);
+      await waitUntil('the terminal says so', () => /TaskManagers: 2 of 2 registered/.test(out), 10000);
+      await m3.stop(name);
+      assert.equal(await exited, 0, out);
+      assert.match(out, /Session stopped\./);
+      assert.deepEqual(await liveTasks(cluster, frameworkId), []);
+      assert.equal((await frameworksWithId(cluster, frameworkId)).length, 0, 'the window never subscribed as the framework');
+      m3.dispose();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('Forget in the tree: a session whose master no longer knows its framework shows gone and is forgotten', async () => {
+    const name = `gone${stamp}`;
+    const now = Date.now();
+    const shared = new FileSessionStore(api.sessionStoreDir);
+    await shared.save({
+      version: 1, name, masters: masterOf(cluster), frameworkId: `no-such-${stamp}`, phase: 'running', options: { name, master: masterOf(cluster), failoverTimeoutSeconds: 60 } as never,
+      flinkConfiguration: {}, tasks: [], wantedTaskManagers: 1, nextTaskManagerNumber: 1, startedAt: now, updatedAt: now,
+      owner: { id: 'elsewhere', pid: process.pid, host: os.hostname(), heartbeatAt: now },
+    });
+    const launcher = new MesosSessionLauncher(shared, api.logger, FAST);
+    api.manager.adoptMesosSession(name, await launcher.reattach(name, () => Promise.resolve(undefined)));
+    await waitUntil('shown gone', () => api.model.get(name)?.phase === 'gone', 15000);
+    assert.match(String(rootItem(api, name)?.contextValue), /^session\.gone/);
+    assert.match(String(rootItem(api, name)?.description), /gone/);
+    // The other client ends (its lease released): only then may the session be forgotten.
+    const saved = await shared.load(name);
+    if (saved) { delete saved.owner; await shared.save(saved); }
+    await vscode.commands.executeCommand('flinkMesos.session.forget', { session: name, confirm: false });
+    assert.equal(fs.existsSync(path.join(api.sessionStoreDir, `${name}.json`)), false, 'the record is gone');
+    assert.equal(api.model.get(name), undefined);
+    assert.match(api.logger.recentLines.join('\n'), new RegExp(`Forgot session ${name}: The master at .* does not know framework no-such-${stamp}`));
   });
 
   test('the master unreachable for longer than the backoff cap: the tree says "disconnected, retrying", nothing blocks, and the session recovers', async () => {
@@ -537,6 +603,7 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     assert.equal(api.manager.has(s2), false);
     const launcher2 = new MesosSessionLauncher(store2, api.logger, FAST);
     const m2 = manager2 as SessionManager;
+    m2.remove(s2);
     m2.adoptMesosSession(s2, await launcher2.reattach(s2, () => Promise.resolve(undefined)));
     await waitUntil('running in the second window', () => m2.model.get(s2)?.phase === 'running', 30000);
     assert.equal(m2.model.get(s2)?.frameworkId, frameworkId);

@@ -1,15 +1,14 @@
-// flink-mesos session start | attach | status | scale | stop: the session half of the command line, over FlinkSession.
-import * as fs from 'fs';
-import { request } from '../http/undici';
+// flink-mesos session start | attach | status | scale | stop | forget: the session half of the command line, over FlinkSession.
 import { ExitCode, type CliIo } from './cliIo';
-import { redact, type Logger } from '../log';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
-import {
-  FlinkSession, SessionConflictError, SessionError, type FlinkSessionDeps, type PartialFitChoice, type SessionSnapshot, type SessionTimings,
-} from '../session/FlinkSession';
-import { FileSessionStore, defaultSessionDir, type SessionRecord } from '../session/SessionStore';
+import { FlinkSession, SessionConflictError, SessionError, type SessionSnapshot } from '../session/FlinkSession';
+import { FileSessionStore } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
-import type { Credentials, TlsOptions } from '../mesos/http';
+import { statusCommand } from './sessionStatusCommand';
+import { forgetCommand } from './sessionForgetCommand';
+import { ControlChannelError } from '../session/sessionControlChannel';
+import { requestScale, requestStop, serveSessionControl } from '../session/sessionControlService';
+import { UsageError, cliLogger, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -35,9 +34,17 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored
   flink-mesos session attach [--name NAME] [--detach] [--json]   take over a saved session again (reconciles, replaces TaskManagers)
-  flink-mesos session status [--name NAME] [--json]              saved sessions, read-only (asks Flink if it answers)
+  flink-mesos session status [--name NAME] [--json]              saved sessions, read-only: asks the master whether it still knows
+                                                                 each framework (a gone one is marked so) and Flink what it sees
+  flink-mesos session status --name NAME --watch [--interval S]  follow one session read-only (tasks from the master's operator API,
+                                                                 Flink from its REST API) until Ctrl-C; never subscribes
   flink-mesos session scale N [--name NAME] [--json]             set the number of TaskManagers (idle ones are removed first)
-  flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left
+  flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left; with no master answering,
+                                                                 the phase stays and the stop is recorded as pending
+  flink-mesos session forget NAME [--json]                       free the name of a session whose master is unreachable or no longer
+                                                                 knows its framework (says which, and whether tasks may still run)
+  scale and stop of a session another client drives (a foreground "session start", a VS Code window) are sent to that client
+  through an owner-only socket beside the store, and its answer comes back; another Unix user is refused.
   Common: --store DIR (saved sessions; default ~/.flink-mesos/sessions), --timeout SECONDS (waits; default 600).
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
   TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
@@ -45,141 +52,9 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
   In the foreground, Ctrl-C stops the session, and so does a start that ends any other way than --detach (--timeout
   passed, a failure); an attach that times out leaves the session running and says how to stop it.
   Exit codes: 0 ok, 1 failed, 2 bad option, 3 no Mesos master at the address (unreachable, a Mesos agent, another HTTP
-  server), 4 no such session, 5 another client drives the session, 130 stopped by Ctrl-C.
+  server), 4 no such session, 5 another client drives the session (and takes no requests, or belongs to another user),
+  130 stopped by Ctrl-C.
 `;
-
-interface CommonArgs {
-  name: string;
-  json: boolean;
-  detach: boolean;
-  storeDir: string;
-  timeoutMs: number;
-  verbose: boolean;
-  secretFile?: string;
-  principal?: string;
-  caFile?: string;
-  insecureSkipTlsVerify: boolean;
-  /** From --ca-file / --insecure-skip-tls-verify (tlsOptions()). */
-  tls?: TlsOptions;
-  rest: string[];
-}
-
-class UsageError extends Error {}
-
-function parseCommon(args: string[], io: CliIo): CommonArgs {
-  const out: CommonArgs = { name: 'default', json: false, detach: false, storeDir: defaultSessionDir(io.env), timeoutMs: 600000, verbose: false, insecureSkipTlsVerify: false, rest: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = /^(--[a-z-]+)=(.*)$/s.exec(a);
-    const flag = eq ? eq[1] : a;
-    const value = (): string => {
-      if (eq) return eq[2];
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
-      return v;
-    };
-    switch (flag) {
-      case '--name': out.name = value(); out.rest.push('--name', out.name); break;
-      case '--json': out.json = true; break;
-      case '--detach': out.detach = true; break;
-      case '--store': out.storeDir = value(); break;
-      case '--secret-file': out.secretFile = value(); break;
-      case '--ca-file': out.caFile = value(); break;
-      case '--insecure-skip-tls-verify': out.insecureSkipTlsVerify = true; break;
-      case '--principal': out.principal = value(); out.rest.push('--principal', out.principal); break;
-      case '-v': case '--verbose': out.verbose = true; out.rest.push(a); break;
-      case '--timeout': {
-        const s = Number(value());
-        if (!Number.isFinite(s) || s <= 0) throw new UsageError('--timeout needs seconds above 0.');
-        out.timeoutMs = s * 1000;
-        break;
-      }
-      default: out.rest.push(a);
-    }
-  }
-  return out;
-}
-
-function cliLogger(io: CliIo, verbose: boolean): Logger {
-  const line = (level: string) => (m: string): void => { if (verbose) io.err(`[${level}] ${redact(m)}\n`); };
-  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
-}
-
-function credentials(common: CommonArgs, io: CliIo, principal: string | undefined): Credentials | undefined {
-  let secret = io.env.FLINK_MESOS_SECRET;
-  if (common.secretFile) {
-    try {
-      secret = fs.readFileSync(common.secretFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`The secret file ${common.secretFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}).`);
-    }
-  }
-  if (secret === undefined || secret === '') return undefined;
-  if (!principal) throw new UsageError('A Mesos secret was given without --principal: pass the principal it belongs to.');
-  return { principal, secret };
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
-/** The TLS options of --ca-file (read now, so a bad path fails before anything starts) and --insecure-skip-tls-verify. */
-function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefined {
-  if (common.caFile !== undefined && common.insecureSkipTlsVerify) {
-    throw new UsageError('--ca-file and --insecure-skip-tls-verify contradict each other: pass the CA file to verify the masters, or skip verification, not both.');
-  }
-  if (common.insecureSkipTlsVerify) {
-    io.err('warning: --insecure-skip-tls-verify: the Mesos masters\' TLS certificates are not verified, so anyone on the way can read and change ' +
-      'the traffic, credentials included. Pass --ca-file FILE instead outside of tests.\n');
-    return { rejectUnauthorized: false };
-  }
-  if (common.caFile === undefined) return undefined;
-  let ca: string;
-  try {
-    ca = fs.readFileSync(common.caFile, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
-    throw new UsageError(`--ca-file: the CA file ${common.caFile} cannot be read (${why}). Pass the PEM file of the CA that signed the Mesos masters' certificates.`);
-  }
-  if (!PEM_CERTIFICATE.test(ca)) {
-    throw new UsageError(`--ca-file: ${common.caFile} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Pass the CA certificate in PEM form.`);
-  }
-  return { ca };
-}
-
-function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
-  const text = io.env.FLINK_MESOS_TIMINGS;
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as Partial<SessionTimings>;
-  } catch {
-    throw new UsageError('FLINK_MESOS_TIMINGS must be a JSON object of session timings (milliseconds).');
-  }
-}
-
-function deps(common: CommonArgs, io: CliIo, principal?: string, partialFit: PartialFitChoice = 'stop'): FlinkSessionDeps {
-  return {
-    store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
-    credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
-    // Decided up front on the command line: nobody is asked in the middle of a start.
-    decidePartialFit: () => partialFit,
-  };
-}
-
-/** Takes --on-partial-fit out of the start arguments (a CLI flag, not a session option). */
-function partialFitChoice(args: string[]): { choice: PartialFitChoice; rest: string[] } {
-  let choice: PartialFitChoice = 'stop';
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const eq = /^--on-partial-fit=(.*)$/s.exec(args[i]);
-    if (!eq && args[i] !== '--on-partial-fit') { rest.push(args[i]); continue; }
-    const value = eq ? eq[1] : args[++i];
-    if (value !== 'keep' && value !== 'stop') {
-      throw new UsageError(`--on-partial-fit needs "stop" (stop the session when not every TaskManager fits; the default) or "keep" (keep it smaller), not ${value === undefined ? 'nothing' : `"${value}"`}.`);
-    }
-    choice = value;
-  }
-  return { choice, rest };
-}
 
 /** Runs `session <sub-command> ...`; returns the exit code and never throws. */
 export async function runSessionCommand(argv: string[], io: CliIo): Promise<number> {
@@ -199,6 +74,7 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
       case 'status': return await statusCommand(common, io);
       case 'scale': return await scaleCommand(common, io);
       case 'stop': return await stopCommand(common, io);
+      case 'forget': return await forgetCommand(common, io);
       default: throw new UsageError(`Unknown session command "${sub}".`);
     }
   } catch (err) {
@@ -217,16 +93,15 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
   } else if (err instanceof SessionConflictError) {
     code = ExitCode.conflict;
   } else if (err instanceof SessionError) {
-    code = err.kind === 'notFound' || err.kind === 'removed' ? ExitCode.notFound : err.kind === 'exists' ? ExitCode.conflict : ExitCode.failed;
+    code = err.kind === 'notFound' || err.kind === 'removed' ? ExitCode.notFound : err.kind === 'exists' ? ExitCode.conflict
+      : err.kind === 'unreachable' ? ExitCode.unreachable : ExitCode.failed;
+  } else if (err instanceof ControlChannelError) {
+    // Refused (another Unix user) or no channel: another client holds the session either way.
+    code = err.code === 'forbidden' || err.code === 'noChannel' ? ExitCode.conflict : ExitCode.failed;
   }
   if (json) io.out(`${JSON.stringify({ error: message, exitCode: code })}\n`);
   else io.err(`flink-mesos: ${message}\n`);
   return code;
-}
-
-function ensureNoExtra(common: CommonArgs, allowed: string[] = []): void {
-  const extra = common.rest.filter((a, i, all) => !allowed.includes(a) && !(i > 0 && all[i - 1] === '--name') && a !== '--name' && !(i > 0 && all[i - 1] === '--principal') && a !== '--principal' && a !== '-v' && a !== '--verbose');
-  if (extra.length > 0) throw new UsageError(`Unknown argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}.`);
 }
 
 async function startCommand(common: CommonArgs, io: CliIo): Promise<number> {
@@ -300,6 +175,8 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo, star
   let settled = false;
   try {
     await session.start();
+    // From here on other terminals and VS Code windows can ask this client to scale or stop the session.
+    await serveSessionControl(session, common.storeDir, cliLogger(io, common.verbose));
     let snap: SessionSnapshot;
     try {
       snap = await session.waitFor(fullyRunning, common.timeoutMs, 'waiting for the session to run');
@@ -373,13 +250,6 @@ async function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): Promise
   return s.phase === 'detached' ? ExitCode.conflict : ExitCode.failed;
 }
 
-function summary(s: SessionSnapshot): Record<string, unknown> {
-  return {
-    name: s.name, phase: s.phase, reason: s.reason, frameworkId: s.frameworkId, user: s.options.user, jobManagerUrl: s.jobManagerUrl, flinkUiUrl: s.flinkUiUrl,
-    mesosUiUrl: s.mesosUiUrl, taskManagers: s.progress, tasks: [...(s.jobManager ? [s.jobManager] : []), ...s.taskManagers].map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname, agentId: t.agentId, ports: t.ports })),
-  };
-}
-
 function printRunning(s: SessionSnapshot, io: CliIo, json: boolean): void {
   if (json) {
     io.out(`${JSON.stringify(summary(s))}\n`);
@@ -392,54 +262,21 @@ function printRunning(s: SessionSnapshot, io: CliIo, json: boolean): void {
   io.out(`Submit jobs with: flink-mesos run --session ${s.name} JAR\n`);
 }
 
-async function statusCommand(common: CommonArgs, io: CliIo): Promise<number> {
-  ensureNoExtra(common);
-  const store = new FileSessionStore(common.storeDir);
-  const named = common.rest.includes('--name');
-  const records = named ? [await store.load(common.name)].filter((r): r is SessionRecord => r !== undefined) : await store.list();
-  if (named && records.length === 0) throw new SessionError(`No session named "${common.name}" is saved in ${common.storeDir}.`, 'Start one with "flink-mesos session start".', 'notFound');
-  const out: Record<string, unknown>[] = [];
-  for (const r of records) {
-    let flink: Record<string, unknown> = { reachable: false };
-    if (r.jobManagerUrl) {
-      try {
-        const res = await request(`${r.jobManagerUrl}/overview`, { signal: AbortSignal.timeout(3000) });
-        const body = await res.body.json() as { taskmanagers?: number; 'slots-total'?: number; 'slots-available'?: number; 'flink-version'?: string };
-        flink = res.statusCode === 200 ? { reachable: true, taskManagers: body.taskmanagers, slotsTotal: body['slots-total'], slotsAvailable: body['slots-available'], version: body['flink-version'] } : { reachable: false, status: res.statusCode };
-      } catch (e) {
-        flink = { reachable: false, error: e instanceof Error ? e.message : String(e) };
-      }
-    }
-    const owner = r.owner ? { pid: r.owner.pid, host: r.owner.host, seenSecondsAgo: Math.round((Date.now() - r.owner.heartbeatAt) / 1000) } : undefined;
-    out.push({
-      name: r.name, phase: r.phase, frameworkId: r.frameworkId, masters: r.masters, leaderUrl: r.leaderUrl, jobManagerUrl: r.jobManagerUrl,
-      user: r.options.user, wantedTaskManagers: r.wantedTaskManagers, tasks: r.tasks.map((t) => ({ taskId: t.taskId, kind: t.kind, state: t.state, hostname: t.hostname })), owner, flink,
-    });
-  }
-  if (common.json) {
-    io.out(`${JSON.stringify(named ? out[0] : out)}\n`);
-    return ExitCode.ok;
-  }
-  if (out.length === 0) io.out(`No saved session in ${common.storeDir}.\n`);
-  for (const s of out) {
-    const f = s.flink as { reachable: boolean; taskManagers?: number; slotsTotal?: number; slotsAvailable?: number };
-    const tasks = s.tasks as { kind: string }[];
-    io.out(`${s.name}: ${s.phase}, framework ${s.frameworkId ?? '-'}, JobManager ${s.jobManagerUrl ?? '-'}, tasks run as user ${s.user as string}\n` +
-      `  TaskManagers: ${tasks.filter((t) => t.kind === 'taskmanager').length} of ${s.wantedTaskManagers ?? 'greedy'} on Mesos; ` +
-      `${f.reachable ? `Flink sees ${f.taskManagers} with ${f.slotsAvailable}/${f.slotsTotal} slots free` : 'Flink does not answer'}\n` +
-      `${s.owner ? `  driven by pid ${(s.owner as { pid: number }).pid} on ${(s.owner as { host: string }).host}\n` : '  no client attached (attach to replace failed TaskManagers)\n'}`);
-  }
-  return ExitCode.ok;
-}
-
 async function scaleCommand(common: CommonArgs, io: CliIo): Promise<number> {
   const positional = common.rest.filter((a, i, all) => !a.startsWith('-') && !(i > 0 && (all[i - 1] === '--name' || all[i - 1] === '--principal')));
   if (positional.length !== 1) throw new UsageError('session scale needs the number of TaskManagers, e.g. "flink-mesos session scale 5".');
   const count = Number(positional[0]);
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`"${positional[0]}" is not a number of TaskManagers: pass a whole number of 1 or more.`);
   ensureNoExtra(common, positional);
+  if (await drivenBy(common, io)) return scaleThroughDriver(common, io, count);
   const session = await FlinkSession.attach(common.name, deps(common, io, common.principal));
-  await session.start();
+  try {
+    await session.start();
+  } catch (err) {
+    // Another client took the session over in the meantime: ask it.
+    if (err instanceof SessionConflictError) return scaleThroughDriver(common, io, count);
+    throw err;
+  }
   try {
     await session.waitFor((s) => s.reconciled && s.phase !== 'subscribing', Math.min(common.timeoutMs, 60000), 'attaching');
     const { killed } = await session.scale(count);
@@ -457,10 +294,36 @@ async function scaleCommand(common: CommonArgs, io: CliIo): Promise<number> {
   }
 }
 
+/** scale against a session another client drives: the request goes to it, the answer comes back here. */
+async function scaleThroughDriver(common: CommonArgs, io: CliIo, count: number): Promise<number> {
+  const owner = await drivenBy(common, io);
+  if (!common.json) io.err(`Session ${common.name} is driven by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}: asking it to scale to ${count} TaskManager(s)...\n`);
+  const r = await requestScale(common.storeDir, common.name, count, common.timeoutMs);
+  if (common.json) io.out(`${JSON.stringify({ ...r.snapshot, removed: r.removed, through: 'driver' })}\n`);
+  else io.out(`Session ${common.name} has ${count} TaskManager(s)${r.removed.length ? ` (removed ${r.removed.join(', ')})` : ''}.\n`);
+  return ExitCode.ok;
+}
+
+async function stopThroughDriver(common: CommonArgs, io: CliIo): Promise<number> {
+  const owner = await drivenBy(common, io);
+  if (!common.json) io.err(`Session ${common.name} is driven by pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}: asking it to stop...\n`);
+  const r = await requestStop(common.storeDir, common.name);
+  if (common.json) io.out(`${JSON.stringify({ name: common.name, ...r, through: 'driver' })}\n`);
+  else if (r.phase === 'stopped') io.out(`Session ${common.name} stopped: the master lists no task of framework ${r.frameworkId ?? ''}.\n`);
+  else io.err(`flink-mesos: ${r.reason ?? `the stop ended ${r.phase}`}\n`);
+  return r.phase === 'stopped' ? ExitCode.ok : ExitCode.failed;
+}
+
 async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
   ensureNoExtra(common);
+  if (await drivenBy(common, io)) return stopThroughDriver(common, io);
   const session = await FlinkSession.attach(common.name, deps(common, io, common.principal));
-  await session.start();
+  try {
+    await session.start();
+  } catch (err) {
+    if (err instanceof SessionConflictError) return stopThroughDriver(common, io);
+    throw err;
+  }
   try {
     await session.waitFor((s) => s.connection === 'subscribed', Math.min(common.timeoutMs, 30000), 'reaching Mesos');
   } catch {
@@ -471,8 +334,12 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
       return ExitCode.ok;
     }
     if (s.phase === 'failed' || s.phase === 'detached') return await ended(s, io, common);
-    await session.detach();
-    throw new SessionError(`No Mesos master answered for session "${common.name}"${s.reason ? ` (${s.reason})` : ''}.`, 'Check the master and try again; the session was left as it is.', 'unreachable');
+    // The saved phase stays as it was; the stop is noted as pending, and the next stop or attach completes it.
+    await session.detach({ stopPending: true });
+    const saved = await new FileSessionStore(common.storeDir).load(common.name).catch(() => undefined);
+    throw new SessionError(`No Mesos master answered for session "${common.name}"${s.reason ? ` (${s.reason})` : ''}, so nothing was stopped.`,
+      `The stop is recorded as pending (phase still ${saved?.phase ?? 'as it was'}): run "flink-mesos session stop --name ${common.name}" again, or attach, once the master is back. ` +
+      `If the cluster is gone for good, "flink-mesos session forget ${common.name}" frees the name.`, 'unreachable');
   }
   const result = await session.stop();
   const s = session.snapshot();

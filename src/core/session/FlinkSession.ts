@@ -15,11 +15,13 @@ import {
   DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
 } from './offerDiagnosis';
 import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
-import { ownerIsAlive, type SessionOwner, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
+import { copyRecord, ownerIsAlive, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
+import { SessionConflictError, SessionError } from './sessionErrors';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
 export { DECLINED_OFFERS_KEPT, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice } from './offerDiagnosis';
+export { SessionConflictError, SessionError } from './sessionErrors';
 
 /** What the session needs from Flink's REST API (FlinkRestClient has it). */
 export interface FlinkClusterApi {
@@ -151,22 +153,6 @@ export type FlinkSessionEvents = {
   changed: [SessionSnapshot];
 };
 
-/** A second client would fight over the framework: refused. */
-export class SessionConflictError extends Error {
-  constructor(readonly name_: string, readonly owner: SessionOwner) {
-    super(`The session "${name_}" is driven by another client (pid ${owner.pid} on ${owner.host}, seen ${Math.round((Date.now() - owner.heartbeatAt) / 1000)} s ago). ` +
-      'Use that client, or stop it first; "flink-mesos session status" shows the session read-only.');
-    this.name = 'SessionConflictError';
-  }
-}
-
-export class SessionError extends Error {
-  constructor(message: string, readonly fix: string, readonly kind: 'exists' | 'notFound' | 'state' | 'unreachable' | 'removed' = 'state') {
-    super(`${message} ${fix}`);
-    this.name = 'SessionError';
-  }
-}
-
 const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
 
 /**
@@ -244,8 +230,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const { options } = validated;
     const existing = await deps.store.load(options.name);
     if (existing) {
-      throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.phase}).`,
-        `Attach to it ("flink-mesos session attach --name ${options.name}"), stop it, or start this one with another --name.`, 'exists');
+      throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.gone ? `gone: ${existing.gone.reason}` : existing.phase}).`,
+        existing.gone ? `Free the name with "flink-mesos session forget ${options.name}", or start this one with another --name.`
+          : `Attach to it ("flink-mesos session attach --name ${options.name}"), stop it, forget it if its cluster is gone ("flink-mesos session forget ${options.name}"), or start this one with another --name.`, 'exists');
     }
     const now = Date.now();
     const record: SessionRecord = {
@@ -324,6 +311,9 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       throw new SessionConflictError(this.record.name, current.owner);
     }
     if (current) this.record = current;
+    // Kept for a detach before any subscription (the master unreachable): the saved phase must not change.
+    this.phaseBeforeAttach = current?.phase;
+    if (current?.phase === 'stopping') this.record.stopPending ??= current.updatedAt;
     this.claimOwner();
     if (this.attaching) {
       this.failureTimes = [];
@@ -374,6 +364,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
 
   private lastConnectionReason?: string;
   private subscribedHandled = false;
+  private phaseBeforeAttach?: SessionPhase;
 
   private resumePhase(): SessionPhase {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
@@ -418,6 +409,10 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       else if (this.record.wantedTaskManagers !== null) { this.suppressed = true; void this.scheduler?.suppress().catch(() => undefined); }
     }
     if (this.record.jobManagerUrl) this.schedulePoll(0);
+    if (this.record.stopPending) {
+      this.emit('warning', `A stop asked ${Math.round((Date.now() - this.record.stopPending) / 1000)} s ago could not reach the master then; completing it now.`);
+      void this.stop();
+    }
   }
 
   private onConnectionState(state: ConnectionState, detail: { reason?: string; retryInMs?: number }): void {
@@ -622,6 +617,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     }
     const saved = this.persist();
     this.emitProgress();
+    // A killed TaskManager's end may leave the progress figures as they were (it stopped counting at the kill): say so anyway.
+    if (terminal) this.changed();
     // Acknowledge once the change is saved, so a crash in between gets the update again.
     void saved.then(() => this.acknowledge(scheduler, status));
   }
@@ -1005,13 +1002,18 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     return false;
   }
 
-  /** Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout. */
-  async detach(): Promise<void> {
+  /**
+   * Leaves the session running on Mesos (no TEARDOWN): it can be reattached within its failover timeout.
+   * stopPending: a stop was asked but could not reach the master; the next stop or attach completes it.
+   */
+  async detach(options: { stopPending?: boolean } = {}): Promise<void> {
     await this.chain;
     if (END_PHASES.has(this.record.phase)) return;
     this.clearTimers();
     await this.scheduler?.close().catch(() => undefined);
     // The saved record keeps the session's real phase for the next attach, without an owner.
+    if (this.attaching && !this.everSubscribed && this.phaseBeforeAttach) this.record.phase = this.phaseBeforeAttach;
+    if (options.stopPending) this.record.stopPending ??= Date.now();
     this.record.owner = undefined;
     await this.persist();
     await this.finish('detached', undefined, false);
@@ -1083,29 +1085,6 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.storeQueue = done.catch(() => undefined);
     return done;
   }
-}
-
-/**
- * A copy of the record for the store, as JSON would give it (undefined fields left out): the store may write it later,
- * while the session changes on. Tasks are copied field by field: a round that launches a thousand TaskManagers saves them all.
- */
-function copyRecord(record: SessionRecord): SessionRecord {
-  const { tasks, ...rest } = record;
-  const copy = JSON.parse(JSON.stringify(rest)) as SessionRecord;
-  copy.tasks = tasks.map(copyTask);
-  return copy;
-}
-
-function copyTask(t: TaskRecord): TaskRecord {
-  const c = { taskId: t.taskId, kind: t.kind, agentId: t.agentId, hostname: t.hostname } as TaskRecord;
-  if (t.agentUrl !== undefined) c.agentUrl = t.agentUrl;
-  c.ports = { ...t.ports };
-  c.state = t.state;
-  if (t.message !== undefined) c.message = t.message;
-  c.launchedAt = t.launchedAt;
-  c.updatedAt = t.updatedAt;
-  if (t.killRequested !== undefined) c.killRequested = t.killRequested;
-  return c;
 }
 
 /** The TaskManager number part of a task id of this session (for views). */

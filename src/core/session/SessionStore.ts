@@ -57,7 +57,13 @@ export interface SessionRecord {
   startedAt: number;
   updatedAt: number;
   owner?: SessionOwner;
+  /** A stop was asked but no master answered (epoch ms): the next stop or attach completes it. */
+  stopPending?: number;
+  /** The master answered and no longer knows the framework (torn down, or its failover timeout passed): nothing runs under it. */
+  gone?: SessionGone;
 }
+
+export interface SessionGone { at: number; master: string; reason: string }
 
 export interface SessionStore {
   load(name: string): Promise<SessionRecord | undefined>;
@@ -88,6 +94,11 @@ export class FileSessionStore implements SessionStore {
       text = await fs.promises.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const owner = (e as NodeJS.ErrnoException).code === 'EACCES' ? await fs.promises.stat(file).then((st) => st.uid, () => undefined) : undefined;
+      const me = typeof process.getuid === 'function' ? process.getuid() : undefined;
+      if (owner !== undefined && owner !== me) {
+        throw new Error(`The session file ${file} belongs to uid ${owner}, and you (uid ${me ?? '?'}) cannot read it: only that Unix user can use or steer this session. Run the command as that user.`);
+      }
       throw new Error(`The session file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}). Check its permissions.`);
     }
     try {
@@ -152,4 +163,27 @@ export function ownerIsAlive(owner: SessionOwner | undefined, me: string, now: n
     }
   }
   return now - owner.heartbeatAt < staleMs;
+}
+
+/**
+ * A copy of the record for the store, as JSON would give it (undefined fields left out): the store may write it later,
+ * while the session changes on. Tasks are copied field by field: a round that launches a thousand TaskManagers saves them all.
+ */
+export function copyRecord(record: SessionRecord): SessionRecord {
+  const { tasks, ...rest } = record;
+  const copy = JSON.parse(JSON.stringify(rest)) as SessionRecord;
+  copy.tasks = tasks.map(copyTask);
+  return copy;
+}
+
+function copyTask(t: TaskRecord): TaskRecord {
+  const c = { taskId: t.taskId, kind: t.kind, agentId: t.agentId, hostname: t.hostname } as TaskRecord;
+  if (t.agentUrl !== undefined) c.agentUrl = t.agentUrl;
+  c.ports = { ...t.ports };
+  c.state = t.state;
+  if (t.message !== undefined) c.message = t.message;
+  c.launchedAt = t.launchedAt;
+  c.updatedAt = t.updatedAt;
+  if (t.killRequested !== undefined) c.killRequested = t.killRequested;
+  return c;
 }

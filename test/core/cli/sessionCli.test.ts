@@ -107,32 +107,36 @@ describe('flink-mesos session against the stand-ins', { timeout: 180000 }, () =>
     assert.match(run.output(), /Flink web UI: http:\/\/.*\nMesos UI: http:\/\/.*#\/frameworks\//);
     const saved = JSON.parse(fs.readFileSync(path.join(store, 'k1.json'), 'utf8')) as { frameworkId: string; tasks: { taskId: string }[] };
     assert.equal(saved.tasks.length, 3);
-    // A second client is refused while the first one runs.
+    // A second client asks the first one, which drives the session, to scale; the answer comes back to it.
     const rival = bufferIo(env());
-    assert.equal(await runCli(['session', 'scale', '3', '--name', 'k1', '--store', store], rival), 5);
-    assert.match(rival.stderr, /driven by another client/);
+    assert.equal(await runCli(['session', 'scale', '3', '--name', 'k1', '--store', store], rival), 0, rival.stderr);
+    assert.match(rival.stderr, /driven by pid \d+ .*asking it to scale to 3/);
+    assert.match(rival.stdout, /Session k1 has 3 TaskManager\(s\)/);
+    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 4, 'the driving client launched the third TaskManager');
+    assert.match(run.output(), /TaskManagers: 3 of 3 registered/, 'the foreground client shows the scale it was asked for');
+    const scaled = JSON.parse(fs.readFileSync(path.join(store, 'k1.json'), 'utf8')) as { tasks: { taskId: string }[] };
 
     run.child.kill('SIGKILL');
     await run.exited;
-    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 3, 'the session outlives its client');
+    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 4, 'the session outlives its client');
 
     const attach = bufferIo(env());
     assert.equal(await runCli(['session', 'attach', '--name', 'k1', '--detach', '--json', '--store', store], attach), 0, attach.stdout + attach.stderr);
     const doc = JSON.parse(attach.stdout) as { frameworkId: string; phase: string; tasks: { taskId: string }[] };
     assert.equal(doc.frameworkId, saved.frameworkId);
-    assert.deepEqual(doc.tasks.map((t) => t.taskId).sort(), saved.tasks.map((t) => t.taskId).sort());
-    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 3, 'no duplicate');
+    assert.deepEqual(doc.tasks.map((t) => t.taskId).sort(), scaled.tasks.map((t) => t.taskId).sort());
+    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 4, 'no duplicate');
 
     const status = bufferIo(env());
     assert.equal(await runCli(['session', 'status', '--name', 'k1', '--json', '--store', store], status), 0);
     const st = JSON.parse(status.stdout) as { flink: { reachable: boolean; taskManagers: number }; owner?: unknown };
     assert.equal(st.flink.reachable, true);
-    assert.equal(st.flink.taskManagers, 2);
+    assert.equal(st.flink.taskManagers, 3);
     assert.equal(st.owner, undefined);
 
     const scale = bufferIo(env());
-    assert.equal(await runCli(['session', 'scale', '3', '--name', 'k1', '--json', '--store', store], scale), 0, scale.stderr);
-    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 4);
+    assert.equal(await runCli(['session', 'scale', '2', '--name', 'k1', '--json', '--store', store], scale), 0, scale.stderr);
+    assert.equal((await liveTasks(cluster, saved.frameworkId)).length, 3);
 
     const stop = bufferIo(env());
     assert.equal(await runCli(['session', 'stop', '--name', 'k1', '--json', '--store', store], stop), 0, stop.stderr);
