@@ -104,6 +104,25 @@ describe('flink-mesos session forget, gone sessions and a pending stop', { timeo
     assert.equal((JSON.parse(forget.out) as { why: string }).why, 'removed');
   });
 
+  test('status --watch follows a session read-only (tasks from the operator API, Flink from REST) until its record goes', async () => {
+    const saved = await startDetached('watched');
+    const io = bufferIo(env());
+    const watching = runCli(['session', 'status', '--name', 'watched', '--watch', '--interval', '0.3', '--json', '--store', store], io);
+    const deadline = Date.now() + 15000;
+    while (!/"phase":"running"/.test(io.stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const first = JSON.parse(io.stdout.split('\n')[0]) as { phase: string; master: string; masterTasks: { state: string }[]; flink: { reachable: boolean; taskManagers: number }; driven: boolean };
+    assert.equal(first.phase, 'running');
+    assert.equal(first.master, 'registered');
+    assert.equal(first.masterTasks.filter((t) => t.state === 'TASK_RUNNING').length, 2);
+    assert.equal(first.flink.reachable, true);
+    assert.equal(first.flink.taskManagers, 1);
+    const fws = await cluster.operator<{ get_frameworks: { frameworks?: { connected: boolean; framework_info: { id: { value: string } } }[] } }>({ type: 'GET_FRAMEWORKS' });
+    assert.equal(fws.get_frameworks.frameworks?.find((f) => f.framework_info.id.value === saved.frameworkId)?.connected, false, 'the watcher never subscribed');
+    assert.equal((await cli('stop', '--name', 'watched')).code, 0);
+    assert.equal(await watching, 0);
+    assert.match(io.stdout.trim().split('\n').pop() ?? '', /"ended":true/);
+  });
+
   test('a stop no master answers keeps the phase and records "stop pending"; a later attach completes the stop', async () => {
     const saved = await startDetached('pend');
     assert.equal(saved.phase, 'running');
