@@ -43,7 +43,7 @@ export interface ProvisionedRealFlink {
 /** Provisions (first time: downloads) one real Flink version, its Java and our test jobs, saying what it does. */
 export function provisionRealFlink(version: string, say: ProgressLog): ProvisionedRealFlink {
   const v = realFlinkVersion(version);
-  say(`Flink ${version}: checking the cache (a first run downloads it from PyPI, about 500 MB, and builds the test jobs) ...`);
+  say(`Flink ${version}: checking the cache (a first run downloads it from PyPI, a few hundred MB, and builds the test jobs) ...`);
   const started = Date.now();
   const flinkHome = ensureFlink(version, (line) => say(`  ${line}`));
   const javaHome = ensureJava(v.javaMajor, (line) => say(`  ${line}`));
