@@ -27,6 +27,8 @@ export const REAL_FLINK_SESSION_SETTINGS = {
   'flinkMesos.jobManagerMemoryMb': MIN_JOB_MANAGER_MEMORY_MB,
   'flinkMesos.taskManagerCpus': 0.5,
   'flinkMesos.jobManagerCpus': 0.5,
+  // Real Flink runs the jar's main() inside POST /jars/:id/run: on a busy 2-core machine that takes more than the default 10 s.
+  'flinkMesos.flinkRequestTimeoutSeconds': 30,
 } as const;
 
 export interface ProvisionedRealFlink {

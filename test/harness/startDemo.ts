@@ -11,6 +11,7 @@ import { repoRoot } from '../repoRoot';
 import type { MesosCluster, MesosClusterOptions } from '../standin/mesos/MesosCluster';
 import { ensureCodeServer, startCodeServer, type CodeServerHandle } from './codeServer';
 import { DEFAULT_DEMO_FLINK, REAL_FLINK_SESSION_SETTINGS, parseFlinkChoice, provisionRealFlink, type DemoFlinkChoice, type ProvisionedRealFlink } from './demoFlink';
+import { ProvisionError } from './realFlink';
 import { writeWordCountJar } from './sampleJar';
 import { extensionUnderTest, workbenchUrl } from './workbench';
 
@@ -149,7 +150,8 @@ async function main(): Promise<void> {
     say('Press Ctrl-C to stop.');
   } catch (err) {
     say(`demo failed: ${(err as Error).message}`);
-    await stopAll(1);
+    // A failed download or a missing JDK keeps the provisioning's exit code (3, 4), as `npm run provision:flink` does.
+    await stopAll(err instanceof ProvisionError ? err.exitCode : 1);
   }
 }
 

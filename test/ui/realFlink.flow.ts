@@ -40,7 +40,6 @@ export async function setup(workspace: string): Promise<FlowSetup> {
       'flinkMesos.slotsPerTaskManager': 2,
       'flinkMesos.flinkLocation': cluster.flinkHome,
       'flinkMesos.pollingIntervalSeconds': 1,
-      'flinkMesos.flinkRequestTimeoutSeconds': 30,
     },
     teardown: async () => { await cluster?.stop(); cluster = undefined; },
   };
