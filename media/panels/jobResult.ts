@@ -1,3 +1,4 @@
+import { summarizeFlinkErrors } from '../../src/core/flink/FlinkRestError';
 import type { JobResultData } from '../../src/webviews/protocol';
 import { button, formatBytes, formatDuration, formatTime, h, linkButton, table } from '../dom';
 import { request } from '../vscodeApi';
@@ -32,12 +33,19 @@ export function renderJobResult(d: JobResultData): Node {
   if (d.rootException || d.exceptionHistory.length) {
     root.appendChild(h('section', { 'data-testid': 'exceptions' }, h('h2', {}, 'Exceptions'),
       d.rootExceptionFix ? h('p', { class: 'fix', 'data-testid': 'exception-fix' }, `Fix: ${d.rootExceptionFix}`) : undefined,
+      // Real Flink's root exception starts with the scheduler's "Recovery is suppressed by ..."; the job's own failure is the
+      // innermost "Caused by:", so that goes first.
+      rootCause(d.rootException) ? h('p', { class: 'error', 'data-testid': 'root-cause' }, `Cause: ${rootCause(d.rootException)}`) : undefined,
       d.rootException ? h('pre', { class: 'exception', 'data-testid': 'root-exception' }, d.rootException) : undefined,
       ...d.exceptionHistory.map(e => h('details', {},
         h('summary', {}, `${formatTime(e.at)} ${e.name ?? ''}`, e.taskManagerId ? ` on ${e.taskManagerId}` : ''),
         h('pre', { class: 'exception' }, e.message)))));
   }
   return root;
+}
+
+function rootCause(trace: string | undefined): string | undefined {
+  return trace ? summarizeFlinkErrors([trace]).rootCause : undefined;
 }
 
 function num(n: number | undefined): string {

@@ -1,20 +1,24 @@
 // `npm start` (after scripts/start.sh has built): VS Code web with the extension loaded, a local Mesos stand-in
-// cluster, and a demo workspace (WordCount jar + input text) whose settings point the extension at that cluster.
+// cluster whose agents run real Apache Flink (the newest tested 2.x, provisioned into the user cache on first use), and
+// a demo workspace (our WordCount test jar + input text) whose settings point the extension at that cluster and Flink.
 // Stays in the foreground until Ctrl-C, then stops everything it started.
 //   options: --port N (VS Code web, default: a free port)  --agents N (default 3)  --no-cluster
+//            --flink standin|VERSION (default: the newest tested real Flink)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../repoRoot';
 import type { MesosCluster, MesosClusterOptions } from '../standin/mesos/MesosCluster';
 import { ensureCodeServer, startCodeServer, type CodeServerHandle } from './codeServer';
+import { DEFAULT_DEMO_FLINK, REAL_FLINK_SESSION_SETTINGS, parseFlinkChoice, provisionRealFlink, type DemoFlinkChoice, type ProvisionedRealFlink } from './demoFlink';
+import { ProvisionError } from './realFlink';
 import { writeWordCountJar } from './sampleJar';
 import { extensionUnderTest, workbenchUrl } from './workbench';
 
-interface DemoArgs { port: number; agents: number; cluster: boolean }
+interface DemoArgs { port: number; agents: number; cluster: boolean; flink: DemoFlinkChoice }
 
-function parseArgs(argv: string[]): DemoArgs {
-  const args: DemoArgs = { port: 0, agents: 3, cluster: true };
+export function parseArgs(argv: string[]): DemoArgs {
+  const args: DemoArgs = { port: 0, agents: 3, cluster: true, flink: DEFAULT_DEMO_FLINK };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name: string): number => {
@@ -25,7 +29,9 @@ function parseArgs(argv: string[]): DemoArgs {
     if (a === '--port') args.port = num('--port');
     else if (a === '--agents') args.agents = num('--agents');
     else if (a === '--no-cluster') args.cluster = false;
-    else throw new Error(`unknown option "${a}"; use --port N, --agents N, --no-cluster`);
+    else if (a === '--flink') args.flink = parseFlinkChoice(argv[++i]);
+    else if (a.startsWith('--flink=')) args.flink = parseFlinkChoice(a.slice('--flink='.length));
+    else throw new Error(`unknown option "${a}"; use --port N, --agents N, --no-cluster, --flink standin|VERSION`);
   }
   return args;
 }
@@ -45,7 +51,13 @@ function writeInputText(root: string, file: string): void {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: DemoArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`npm start: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const root = repoRoot(__dirname);
   const extensionDir = extensionUnderTest(root);
   const say = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -73,10 +85,21 @@ async function main(): Promise<void> {
 
     const workspace = path.join(root, '.demo-workspace');
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-    const jar = await writeWordCountJar(path.join(workspace, 'WordCount.jar'));
+    let real: ProvisionedRealFlink | undefined;
+    let jar: { file: string; mainClass: string };
+    if (args.flink.kind === 'real') {
+      real = provisionRealFlink(args.flink.version, say);
+      jar = { file: path.join(workspace, 'WordCount.jar'), mainClass: real.wordCountClass };
+      fs.copyFileSync(real.wordCountJar, jar.file);
+      fs.copyFileSync(real.failingJar, path.join(workspace, 'FailingJob.jar'));
+    } else {
+      say('Flink: the stand-in (--flink standin)');
+      jar = await writeWordCountJar(path.join(workspace, 'WordCount.jar'));
+      fs.rmSync(path.join(workspace, 'FailingJob.jar'), { force: true });
+    }
     writeInputText(root, path.join(workspace, 'input.txt'));
 
-    const settings: Record<string, unknown> = {};
+    const settings: Record<string, unknown> = real ? { ...REAL_FLINK_SESSION_SETTINGS } : {};
     if (!args.cluster) {
       say('cluster: not started (--no-cluster)');
     } else {
@@ -85,8 +108,13 @@ async function main(): Promise<void> {
         say('cluster: the Mesos stand-in (test/standin/mesos/MesosCluster.ts) is not built yet; starting VS Code without a cluster');
       } else {
         say(`cluster: starting a Mesos stand-in with ${args.agents} agents ...`);
-        cluster = await mod.MesosCluster.start({ agents: args.agents });
+        // Tasks get JAVA_HOME from their agent's environment, as on a real Mesos agent started with it set.
+        cluster = await mod.MesosCluster.start({
+          agents: args.agents,
+          ...(real ? { flinkHome: real.flinkHome, agentEnvironment: { JAVA_HOME: real.javaHome } } : {}),
+        });
         settings['flinkMesos.master'] = new URL(cluster.leaderUrl).host;
+        settings['flinkMesos.flinkLocation'] = cluster.flinkHome;
       }
     }
     const settingsFile = path.join(workspace, '.vscode', 'settings.json');
@@ -107,11 +135,12 @@ async function main(): Promise<void> {
 
     say('');
     say('Flink on Mesos demo is running.');
-    say(`  workspace:     ${workspace} (${path.basename(jar.file)}: ${jar.mainClass}; input.txt)`);
+    say(`  workspace:     ${workspace} (${path.basename(jar.file)}: ${jar.mainClass}; input.txt${real ? '; FailingJob.jar' : ''})`);
+    say(`  submit with:   --input ${path.join(workspace, 'input.txt')} --output ${path.join(workspace, 'counts.txt')}`);
     if (cluster) {
       say(`  Mesos leader:  ${cluster.leaderUrl}  (flinkMesos.master = ${String(settings['flinkMesos.master'])})`);
       for (const a of cluster.agents) say(`  Mesos agent:   ${a.id} at ${a.url}`);
-      say(`  Flink home:    ${cluster.flinkHome}`);
+      say(`  Flink home:    ${cluster.flinkHome} (${real ? `real Flink ${real.version}, JAVA_HOME ${real.javaHome} from the agents` : 'the stand-in'})`);
     }
     say(`  VS Code web:   ${server.url} (plain, without the extension under development)`);
     say('');
@@ -121,8 +150,9 @@ async function main(): Promise<void> {
     say('Press Ctrl-C to stop.');
   } catch (err) {
     say(`demo failed: ${(err as Error).message}`);
-    await stopAll(1);
+    // A failed download or a missing JDK keeps the provisioning's exit code (3, 4), as `npm run provision:flink` does.
+    await stopAll(err instanceof ProvisionError ? err.exitCode : 1);
   }
 }
 
-void main();
+if (require.main === module) void main();

@@ -49,6 +49,17 @@ describe('error text helpers', () => {
     assert.equal(s.first, 'Could not execute application.');
     assert.equal(s.rootCause, "The program's entry point class 'a.B' was not found in the jar file.");
   });
+  test('a real Flink 2.x job failure: the job\'s own exception under "Recovery is suppressed", markup kept as text', () => {
+    // The shape of Flink 2.3's root-exception for a job without restarts (seen in the real-Flink UI flow).
+    const s = summarizeFlinkErrors([
+      'org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n' +
+        '\tat org.apache.flink.runtime.executiongraph.failover.ExecutionFailureHandler.handleFailure(ExecutionFailureHandler.java:213)\n' +
+        'Caused by: java.lang.IllegalStateException: <img src=x onerror="a()"> count is 5\n' +
+        '\tat flinkmesos.testjobs.FailingJob$FailAt.map(FailingJob.java:30)\n',
+    ]);
+    assert.equal(s.first, 'Recovery is suppressed by NoRestartBackoffTimeStrategy');
+    assert.equal(s.rootCause, '<img src=x onerror="a()"> count is 5');
+  });
   test('unhandled errors: the message after "Internal server error."', () => {
     const s = summarizeFlinkErrors(['Internal server error.', '<Exception on server side:\njava.lang.NullPointerException: boom\n\tat x\n\nEnd of exception on server side>']);
     assert.equal(s.first, 'boom');

@@ -51,7 +51,7 @@ describe('stand-in agents', () => {
   };
 
   before(async () => {
-    cluster = await MesosCluster.start({ agents: 2, flinkHome, allocationIntervalMs: 50, killGracePeriodMs: 400, workDir: path.join(tmp, 'work') });
+    cluster = await MesosCluster.start({ agents: 2, flinkHome, allocationIntervalMs: 50, killGracePeriodMs: 400, workDir: path.join(tmp, 'work'), agentEnvironment: { JAVA_HOME: '/agents/java' } });
     fw = await TestFramework.subscribe(cluster.leaderUrl, info);
     void autoAck();
     fs.mkdirSync(path.join(tmp, 'pkg', 'dist', 'bin'), { recursive: true });
@@ -111,16 +111,16 @@ describe('stand-in agents', () => {
     assert.deepEqual([(await terminal('targs')).state, (await terminal('targs')).message], ['TASK_FAILED', 'Command exited with status 7']);
   });
 
-  test('environment and sandbox: MESOS_* variables, HOST, no FLINK_HOME, stdout in runs/latest, /files/read', async () => {
+  test('environment and sandbox: MESOS_* variables, HOST, the agent\'s environment, no FLINK_HOME, stdout in runs/latest, /files/read', async () => {
     process.env.FLINK_HOME = '/should/not/leak';
-    const { offer } = await runTask('tenv', { shell: true, value: 'echo "sandbox=$MESOS_SANDBOX task=$MESOS_TASK_ID fw=$MESOS_FRAMEWORK_ID ex=$MESOS_EXECUTOR_ID agent=$MESOS_AGENT_ENDPOINT host=$HOST flink=${FLINK_HOME:-unset} custom=$CUSTOM pwd=$(pwd)"; echo "läuft ✓" 1>&2', environment: { variables: [{ name: 'CUSTOM', value: 'yes' }] } });
+    const { offer } = await runTask('tenv', { shell: true, value: 'echo "sandbox=$MESOS_SANDBOX task=$MESOS_TASK_ID fw=$MESOS_FRAMEWORK_ID ex=$MESOS_EXECUTOR_ID agent=$MESOS_AGENT_ENDPOINT host=$HOST flink=${FLINK_HOME:-unset} custom=$CUSTOM java=$JAVA_HOME pwd=$(pwd)"; echo "läuft ✓" 1>&2', environment: { variables: [{ name: 'CUSTOM', value: 'yes' }] } });
     delete process.env.FLINK_HOME;
     await terminal('tenv');
     const agent = cluster.agents.find((a) => a.id === offer.agent_id.value)!;
     const latest = path.join(tmp, 'work', 'agents', agent.id, 'frameworks', fw.id, 'executors', 'tenv', 'runs', 'latest');
     const out = fs.readFileSync(path.join(latest, 'stdout'), 'utf8');
     const sandbox = fs.realpathSync(latest);
-    assert.equal(out, `sandbox=${sandbox} task=tenv fw=${fw.id} ex=tenv agent=${agent.hostname}:${agent.port} host=${agent.hostname} flink=unset custom=yes pwd=${sandbox}\n`);
+    assert.equal(out, `sandbox=${sandbox} task=tenv fw=${fw.id} ex=tenv agent=${agent.hostname}:${agent.port} host=${agent.hostname} flink=unset custom=yes java=/agents/java pwd=${sandbox}\n`);
     assert.equal(agent.hostname, offer.hostname);
     const q = (p: string, extra = ''): string => `${agent.url}/files/read?path=${encodeURIComponent(p)}${extra}`;
     const virtual = `/frameworks/${fw.id}/executors/tenv/runs/latest/stdout`;
