@@ -2,9 +2,12 @@
 // for the tree. No vscode import: node tests use it directly.
 import type { FlinkRestClient } from '../core/flink/FlinkRestClient';
 import type { JobDetails } from '../core/flink/flinkRestTypes';
-import { StreamingJobReads, NO_WATERMARK } from '../core/flink/StreamingJobReads';
+import { StreamingJobReads } from '../core/flink/StreamingJobReads';
 import type { AggregatedMetric, CheckpointConfig, CheckpointStatistics, CheckpointingStatistics } from '../core/flink/streamingRestTypes';
 import type { CheckpointRowData, CheckpointsData, GraphVertexData, JobGraphData } from '../webviews/protocol';
+
+/** Flink reports a job without periodic checkpoints with interval Long.MAX_VALUE. */
+const DISABLED_INTERVAL = 2 ** 62;
 
 type VertexFigures = Omit<GraphVertexData, 'id' | 'name' | 'parallelism' | 'status'>;
 
@@ -23,13 +26,11 @@ export function vertexFiguresOf(metrics: ReadonlyMap<string, AggregatedMetric>):
   if (metrics.size === 0) return undefined;
   const sum = (id: string): number | undefined => finite(metrics.get(id)?.sum);
   const max = (id: string): number | undefined => finite(metrics.get(id)?.max);
-  const wm = finite(metrics.get('currentInputWatermark')?.min);
   return {
     recordsInPerSecond: sum('numRecordsInPerSecond'),
     recordsOutPerSecond: sum('numRecordsOutPerSecond'),
     busyMsPerSecond: max('busyTimeMsPerSecond'),
     backPressuredMsPerSecond: max('backPressuredTimeMsPerSecond'),
-    lowWatermark: wm !== undefined && wm > NO_WATERMARK / 2 ? wm : undefined,
   };
 }
 
@@ -47,7 +48,7 @@ function row(c: CheckpointStatistics): CheckpointRowData {
 
 /** A warning when checkpoints fail or stop completing: the last one failed, or none completed for 3 intervals (at least 30 s). */
 export function checkpointWarning(stats: CheckpointingStatistics | undefined, config: CheckpointConfig | undefined, runningSince: number | undefined, now: number): string | undefined {
-  if (!stats || !config || !(config.interval > 0) || config.interval >= 0x7fffffffffffffff / 2) return undefined;
+  if (!stats || !config || !(config.interval > 0) || config.interval >= DISABLED_INTERVAL) return undefined;
   const completed = stats.latest.completed;
   const failed = stats.latest.failed;
   const lastCompletedAt = completed ? completed.latest_ack_timestamp || completed.trigger_timestamp : undefined;
@@ -67,7 +68,7 @@ export function checkpointWarning(stats: CheckpointingStatistics | undefined, co
 export function checkpointsOf(stats: CheckpointingStatistics | undefined, config: CheckpointConfig | undefined, runningSince: number | undefined, now: number): CheckpointsData {
   const counts = stats?.counts;
   return {
-    enabled: !!config && config.interval > 0 && config.interval < 0x7fffffffffffffff / 2,
+    enabled: !!config && config.interval > 0 && config.interval < DISABLED_INTERVAL,
     intervalMs: config?.interval,
     retainedOnCancel: config?.externalization ? config.externalization.enabled && !config.externalization.delete_on_cancellation : undefined,
     counts: { completed: counts?.completed ?? 0, failed: counts?.failed ?? 0, inProgress: counts?.in_progress ?? 0, restored: counts?.restored ?? 0 },
@@ -100,15 +101,13 @@ export class StreamingJobViews {
     this.lastFigures.set(jobId, last);
     if (details.state === 'RUNNING') {
       await Promise.all(details.vertices.map(async (v) => {
-        const metrics = await reads.vertexMetrics(jobId, v.id).catch(() => new Map<string, AggregatedMetric>());
-        const figures = vertexFiguresOf(metrics);
-        if (figures) {
-          // Watermarks come in their own answer on versions whose task metrics lack them.
-          if (figures.lowWatermark === undefined && !metrics.has('currentInputWatermark')) {
-            figures.lowWatermark = await reads.lowWatermark(jobId, v.id).catch(() => undefined);
-          }
-          last.set(v.id, figures);
-        }
+        const [metrics, watermark] = await Promise.all([
+          reads.vertexMetrics(jobId, v.id).catch(() => new Map<string, AggregatedMetric>()),
+          reads.lowWatermark(jobId, v.id).catch(() => undefined),
+        ]);
+        const figures = vertexFiguresOf(metrics) ?? last.get(v.id);
+        if (figures) last.set(v.id, { ...figures, lowWatermark: watermark ?? figures.lowWatermark });
+        else if (watermark !== undefined) last.set(v.id, { lowWatermark: watermark });
       }));
     }
     return jobGraphOf(details, last);

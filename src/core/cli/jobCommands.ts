@@ -338,7 +338,7 @@ export function reportError(err: unknown, io: CliIo, json: boolean, usage = JOB_
     else if (err.status === 404 && /\/jobs\//.test(err.endpoint)) {
       code = ExitCode.notFound;
       message = `${message}\nThe job id is not known to this JobManager; see flink-mesos list.`;
-    } else if (err.kind === 'http' && err.fix && !message.toLowerCase().includes(err.fix.toLowerCase())) message = `${message}\n${err.fix}`;
+    } else if ((err.kind === 'http' || err.kind === 'operation') && err.fix && !message.toLowerCase().includes(err.fix.toLowerCase())) message = `${message}\n${err.fix}`;
   }
   if (json) io.out(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), exitCode: code })}\n`);
   io.err(`flink-mesos: ${message}\n`);
