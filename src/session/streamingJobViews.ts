@@ -50,7 +50,8 @@ function row(c: CheckpointStatistics): CheckpointRowData {
 export function checkpointWarning(stats: CheckpointingStatistics | undefined, config: CheckpointConfig | undefined, runningSince: number | undefined, now: number): string | undefined {
   if (!stats || !config || !(config.interval > 0) || config.interval >= DISABLED_INTERVAL) return undefined;
   const completed = stats.latest.completed;
-  const failed = stats.latest.failed;
+  // The newest failed checkpoint (history is newest first); a failed savepoint (a bad target folder) says nothing about them.
+  const failed = stats.history.find((h) => h.status === 'FAILED' && !h.is_savepoint) ?? (stats.latest.failed && !stats.latest.failed.is_savepoint ? stats.latest.failed : undefined);
   const lastCompletedAt = completed ? completed.latest_ack_timestamp || completed.trigger_timestamp : undefined;
   if (failed && (!lastCompletedAt || (failed.failure_timestamp ?? failed.trigger_timestamp) > lastCompletedAt)) {
     return `Checkpoint ${failed.id} failed${failed.failure_message ? `: ${failed.failure_message}` : ''}`;

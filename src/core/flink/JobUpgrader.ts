@@ -204,7 +204,8 @@ export class JobUpgrader {
   /** The newest completed checkpoint's path, if checkpoints are retained on cancellation; otherwise a clear refusal. */
   private async latestRetainedCheckpoint(jobId: string): Promise<string> {
     const config = await this.reads.checkpointConfig(jobId);
-    if (!config) throw new UpgradeError(`Job ${jobId} does not checkpoint, so mode last-state has no state to continue from. Use --mode savepoint (default) or stateless.`, 'badInput', true);
+    // Flink reports periodic checkpointing switched off as interval Long.MAX_VALUE.
+    if (!config || !(config.interval > 0 && config.interval < 2 ** 62)) throw new UpgradeError(`Job ${jobId} does not checkpoint, so mode last-state has no state to continue from. Use --mode savepoint (default) or stateless.`, 'badInput', true);
     if (!config.externalization?.enabled || config.externalization.delete_on_cancellation) {
       throw new UpgradeError(
         `Job ${jobId} deletes its checkpoints when cancelled, so mode last-state would lose its state. ` +
