@@ -77,6 +77,14 @@ export class StreamingJobCommands {
       if (!picked) return undefined;
       mode = picked.mode;
     }
+    // Stop-with-savepoint needs a folder unless the cluster has state.savepoints.dir: offer the job's last one.
+    let savepointDirectory: string | undefined;
+    if (mode === 'savepoint') {
+      const last = (await this.streaming.savepoints(t.session).catch(() => [])).find(sp => sp.jobId === t.jobId) ?? (await this.streaming.savepoints(t.session).catch(() => []))[0];
+      const dir = await ask(this.ui, { title: 'Upgrade Job: savepoint folder', prompt: 'Folder for the stop-with-savepoint (empty: the cluster\'s state.savepoints.dir)', value: last ? path.posix.dirname(last.path) : '' });
+      if (dir === undefined) return undefined;
+      savepointDirectory = dir.trim() || undefined;
+    }
     if (!known) {
       const ok = await vscode.window.showWarningMessage(`It is not known which jar job ${t.jobId} was started from (it was not submitted from here), so a failed upgrade cannot be rolled back. Upgrade anyway?`, { modal: true }, 'Upgrade without Rollback');
       if (ok !== 'Upgrade without Rollback') return undefined;
@@ -87,7 +95,7 @@ export class StreamingJobCommands {
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Upgrading ${t.jobId} (${mode})` },
         progress => this.streaming.upgrade(t.session, flink, submitter, {
           jobId: t.jobId, next: { jarPath: jarPath!, entryClass: typeof given.entryClass === 'string' ? given.entryClass : undefined, programArgs: args },
-          mode: mode!, stableMs: typeof given.stableMs === 'number' ? given.stableMs : undefined, noRollback: !known, onProgress: s => progress.report({ message: s }),
+          mode: mode!, savepointDirectory, stableMs: typeof given.stableMs === 'number' ? given.stableMs : undefined, noRollback: !known, onProgress: s => progress.report({ message: s }),
         }));
       await this.manager.refresh(t.session).catch(() => undefined);
       this.panels.show({ kind: 'jobResult', session: t.session, id: result.runningJobId });
