@@ -14,6 +14,10 @@ import type { SessionModel } from './session/SessionModel';
 import { TaskManagerCommands } from './session/TaskManagerCommands';
 import { readFlinkTimeoutMs } from './settings/extensionSettings';
 import { JobCommands } from './submit/JobCommands';
+import { StreamingJobCommands } from './submit/StreamingJobCommands';
+import { SavepointHistoryStore } from './core/session/SavepointHistoryStore';
+import { StreamingJobService } from './session/StreamingJobService';
+import * as path from 'node:path';
 import { MementoJarUploadStore } from './submit/MementoJarUploadStore';
 import { PanelManager } from './webviews/PanelManager';
 
@@ -39,7 +43,10 @@ export class ExtensionCore implements vscode.Disposable {
 
   constructor(deps: CoreDeps) {
     const { context, logger, model } = deps;
-    this.manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState));
+    // The savepoint history lives beside the session files (globalStorage/sessions -> globalStorage/savepoints).
+    const streaming = new StreamingJobService(new SavepointHistoryStore(path.join(context.globalStorageUri.fsPath, 'savepoints')), logger,
+      (session, jobId) => this.panels?.get({ kind: 'jobResult', session, id: jobId })?.scheduleRender());
+    this.manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState), streaming);
     // The extension registered the panel serializers at activation; it hands restored panels to panels.restore().
     this.panels = new PanelManager(context.extensionUri, logger, this.manager, false);
     this.logs = new LogDocumentProvider(this.manager);
@@ -52,6 +59,7 @@ export class ExtensionCore implements vscode.Disposable {
       this.manager, this.panels, this.logs,
       ...this.sessionCommands.register(deps.registerCommand),
       ...this.jobCommands.register(deps.registerCommand),
+      ...new StreamingJobCommands(this.manager, this.panels, logger).register(deps.registerCommand),
       ...new TaskManagerCommands(this.manager, this.panels, this.logs, logger).register(deps.registerCommand),
     );
     this.manager.setTreeVisible(deps.treeVisible);

@@ -2,6 +2,8 @@ import { summarizeFlinkErrors } from '../../src/core/flink/FlinkRestError';
 import type { JobResultData } from '../../src/webviews/protocol';
 import { button, formatBytes, formatDuration, formatTime, h, linkButton, table } from '../dom';
 import { request } from '../vscodeApi';
+import { renderCheckpoints, renderSavepoints } from './checkpoints';
+import { renderJobGraph } from './jobGraph';
 
 export function renderJobResult(d: JobResultData): Node {
   const root = h('div', { class: 'panel' });
@@ -10,7 +12,17 @@ export function renderJobResult(d: JobResultData): Node {
     h('p', {}, h('span', { class: `state state-${d.state.toLowerCase()}`, 'data-testid': 'job-state' }, d.state),
       h('span', { class: 'muted' }, ` · ${d.id} · ${formatDuration(d.durationMs)}`)),
     d.error ? h('p', { class: 'error' }, d.error) : undefined,
-    h('div', { class: 'actions' }, button('Open Flink Web UI', () => void request({ action: 'openFlinkUi' }), { secondary: true }))));
+    h('div', { class: 'actions' },
+      d.state === 'RUNNING' ? button('Trigger Savepoint', () => void request({ action: 'triggerSavepoint' }), { testId: 'trigger-savepoint' }) : undefined,
+      d.state === 'RUNNING' ? button('Upgrade Job…', () => void request({ action: 'upgradeJob' }), { secondary: true, testId: 'upgrade-job' }) : undefined,
+      button('Open Flink Web UI', () => void request({ action: 'openFlinkUi' }), { secondary: true })),
+    d.savepointProgress ? h('p', { class: 'muted', 'data-testid': 'savepoint-progress' }, d.savepointProgress) : undefined));
+
+  if (d.graph && d.graph.vertices.length) {
+    root.appendChild(h('section', { 'data-testid': 'graph' }, h('h2', {}, 'Job graph'), renderJobGraph(d.graph)));
+  }
+  if (d.checkpoints) root.appendChild(renderCheckpoints(d.checkpoints));
+  if (d.savepoints) root.appendChild(renderSavepoints(d.savepoints));
 
   if (d.outputFiles.length) {
     root.appendChild(h('section', { 'data-testid': 'outputs' }, h('h2', {}, 'Output'),
@@ -37,8 +49,10 @@ export function renderJobResult(d: JobResultData): Node {
       // innermost "Caused by:", so that goes first.
       rootCause(d.rootException) ? h('p', { class: 'error', 'data-testid': 'root-cause' }, `Cause: ${rootCause(d.rootException)}`) : undefined,
       d.rootException ? h('pre', { class: 'exception', 'data-testid': 'root-exception' }, d.rootException) : undefined,
-      ...d.exceptionHistory.map(e => h('details', {},
-        h('summary', {}, `${formatTime(e.at)} ${e.name ?? ''}`, e.taskManagerId ? ` on ${e.taskManagerId}` : ''),
+      ...d.exceptionHistory.map((e, i) => h('details', { 'data-testid': 'exception-entry' },
+        h('summary', {}, `${formatTime(e.at)} ${e.name ?? ''}`, e.taskManagerId ? ' on ' : '',
+          e.taskManagerId && e.at !== undefined ? linkButton(e.taskManagerId, () => void request({ action: 'showTaskManagerLog', taskManagerId: e.taskManagerId!, at: e.at! }), `exception-tm-${i}`)
+            : e.taskManagerId ?? ''),
         h('pre', { class: 'exception' }, e.message)))));
   }
   return root;

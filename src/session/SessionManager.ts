@@ -14,6 +14,7 @@ import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
 import { outputFilesFromArgs } from './outputFiles';
 import { SessionModel } from './SessionModel';
+import type { StreamingJobService } from './StreamingJobService';
 import { JobView, SessionView, StateChange, TaskManagerView, emptySessionView } from './sessionViews';
 
 /** What a Mesos-backed session gives the manager; implemented over the core's FlinkSession (see MesosSessionAdapter). */
@@ -52,6 +53,7 @@ export interface SubmitRequest {
   parallelism?: number;
   savepointPath?: string;
   allowNonRestoredState?: boolean;
+  restoreMode?: 'CLAIM' | 'NO_CLAIM';
 }
 
 export interface LogTarget { session: string; taskManagerId?: string; log: LogKind }
@@ -84,6 +86,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     private readonly log: Logger,
     private readonly flinkTimeout: number | (() => number) = 10000,
     private readonly jarUploads: JarUploadStore = new MemoryJarUploadStore(),
+    /** Graph, checkpoints, savepoints and upgrades of streaming jobs; without it the panels show the batch view only. */
+    readonly streaming?: StreamingJobService,
   ) {
     this.onDidChangeSession = model.onDidChangeSession;
   }
@@ -240,6 +244,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       const [overview, taskManagers, jobs, jars, version] = await Promise.all([
         flink.overview(), flink.taskManagers(), flink.jobsOverview(), flink.jars().catch(() => ({ files: [] })), flink.flinkVersion().catch(() => undefined),
       ]);
+      const running = jobs.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined }));
+      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running).catch(() => undefined) : undefined;
       const now = Date.now();
       this.model.update(m.name, v => {
         v.flinkReachable = true;
@@ -250,6 +256,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
         v.jobs = jobs.map(j => ({
           id: j.jid, name: j.name, state: j.state, startTime: j['start-time'] > 0 ? j['start-time'] : undefined,
           endTime: j['end-time'] > 0 ? j['end-time'] : undefined, durationMs: j.duration >= 0 ? j.duration : undefined,
+          checkpoint: health?.get(j.jid),
         } satisfies JobView));
         v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
         if (v.jobManagerOnly) v.phase = 'attached';
@@ -272,10 +279,15 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     const result = await submitter.run(req.jarPath, {
       entryClass: req.entryClass, programArgs: req.args, parallelism: req.parallelism,
       savepointPath: req.savepointPath, allowNonRestoredState: req.savepointPath ? req.allowNonRestoredState : undefined,
+      restoreMode: req.savepointPath ? req.restoreMode : undefined,
       onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal,
     });
     const m = this.require(name);
     m.jobArgs.set(result.jobId, result.programArgs);
+    void this.streaming?.recordSubmission(name, {
+      jobId: result.jobId, jarPath: req.jarPath, entryClass: result.entryClass, programArgs: result.programArgs, parallelism: result.parallelism,
+      restoredFrom: req.savepointPath, submittedAt: Date.now(),
+    });
     if (result.reuploaded) this.log.info(`${name}: the JobManager had lost ${path.basename(req.jarPath)}; it was uploaded again.`);
     await this.pollSession(m);
     this.watchJob(name, result.jobId);
@@ -293,6 +305,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
 
   async stopJobWithSavepoint(name: string, jobId: string, targetDirectory: string | undefined, drain: boolean): Promise<string> {
     const location = await this.flinkOf(name).stopWithSavepoint(jobId, { targetDirectory, drain });
+    await this.streaming?.recordStop(name, jobId, location, this.model.get(name)?.jobs.find(j => j.id === jobId)?.name).catch(() => undefined);
     this.watchJob(name, jobId);
     return location;
   }
@@ -372,7 +385,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return new JarSubmitter(flink, { store: this.jarUploads, log: this.log });
   }
 
-  private submitterOf(name: string): JarSubmitter {
+  submitterOf(name: string): JarSubmitter {
     const m = this.require(name);
     if (!m.flink || !m.submitter) throw new Error(`Session "${name}" has no JobManager address yet. Wait until its JobManager is up.`);
     return m.submitter;
@@ -456,7 +469,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       .map(([state, at]) => ({ state, at })).sort((a, b) => a.at - b.at);
     const history = exceptions?.exceptionHistory?.entries ?? [];
     const rootException = exceptions?.['root-exception'] ?? history[0]?.stacktrace ?? undefined;
-    return {
+    const data: JobResultData = {
       session: name, id: jobId, name: details.name, state: details.state,
       startTime: details['start-time'] > 0 ? details['start-time'] : undefined,
       endTime: details['end-time'] > 0 ? details['end-time'] : undefined,
@@ -473,6 +486,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       exceptionHistory: history.map(e => ({ name: e.exceptionName, message: e.stacktrace ?? '', at: e.timestamp, taskManagerId: e.taskManagerId ?? undefined })),
       outputFiles: this.outputFileLabels(m, jobId),
     };
+    return this.streaming ? this.streaming.enrich(name, m.flink, details, data) : data;
   }
 
   private outputFileLabels(m: ManagedSession, jobId: string): { label: string; exists: boolean }[] {

@@ -37,6 +37,8 @@ export interface JobView {
   startTime?: number;
   endTime?: number;
   durationMs?: number;
+  /** Running jobs: when the last checkpoint completed, and why checkpoints look unhealthy. */
+  checkpoint?: { lastCompletedAt?: number; warning?: string };
 }
 
 export interface JarView { id: string; name: string; uploaded?: number; entryClasses: string[] }

@@ -37,7 +37,8 @@ export class JobCommands {
     if (!jarPath) return undefined;
     const session = await this.wizard.pickSession(this.manager.model.list(), asTarget(arg).session);
     if (!session) throw new Error('No running session to submit to. Start a session or attach to a JobManager first.');
-    const req = await this.wizard.run(jarPath, session);
+    const history = await this.manager.streaming?.savepoints(session.name).catch(() => []) ?? [];
+    const req = await this.wizard.run(jarPath, session, history);
     if (!req) return undefined;
     const jobId = await vscode.window.withProgress({
       location: vscode.ProgressLocation.Notification, title: `Submitting ${path.basename(jarPath)} to ${session.name}`, cancellable: true,

@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { inspectJar } from '../core/flink/jarInspector';
 import { splitProgramArgs } from '../core/flink/programArgs';
+import { restoreModeField } from '../core/flink/JarSubmitter';
+import type { SavepointEntry } from '../core/session/SavepointHistoryStore';
 import { SubmitRequest } from '../session/SessionManager';
 import { SessionView } from '../session/sessionViews';
 import { QuickInputUi, choose, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
@@ -24,7 +26,8 @@ export class SubmitJarWizard {
     return picked?.session;
   }
 
-  async run(jarPath: string, session: SessionView): Promise<SubmitRequest | undefined> {
+  /** @param savepoints the session's savepoint history, newest first: offered as "restore from" choices */
+  async run(jarPath: string, session: SessionView, savepoints: readonly SavepointEntry[] = []): Promise<SubmitRequest | undefined> {
     const info = await inspectJar(jarPath);
     const memory = this.memory()[jarPath] ?? {};
     const title = `Submit ${path.basename(jarPath)} to ${session.name}`;
@@ -32,6 +35,7 @@ export class SubmitJarWizard {
     const req: SubmitRequest = { jarPath, args: [], parallelism: Math.max(1, session.slotsTotal) };
     let argsText = memory.args ?? '';
     let savepoint = '';
+    const modeField = restoreModeField(session.flinkVersion);
     const total = 4;
     const ok = await runSteps([
       async () => {
@@ -57,8 +61,37 @@ export class SubmitJarWizard {
         return r;
       },
       async () => {
+        if (savepoints.length) {
+          // The history first; a typed path stays possible.
+          const items = [
+            { label: 'Start fresh', description: 'no state', path: '' },
+            ...savepoints.map(sp => ({
+              label: sp.path, path: sp.path,
+              description: `${sp.kind} · ${new Date(sp.at).toLocaleString()}${sp.jobName ? ` · ${sp.jobName}` : ''}`,
+              detail: sp.entryClass ? `${sp.entryClass}${sp.jarPath ? ` from ${path.basename(sp.jarPath)}` : ''}` : undefined,
+            })),
+          ];
+          const r = await pickStep({
+            ui: this.ui, title, step: 4, totalSteps: total, placeholder: 'Restore from (a savepoint of the history, or type a path)', items,
+            allowCustom: v => v.trim() ? { label: v.trim(), description: 'typed path', path: v.trim() } : undefined,
+          });
+          if (r && typeof r !== 'symbol') { savepoint = r.path; req.savepointPath = savepoint || undefined; }
+          return r;
+        }
         const r = await inputStep({ ui: this.ui, title, step: 4, totalSteps: total, value: savepoint, prompt: 'Restore from a savepoint (optional: leave empty to start fresh)', placeholder: 'e.g. file:///savepoints/savepoint-1234' });
         if (typeof r === 'string') { savepoint = r.trim(); req.savepointPath = savepoint || undefined; }
+        return r;
+      },
+      async () => {
+        // Only JobManagers that know a restore (claim) mode are asked, and only when restoring.
+        if (!req.savepointPath || !modeField) { req.restoreMode = undefined; return true; }
+        const r = await pickStep({
+          ui: this.ui, title, step: 5, totalSteps: 5, placeholder: `Restore mode (${modeField})`, items: [
+            { label: 'NO_CLAIM', description: 'default: the savepoint stays yours; the job takes a full first checkpoint', mode: 'NO_CLAIM' as const },
+            { label: 'CLAIM', description: 'the job owns the snapshot and may delete it when it is no longer needed', mode: 'CLAIM' as const },
+          ],
+        });
+        if (r && typeof r !== 'symbol') req.restoreMode = r.mode;
         return r;
       },
     ]);

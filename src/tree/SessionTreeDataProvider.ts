@@ -161,6 +161,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
           line(m, 'State', j.state);
           line(m, 'Started', j.startTime ? new Date(j.startTime).toLocaleString() : undefined);
           line(m, 'Duration', formatDuration(jobDuration(j, this.now())) || undefined);
+          if (j.checkpoint) line(m, 'Last checkpoint', j.checkpoint.lastCompletedAt ? `${formatDuration(this.now() - j.checkpoint.lastCompletedAt)} ago` : 'none completed yet');
+          if (j.checkpoint?.warning) line(m, '⚠ Checkpoints', j.checkpoint.warning);
         });
       }
       case 'jar': {
@@ -247,8 +249,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         const j = this.index(s).jobs.get(node.jobId);
         if (!j) return new vscode.TreeItem(node.jobId);
         const item = new vscode.TreeItem(j.name || j.id, C.None);
-        item.description = `${j.state.toLowerCase()} · ${formatDuration(jobDuration(j, this.now()))}`;
-        item.iconPath = jobIcon(j.state);
+        item.description = `${j.state.toLowerCase()} · ${formatDuration(jobDuration(j, this.now()))}${checkpointAge(j, this.now())}`;
+        item.iconPath = j.checkpoint?.warning ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : jobIcon(j.state);
         item.contextValue = `job.${j.state}`;
         item.command = { command: 'flinkMesos.job.showResult', title: 'Show Job Result', arguments: [{ session: s.name, jobId: j.id }] };
         return item;
@@ -427,6 +429,12 @@ function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
   return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
+}
+
+/** " · checkpoint 4s ago" for a running job that checkpoints. */
+function checkpointAge(j: JobView, now: number): string {
+  if (j.state !== 'RUNNING' || !j.checkpoint) return '';
+  return j.checkpoint.lastCompletedAt ? ` · checkpoint ${formatDuration(Math.max(0, now - j.checkpoint.lastCompletedAt))} ago` : ' · no checkpoint yet';
 }
 
 function jobIcon(state: string): vscode.ThemeIcon {

@@ -74,6 +74,12 @@ export class JobResultPanel extends WebviewPanelBase {
         await vscode.commands.executeCommand('flinkMesos.taskManager.show', { session, taskManagerId: request.taskManagerId });
         return;
       case 'openFlinkUi': await vscode.commands.executeCommand('flinkMesos.session.openFlinkUi', { session }); return;
+      case 'triggerSavepoint': await vscode.commands.executeCommand('flinkMesos.job.savepoint', { session, jobId: id }); await this.render(); return;
+      case 'upgradeJob': await vscode.commands.executeCommand('flinkMesos.job.upgrade', { session, jobId: id }); return;
+      case 'showTaskManagerLog':
+        if (!this.source.hasTaskManager(session, request.taskManagerId)) throw new Error('Unknown TaskManager.');
+        await vscode.commands.executeCommand('flinkMesos.job.showTaskManagerLogAt', { session, taskManagerId: request.taskManagerId, at: request.at });
+        return;
       default:
         throw new Error(`The Job Result panel does not offer "${request.action}".`);
     }

@@ -51,6 +51,41 @@ export interface TaskManagerData {
 
 export interface VertexData { name: string; parallelism: number; status: string; readRecords?: number; writeRecords?: number; readBytes?: number; writeBytes?: number }
 export interface ExceptionData { name?: string; message: string; at?: number; taskManagerId?: string }
+
+/** One box of the job graph; figures are per second over all subtasks, undefined until Flink reports them. */
+export interface GraphVertexData {
+  id: string;
+  name: string;
+  parallelism: number;
+  status: string;
+  recordsInPerSecond?: number;
+  recordsOutPerSecond?: number;
+  /** Highest over the subtasks, 0..1000 ms per second. */
+  busyMsPerSecond?: number;
+  backPressuredMsPerSecond?: number;
+  /** Lowest input watermark over the subtasks (ms since the epoch). */
+  lowWatermark?: number;
+}
+export interface GraphEdgeData { from: string; to: string; shipStrategy: string }
+export interface JobGraphData { vertices: GraphVertexData[]; edges: GraphEdgeData[] }
+
+export interface CheckpointRowData { id: number; status: string; savepoint: boolean; at: number; durationMs: number; sizeBytes: number; failure?: string; path?: string }
+export interface CheckpointsData {
+  /** False when the job has no checkpointing: only counts and history from savepoints remain. */
+  enabled: boolean;
+  intervalMs?: number;
+  retainedOnCancel?: boolean;
+  counts: { completed: number; failed: number; inProgress: number; restored: number };
+  latest?: CheckpointRowData;
+  latestFailure?: CheckpointRowData;
+  restoredFrom?: string;
+  /** Newest first. */
+  history: CheckpointRowData[];
+  /** Why the checkpoints look unhealthy (failing, or none completed for too long); undefined when fine. */
+  warning?: string;
+}
+/** A savepoint of this job kept in the session's savepoint history. */
+export interface SavepointRowData { path: string; at: number; kind: string }
 export interface JobResultData {
   session: string;
   id: string;
@@ -68,6 +103,12 @@ export interface JobResultData {
   exceptionHistory: ExceptionData[];
   /** Local files named in the job's arguments (e.g. WordCount's --output); the webview refers to them by index only. */
   outputFiles: { label: string; exists: boolean }[];
+  /** Streaming jobs (or any job while it runs): the graph with live figures, checkpoints, savepoints. */
+  graph?: JobGraphData;
+  checkpoints?: CheckpointsData;
+  savepoints?: SavepointRowData[];
+  /** A savepoint being taken from this panel or elsewhere: its progress text. */
+  savepointProgress?: string;
   error?: string;
 }
 
@@ -90,6 +131,9 @@ export type WebviewAction =
   | { action: 'showLogs'; log: LogKind }
   | { action: 'showTaskManager'; taskManagerId: string }
   | { action: 'openFlinkUi' }
+  | { action: 'triggerSavepoint' }
+  | { action: 'upgradeJob' }
+  | { action: 'showTaskManagerLog'; taskManagerId: string; at: number }
   | { action: 'openMesosUi' }
   | { action: 'openSandbox' };
 
@@ -126,6 +170,8 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
   let parsed: WebviewAction | undefined;
   switch (request.action) {
     case 'refresh':
+    case 'triggerSavepoint':
+    case 'upgradeJob':
     case 'openFlinkUi':
     case 'openMesosUi':
     case 'openSandbox':
@@ -142,6 +188,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'showTaskManager':
       parsed = keys === 'action,taskManagerId' && isSafeId(request.taskManagerId)
         ? { action: 'showTaskManager', taskManagerId: request.taskManagerId } : undefined;
+      break;
+    case 'showTaskManagerLog':
+      parsed = keys === 'action,at,taskManagerId' && isSafeId(request.taskManagerId) && typeof request.at === 'number' && Number.isSafeInteger(request.at) && request.at >= 0
+        ? { action: 'showTaskManagerLog', taskManagerId: request.taskManagerId, at: request.at } : undefined;
       break;
     default:
       parsed = undefined;

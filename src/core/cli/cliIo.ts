@@ -24,6 +24,8 @@ export const ExitCode = {
   notFound: 4,
   /** Another client holds the session. */
   conflict: 5,
+  /** An upgrade failed and was rolled back: the previous jar runs again from the same state. */
+  rolledBack: 6,
   /** Interrupted (Ctrl-C) after a clean stop. */
   interrupted: 130,
 } as const;

@@ -10,6 +10,7 @@ import { JarSubmitError, JarSubmitter } from '../flink/JarSubmitter';
 import type { JobResult } from '../flink/JobWatcher';
 import { JobWatcher } from '../flink/JobWatcher';
 import { ProgramArgsError } from '../flink/programArgs';
+import type { JobSubmission } from '../session/SavepointHistoryStore';
 
 export const JOB_COMMANDS = ['run', 'list', 'cancel', 'stop'] as const;
 
@@ -38,11 +39,13 @@ export interface JobCommandOptions {
   /** Timeout of each REST call. Default 10000. */
   timeoutMs?: number;
   log?: Logger;
+  /** Remembers what a job was started from (the savepoint history's submissions), for upgrades and restores. */
+  recordSubmission?: (flags: CommonFlags, submission: JobSubmission) => Promise<void>;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface CommonFlags {
+export interface CommonFlags {
   jobManager?: string;
   session?: string;
   json: boolean;
@@ -196,6 +199,10 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
       }
     },
   });
+  await options.recordSubmission?.(run.flags, {
+    jobId: result.jobId, jarPath, entryClass: result.entryClass, programArgs: result.programArgs, parallelism: result.parallelism,
+    restoredFrom: run.savepointPath, submittedAt: Date.now(),
+  }).catch((err: unknown) => io.err(`Warning: the job was not added to the savepoint history: ${(err as Error).message}\n`));
   if (run.detached) {
     if (run.flags.json) io.out(`${JSON.stringify({ jobId: result.jobId, jarId: result.jarId, entryClass: result.entryClass, parallelism: result.parallelism })}\n`);
     else io.out(`Job has been submitted with JobID ${result.jobId}\n`);
@@ -297,7 +304,7 @@ function singleJobId(positional: string[], command: string): string {
   return jobId.toLowerCase();
 }
 
-async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: (name: string) => Promise<string>): Promise<string> {
+export async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: (name: string) => Promise<string>): Promise<string> {
   if (flags.jobManager && flags.session) throw new UsageError('Give either -m HOST:PORT or --session NAME, not both.');
   if (flags.session) {
     try {
@@ -317,12 +324,12 @@ async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: 
 
 class SessionNotFound extends Error {}
 
-function reportError(err: unknown, io: CliIo, json: boolean): number {
+export function reportError(err: unknown, io: CliIo, json: boolean, usage = JOB_COMMANDS_USAGE): number {
   let code: number = ExitCode.failed;
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof UsageError) {
     code = ExitCode.usage;
-    message = `${message}\n\n${JOB_COMMANDS_USAGE}`;
+    message = `${message}\n\n${usage}`;
   } else if (err instanceof ProgramArgsError || err instanceof JarInspectionError) code = ExitCode.usage;
   else if (err instanceof JarSubmitError) code = err.kind === 'badOption' ? ExitCode.usage : ExitCode.failed;
   else if (err instanceof SessionNotFound) code = ExitCode.notFound;
@@ -331,7 +338,7 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
     else if (err.status === 404 && /\/jobs\//.test(err.endpoint)) {
       code = ExitCode.notFound;
       message = `${message}\nThe job id is not known to this JobManager; see flink-mesos list.`;
-    } else if (err.kind === 'http' && err.fix && !message.toLowerCase().includes(err.fix.toLowerCase())) message = `${message}\n${err.fix}`;
+    } else if ((err.kind === 'http' || err.kind === 'operation') && err.fix && !message.toLowerCase().includes(err.fix.toLowerCase())) message = `${message}\n${err.fix}`;
   }
   if (json) io.out(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err), exitCode: code })}\n`);
   io.err(`flink-mesos: ${message}\n`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { DEFAULT_MAX_CONTENT_LENGTH, FlinkRestClient, formatBytes, parseMemorySize } from './FlinkRestClient';
+import { DEFAULT_MAX_CONTENT_LENGTH, FlinkRestClient, formatBytes, parseFlinkVersion, parseMemorySize } from './FlinkRestClient';
 import { FlinkRestError } from './FlinkRestError';
 import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
 import type { JarInfo } from './jarInspector';
@@ -145,11 +145,21 @@ export interface RunJarOptions extends UploadJarOptions {
   parallelism?: number;
   savepointPath?: string;
   allowNonRestoredState?: boolean;
+  /** Who owns the restored snapshot's files (Flink 1.15+; sent as claimMode from 2.0, restoreMode before). */
+  restoreMode?: 'CLAIM' | 'NO_CLAIM';
   /** Skip the free-slot check (e.g. the session is about to scale up). */
   skipSlotCheck?: boolean;
 }
 
-export type PlanJarOptions = Omit<RunJarOptions, 'savepointPath' | 'allowNonRestoredState' | 'skipSlotCheck'>;
+export type PlanJarOptions = Omit<RunJarOptions, 'savepointPath' | 'allowNonRestoredState' | 'skipSlotCheck' | 'restoreMode'>;
+
+/** Whether a JobManager of this version takes a restore (claim) mode, and under which field name. */
+export function restoreModeField(version: string | undefined): 'claimMode' | 'restoreMode' | undefined {
+  const [major, minor] = parseFlinkVersion(version);
+  if (major >= 2) return 'claimMode';
+  if (major === 1 && minor >= 15) return 'restoreMode';
+  return undefined;
+}
 
 export interface UploadResult {
   jarId: string;
@@ -244,6 +254,14 @@ export class JarSubmitter {
     if (programArgs.length > 0) request.programArgsList = programArgs;
     if (options.savepointPath) request.savepointPath = options.savepointPath;
     if (options.allowNonRestoredState) request.allowNonRestoredState = true;
+    if (options.savepointPath && options.restoreMode) {
+      const version = await this.client.flinkVersion().catch(() => undefined);
+      const field = restoreModeField(version);
+      if (!field) {
+        throw new JarSubmitError(`The JobManager runs Flink ${version ?? 'of an unknown version'}, which has no restore mode (it came with 1.15). Submit without one.`, 'badOption', 'submit without a restore mode');
+      }
+      request[field] = options.restoreMode;
+    }
     const { jarId, answer, reuploaded } = await this.withJar(jarPath, options, (id) => this.client.runJar(id, request));
     this.log.info(`Job ${answer.jobid} submitted from ${jar.path} (jar ${jarId}, ${entryClass}, parallelism ${parallelism}) to ${this.client.baseUrl}`);
     return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar };

@@ -53,6 +53,8 @@ export class FlinkJob {
   readonly exceptionHistory: JobException[] = [];
   readonly savepoints = new Map<string, SavepointOperation>();
   rootException?: JobException;
+  /** The savepoint or checkpoint the job was started from. */
+  restoredFrom?: string;
   /** Why the program is being stopped: decides the final state. */
   stopReason?: 'cancel' | 'stop-with-savepoint' | 'failure';
 

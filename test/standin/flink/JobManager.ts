@@ -13,6 +13,7 @@ import { multipartBoundary, receiveMultipart, removeUploadedFiles } from './mult
 import { ProcessLog } from './ProcessLog';
 import { BuiltinProgram, JobFailure, ProgramInvocationError, ProgramSettings, createProgram } from './programs';
 import { RestError, badRequest, errorBody, notFound } from './restErrors';
+import { defineStreamingEndpoints } from './streamingEndpoints';
 import { HeartbeatRequest, HeartbeatResponse, RegistrationRequest, RegistrationResponse, TaskManagerMetrics, rpcCall, rpcGetStream, threadDump } from './rpcProtocol';
 import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
 import { TaskExecutorMemory } from './taskExecutorMemory';
@@ -656,6 +657,8 @@ export class JobManager extends EventEmitter {
       return job.executionResult();
     });
 
+    defineStreamingEndpoints({ route: (m, p, handle) => this.route(m, p, handle as Route['handle']), job: (id) => this.job(id), conf: this.conf, version: v, answered: ANSWERED });
+
     this.route('DELETE', '/cluster', async (_q, res) => {
       sendJson(res, 200, {});
       this.log.info(LOGGER, 'Shutting down cluster because someone requested it through the REST API (DELETE /cluster).');
@@ -910,6 +913,7 @@ export class JobManager extends EventEmitter {
     const job = new FlinkJob(jid, program, parallelism, entryClass);
     this.jobs.set(jid, job);
     const savepointPath = (body.savepointPath as string | undefined) || query.get('savepointPath') || undefined;
+    job.restoredFrom = savepointPath;
     let restored: Record<string, unknown> | undefined;
     let savepointError: JobException | undefined;
     if (savepointPath) {

@@ -1,0 +1,133 @@
+// Issue 14 in the workbench: a streaming job's Job panel draws the graph with live rates and a checkpoint history that
+// grows; Trigger Savepoint from the panel adds to the savepoint history; Upgrade Job... from the panel stops it with a
+// savepoint and the new jar runs from it (Mesos and Flink stand-ins).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { STREAMING_CLASS, buildJar } from '../fixtures/jars';
+import type { FlowContext, FlowSetup } from '../harness/uiFlow';
+import { MesosCluster } from '../standin/mesos/MesosCluster';
+
+export const name = 'streaming-job';
+export const timeoutMs = 300_000;
+
+let cluster: MesosCluster | undefined;
+
+export async function setup(workspace: string): Promise<FlowSetup> {
+  cluster = await MesosCluster.start({ agents: 2, heartbeatSeconds: 1, allocationIntervalMs: 200, updateRetryMs: 1000 });
+  await buildJar(path.join(workspace, 'Streaming.jar'), { mainClass: STREAMING_CLASS });
+  await buildJar(path.join(workspace, 'StreamingV2.jar'), { mainClass: STREAMING_CLASS });
+  return {
+    settings: {
+      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
+      'flinkMesos.sessionName': 'stream',
+      'flinkMesos.taskManagers': 1,
+      'flinkMesos.slotsPerTaskManager': 4,
+      'flinkMesos.taskManagerMemoryMb': 1024,
+      'flinkMesos.jobManagerMemoryMb': 1024,
+      'flinkMesos.flinkLocation': cluster.flinkHome,
+      'flinkMesos.pollingIntervalSeconds': 1,
+    },
+    teardown: async () => { await cluster?.stop(); cluster = undefined; },
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) { last = err; }
+    await new Promise(r => setTimeout(r, 300));
+  }
+  throw new Error(`${what}: not within ${timeout} ms${last ? ` (${String(last)})` : ''}`);
+}
+
+async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers: Record<number, string> = {}): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 20_000 });
+    await page.waitForTimeout(250);
+    await ctx.helpers.answerQuickInput(page, answers[i] !== undefined ? { type: answers[i] } : {});
+  }
+}
+
+/** Vertices drawn, and whether any shows a live rate. */
+async function graphState(ctx: FlowContext): Promise<{ vertices: number; edges: number; rates: string[]; completed: number }> {
+  const frame = await ctx.helpers.webviewFrame(ctx.page, '[data-testid="job-graph"]', 5000);
+  return frame.evaluate(() => ({
+    vertices: document.querySelectorAll('[data-testid="graph-vertex"]').length,
+    edges: document.querySelectorAll('[data-testid="graph-edge"]').length,
+    rates: Array.from(document.querySelectorAll('[data-testid="vertex-rates"]')).map(e => e.textContent ?? ''),
+    completed: Number(document.querySelector('[data-testid="checkpoints-completed"]')?.textContent ?? 0),
+  }));
+}
+
+export async function run(ctx: FlowContext): Promise<void> {
+  const { page, helpers, workspace, screenshot, log } = ctx;
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  await helpers.runPaletteCommand(page, 'Start Session');
+  await answerSteps(page, ctx, 11);
+  await helpers.waitForNotification(page, /Flink session stream is up/, 90_000);
+  await helpers.clearNotifications(page);
+
+  // Submit the streaming job: its Job panel draws the graph with live rates and a checkpoint history that grows.
+  await helpers.runPaletteCommand(page, 'Submit to Flink');
+  await helpers.answerQuickInput(page, { pick: 'Streaming.jar' });
+  await answerSteps(page, ctx, 4, { 2: '1' });
+  const first = await waitFor('the graph with live rates', async () => {
+    const g = await graphState(ctx);
+    return g.vertices === 3 && g.rates.some(r => /in [1-9]/.test(r)) && g.completed >= 1 ? g : undefined;
+  }, 60_000);
+  log(`graph: ${JSON.stringify(first)}`);
+  assert.equal(first.edges, 2);
+  const later = await waitFor('more checkpoints', async () => {
+    const g = await graphState(ctx);
+    return g.completed > first.completed + 1 ? g : undefined;
+  }, 30_000);
+  log(`checkpoints ${first.completed} -> ${later.completed}`);
+  await screenshot('job-graph');
+  const frame = await helpers.webviewFrame(page, '[data-testid="job-graph"]');
+  // The panel re-renders on each poll (keeping the scroll position): act through the DOM, not held locators.
+  await frame.evaluate(() => document.querySelector('[data-testid="checkpoints"]')?.scrollIntoView());
+  await waitFor('the checkpoint chart', async () => (await frame.locator('[data-testid="checkpoint-chart"]').count()) > 0 || undefined);
+  await screenshot('job-checkpoints');
+  await frame.evaluate(() => window.scrollTo(0, 0));
+
+  // Trigger Savepoint from the panel: the job keeps running, the savepoint joins the history.
+  await frame.evaluate(() => (document.querySelector('[data-testid="trigger-savepoint"]') as HTMLButtonElement | null)?.click());
+  await helpers.answerQuickInput(page, { type: `file://${path.join(workspace, 'savepoints')}` });
+  await helpers.waitForNotification(page, /Savepoint completed: file:/, 30_000);
+  await waitFor('the savepoint in the panel\'s history', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="savepoints"]', 3000);
+    return /savepoint\s+file:/.test(t) ? t : undefined;
+  });
+  await helpers.clearNotifications(page);
+
+  // Upgrade Job... from the panel: stop with a savepoint, the new jar runs from it.
+  await (await helpers.webviewFrame(page, '[data-testid="upgrade-job"]')).evaluate(() => (document.querySelector('[data-testid="upgrade-job"]') as HTMLButtonElement | null)?.click());
+  // The web workbench's file dialog opens in the running job's jar folder: pick the new jar there.
+  await helpers.answerQuickInput(page, { pick: 'StreamingV2.jar' });
+  const title = (): Promise<string> => page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '');
+  await waitFor('the program arguments box', async () => {
+    const t = await title();
+    if (t === 'Upgrade Job') return true;
+    if (/the new jar/.test(t)) await page.keyboard.press('Enter');
+    return undefined;
+  }, 20_000);
+  await page.keyboard.press('Enter');
+  await waitFor('the mode pick', async () => (await title()) === 'Upgrade Job: mode' || undefined, 20_000);
+  await screenshot('upgrade-mode-pick');
+  await helpers.answerQuickInput(page, { pick: 'savepoint' });
+  // The savepoint folder is prefilled with the folder of the job's last savepoint.
+  await waitFor('the savepoint folder box', async () => (await title()) === 'Upgrade Job: savepoint folder' || undefined, 20_000);
+  await page.keyboard.press('Enter');
+  await helpers.waitForNotification(page, /Upgraded: job [0-9a-f]{32} runs StreamingV2\.jar from file:/, 90_000);
+  const upgraded = await waitFor('the new job\'s panel running', async () => {
+    const t = await helpers.readWebviewText(page, '[data-testid="checkpoints"]', 3000);
+    return /Restored from file:/.test(t) ? t : undefined;
+  }, 30_000);
+  log(`upgraded: ${upgraded.split('\n').slice(0, 4).join(' | ')}`);
+  await screenshot('job-upgraded');
+}
