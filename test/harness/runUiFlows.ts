@@ -62,6 +62,10 @@ async function runFlow(flow: UiFlowModule, browser: Browser, csDir: string, root
     } finally {
       clearTimeout(timer);
     }
+    // Issue 18: nothing but loopback, in the browser and in code-server's processes.
+    const violation = helpers.loopbackViolations(workbench.network, server.netLog());
+    if (violation) throw new Error(violation);
+    log(`loopback only: ${workbench.network.all.length} browser requests, ${server.netLog().processes.length} code-server processes watched`);
   } catch (err) {
     if (workbench) {
       const shot = await helpers.screenshot(workbench.page, `failed-${flow.name}`).catch(() => undefined);

@@ -5,9 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from '../repoRoot';
+import { guardBrowserContext, type BrowserRequests } from './loopbackGuard';
+import { answerQuickInput, runPaletteCommand } from './workbenchViews';
 import { DEFAULT_TIMEOUT_MS, short } from './workbenchText';
 
 // The helpers by role, all reachable from this module (the UI flows get them as one `helpers` namespace).
+export { isLoopbackUrl, loopbackViolations } from './loopbackGuard';
 export * from './workbenchMessages';
 export * from './workbenchViews';
 export * from './workbenchWebviews';
@@ -82,6 +85,8 @@ export interface Workbench {
   browser: Browser;
   page: Page;
   url: string;
+  /** Every request of the browser context; the ones that were not loopback were aborted (loopbackGuard.ts). */
+  network: BrowserRequests;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function openWorkbench(opts: OpenWorkbenchOptions): Promise<Workben
   const browser = opts.browser ?? await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+    const network = await guardBrowserContext(context);
     const page = await context.newPage();
     page.setDefaultTimeout(DEFAULT_TIMEOUT_MS);
     if (opts.onConsole) {
@@ -101,7 +107,7 @@ export async function openWorkbench(opts: OpenWorkbenchOptions): Promise<Workben
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: DEFAULT_TIMEOUT_MS * 2 });
     if (opts.waitForReady ?? true) await waitForWorkbench(page);
     return {
-      browser, page, url,
+      browser, page, url, network,
       close: async () => {
         await context.close().catch(() => undefined);
         if (ownBrowser) await browser.close().catch(() => undefined);
@@ -147,4 +153,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });
   return file;
+}
+
+// ---------- colour themes ----------
+
+export type ThemeKind = 'light' | 'dark' | 'high-contrast';
+
+/** The workbench class and the webview body class of each kind of theme. */
+const THEME_CLASSES: Record<ThemeKind, { workbench: string; webview: string }> = {
+  light: { workbench: 'vs', webview: 'vscode-light' },
+  dark: { workbench: 'vs-dark', webview: 'vscode-dark' },
+  'high-contrast': { workbench: 'hc-black', webview: 'vscode-high-contrast' },
+};
+
+/** Picks a colour theme as a person would (Preferences: Color Theme, type its name, Enter) and waits until it shows. */
+export async function setColorTheme(page: Page, label: string, kind: ThemeKind, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  await runPaletteCommand(page, 'Preferences: Color Theme', timeoutMs);
+  await answerQuickInput(page, { type: label }, timeoutMs);
+  const want = THEME_CLASSES[kind].workbench;
+  try {
+    await page.waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls) ?? false, want, { timeout: timeoutMs, polling: 200 });
+  } catch {
+    const classes = await page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? '').catch(() => '');
+    throw new Error(`picked the colour theme "${label}" but the workbench did not turn ${kind} (class "${want}") within ${timeoutMs} ms; its classes: ${classes}`);
+  }
+}
+
+/** The class a webview's body carries under a kind of theme. */
+export function webviewThemeClass(kind: ThemeKind): string {
+  return THEME_CLASSES[kind].webview;
 }
