@@ -7,7 +7,8 @@ npm run --silent compile:tests
 npm run --silent build
 npm run --silent test:ui
 mkdir -p docs/screenshots
-for name in sessions-welcome explorer-jar-context-menu session-tree session-resources job-result taskmanager-panel job-result-escaped session-after-reload session-stopped; do
+for name in sessions-welcome explorer-jar-context-menu session-tree session-resources job-result taskmanager-panel job-result-escaped session-after-reload session-stopped \
+    job-result-light job-result-dark job-result-high-contrast; do
   cp "test-results/screenshots/$name.png" "docs/screenshots/$name.png"
 done
 echo "screenshots copied to docs/screenshots/"

@@ -50,10 +50,10 @@ export async function measureTables(frame: Frame): Promise<TableLayout> {
 }
 
 const THEMES: { label: string; kind: ThemeKind; shot: string }[] = [
-  { label: 'Light Modern', kind: 'light', shot: 'job-result-light' },
-  { label: 'Dark High Contrast', kind: 'high-contrast', shot: 'job-result-high-contrast' },
-  // Last, so that the rest of the flow runs in the default theme again.
   { label: 'Dark Modern', kind: 'dark', shot: 'job-result-dark' },
+  { label: 'Dark High Contrast', kind: 'high-contrast', shot: 'job-result-high-contrast' },
+  // Last, so that the rest of the flow runs in code-server's default theme again.
+  { label: 'Light Modern', kind: 'light', shot: 'job-result-light' },
 ];
 
 /** With the Job Result panel in front: checks its tables at 1280x800 and 1000x700 in each theme, and screenshots each theme. */
