@@ -92,7 +92,7 @@ export async function offerHandlingBench(opts: BenchOptions): Promise<Figure[]> 
   const taskManagers = 1_000;
   // Each run is 50-100 ms: batches of 3, so that a garbage collection caused by one side is paid within a batch of that
   // side more often than in the other's (the method: benchUtil.interleave).
-  const rounds = opts.quick ? 4 : 11;
+  const rounds = opts.quick ? 3 : 11;
   const batch = opts.quick ? 1 : 3;
   const text = offersEventText(offerCount);
   opts.log(`offer handling: ${offerCount} offers (${(text.length / 1048576).toFixed(1)} MiB), JobManager + ${taskManagers} TaskManagers, ${rounds} interleaved rounds of ${batch} + ${batch}`);
@@ -100,7 +100,7 @@ export async function offerHandlingBench(opts: BenchOptions): Promise<Figure[]> 
   const parse = (): Sample => sampleSync(() => {
     sink += (JSON.parse(text) as { offers: { offers: Offer[] } }).offers.offers.length;
   });
-  for (let i = 0; i < 2; i++) { await handleOnce(text, taskManagers, offerCount); parse(); } // warm-up (JIT)
+  for (let i = 0; i < (opts.quick ? 1 : 2); i++) { await handleOnce(text, taskManagers, offerCount); parse(); } // warm-up (JIT)
   const r = await interleave(rounds, batch, () => handleOnce(text, taskManagers, offerCount), parse,
     (hs, ps) => sum(hs.map((x) => x.cpuMs)) / sum(ps.map((x) => x.cpuMs)));
   if (sink === 0) throw new Error('nothing parsed');

@@ -41,7 +41,7 @@ export async function recordioBench(opts: BenchOptions): Promise<Figure[]> {
     for (const r of records) sink += (JSON.parse(r) as { type: string }).type.length;
   });
   // Warm both paths up (JIT) before measuring.
-  for (let i = 0; i < 2; i++) { decodeAndParse(); parseOnly(); }
+  for (let i = 0; i < (opts.quick ? 1 : 2); i++) { decodeAndParse(); parseOnly(); }
   // Throughput ratio = (bytes / decode) / (bytes / parse) = parse / decode.
   const r = await interleave(rounds, 1, decodeAndParse, parseOnly, (ds, ps) => sum(ps.map((x) => x.cpuMs)) / sum(ds.map((x) => x.cpuMs)));
   if (sink === 0) throw new Error('nothing parsed');

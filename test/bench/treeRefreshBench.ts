@@ -77,8 +77,8 @@ export async function treeRefreshBench(opts: BenchOptions): Promise<Figure[]> {
   const jobCount = 200;
   // One refresh is some 5 ms: batches of 12 (6 of each answer), long enough that the young-generation collections they
   // cause fall in every batch rather than in one side or the other (the method: benchUtil.interleave).
-  const rounds = opts.quick ? 4 : 15;
-  const batch = opts.quick ? 4 : 12;
+  const rounds = opts.quick ? 3 : 15;
+  const batch = opts.quick ? 2 : 12;
   const texts = [answers(0, tmCount, jobCount), answers(1, tmCount, jobCount)];
   const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   const model = new SessionModel();
@@ -145,7 +145,7 @@ export async function treeRefreshBench(opts: BenchOptions): Promise<Figure[]> {
       sink += a.taskManagers.taskmanagers.length;
     });
   };
-  for (let i = 0; i < 4; i++) { await measureRefresh(); measureParse(); } // warm-up
+  for (let i = 0; i < (opts.quick ? 2 : 4); i++) { await measureRefresh(); measureParse(); } // warm-up
   const r = await interleave(rounds, batch, measureRefresh, measureParse, (rs, ps) => sum(rs.map((x) => x.cpuMs)) / sum(ps.map((x) => x.cpuMs)));
   const { cpu, wall } = cpuAndWallRatios(r);
   const refreshMs = spread(r.a.flat().map((x) => x.cpuMs)).median;
