@@ -45,10 +45,15 @@ export function linkButton(label: string, onClick: () => void, testId?: string):
   return b;
 }
 
-export function table(headers: string[], rows: Child[][], testId?: string): HTMLTableElement {
-  return h('table', { 'data-testid': testId },
-    h('thead', {}, h('tr', {}, ...headers.map(x => h('th', {}, x)))),
-    h('tbody', {}, ...rows.map(r => h('tr', {}, ...r.map(c => h('td', {}, c))))));
+/**
+ * A table inside a box that scrolls sideways when the panel is narrower than the table's words: cells wrap only
+ * between words, never inside one (see webview.css). Columns listed in `numeric` are right-aligned and never wrap.
+ */
+export function table(headers: string[], rows: Child[][], testId?: string, numeric: number[] = []): HTMLElement {
+  const cls = (i: number): string | undefined => numeric.includes(i) ? 'num' : undefined;
+  return h('div', { class: 'table-scroll' }, h('table', { 'data-testid': testId },
+    h('thead', {}, h('tr', {}, ...headers.map((x, i) => h('th', { class: cls(i), scope: 'col' }, x)))),
+    h('tbody', {}, ...rows.map(r => h('tr', {}, ...r.map((c, i) => h('td', { class: cls(i) }, c)))))));
 }
 
 export function formatDuration(ms: number | undefined): string {

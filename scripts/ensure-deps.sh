@@ -3,11 +3,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=18)?1:0)' 2>/dev/null || echo 0)
-if [ "$node_ok" != 1 ]; then
-  echo "Node.js 20.18 or later is needed (found: $(node --version 2>/dev/null || echo none)); install it, e.g. from https://nodejs.org or your distribution" >&2
-  exit 1
+# `--node-only` checks Node.js and stops. Exit codes: 0 ready, 1 a system package is missing (not root), 3 Node.js is missing or older than 20.18.
+node_version=$(node -p 'process.versions.node' 2>/dev/null || true)
+node_major=${node_version%%.*}
+node_minor=${node_version#*.}; node_minor=${node_minor%%.*}
+if ! [[ "$node_major" =~ ^[0-9]+$ && "$node_minor" =~ ^[0-9]+$ ]] || (( node_major < 20 || (node_major == 20 && node_minor < 18) )); then
+  debian=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}" || true)
+  cat >&2 <<MSG
+Node.js 20.18 or later is needed; found: ${node_version:+v}${node_version:-no node on the PATH}.
+Debian 12's own nodejs package is 18.x, so take Node 20 from elsewhere${debian:+ (this is $debian)}. Any one of:
+
+  1. NodeSource's Debian repository (system-wide, updated by apt):
+       curl -fsSL https://deb.nodesource.com/setup_20.x -o nodesource_setup.sh
+       sudo bash nodesource_setup.sh
+       sudo apt-get install -y nodejs
+  2. nvm (per user, no root):
+       curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.40.3/install.sh | bash
+       . ~/.nvm/nvm.sh && nvm install 20
+  3. n, from the npm registry (uses the npm of Debian's nodejs; sudo apt-get install -y npm):
+       sudo npm install -g n && sudo n 20 && hash -r
+  4. The official tarball from https://nodejs.org/dist/latest-v20.x/ (node-v20.*-linux-x64.tar.xz):
+       sudo tar -xJf node-v20.*-linux-x64.tar.xz -C /usr/local --strip-components=1
+
+nvm, n and the tarball download from nodejs.org; NodeSource from deb.nodesource.com. Take Node 20, not a newer major:
+code-server 4.100.3, the VS Code web that npm start and the tests run, declares Node 20 only. Then run this again.
+MSG
+  exit 3
 fi
+[ "${1:-}" = --node-only ] && exit 0
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)

@@ -35,7 +35,7 @@ export function renderJobResult(d: JobResultData): Node {
 
   root.appendChild(h('section', {}, h('h2', {}, 'Vertices'),
     d.vertices.length ? table(['Vertex', 'Parallelism', 'Status', 'Records in', 'Records out', 'Bytes in', 'Bytes out'],
-      d.vertices.map(v => [v.name, String(v.parallelism), v.status, num(v.readRecords), num(v.writeRecords), formatBytes(v.readBytes), formatBytes(v.writeBytes)]), 'vertices')
+      d.vertices.map(v => [v.name, String(v.parallelism), v.status, num(v.readRecords), num(v.writeRecords), formatBytes(v.readBytes), formatBytes(v.writeBytes)]), 'vertices', [1, 3, 4, 5, 6])
       : h('p', { class: 'muted' }, 'No vertices reported.')));
 
   root.appendChild(h('section', {}, h('h2', {}, 'Accumulators'),

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { FIGURE_KEYS } from './benchUtil';
+import { FIGURE_KEYS, SPREAD_KEYS } from './benchUtil';
 
 test('npm run bench -- --quick ends with a JSON line of every figure', { timeout: 150_000 }, async () => {
   const script = path.join(__dirname, 'runBenchmarks.js');
@@ -22,12 +22,14 @@ test('npm run bench -- --quick ends with a JSON line of every figure', { timeout
   assert.equal(code, 0, `runBenchmarks --quick exited with ${code}:\n${stderr.slice(-3000)}`);
   const lines = stdout.trim().split('\n');
   const last = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(last).sort(), [...FIGURE_KEYS].sort());
-  for (const k of FIGURE_KEYS) {
+  // Issue 8's keys, then the spread (interquartile range of the pairwise ratios) of each paired ratio.
+  assert.deepEqual(Object.keys(last).sort(), [...FIGURE_KEYS, ...SPREAD_KEYS].sort());
+  for (const k of [...FIGURE_KEYS, ...SPREAD_KEYS]) {
     assert.ok(last[k] === null || (typeof last[k] === 'number' && Number.isFinite(last[k])), `${k} is ${String(last[k])}`);
   }
   // The CPU-only figures need nothing outside this repository: they must be measured even in quick mode.
-  for (const k of ['recordio_vs_json_parse', 'offer_handling_vs_parse', 'tree_refresh_vs_parse', 'accept_calls_per_agent', 'offer_rounds_1000_tm'] as const) {
+  for (const k of ['recordio_vs_json_parse', 'offer_handling_vs_parse', 'tree_refresh_vs_parse', 'accept_calls_per_agent', 'offer_rounds_1000_tm',
+    'recordio_vs_json_parse_spread', 'offer_handling_vs_parse_spread', 'tree_refresh_vs_parse_spread'] as const) {
     assert.equal(typeof last[k], 'number', `${k} was not measured in quick mode:\n${stdout}`);
   }
 });

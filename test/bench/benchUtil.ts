@@ -1,4 +1,4 @@
-// Shared pieces of the benchmarks: figures, medians, side-by-side repetitions, the table and the JSON line.
+// Shared pieces of the benchmarks: figures, medians and spreads, the interleaved paired measurement, the table and the JSON line.
 import { performance } from 'node:perf_hooks';
 
 /** The keys of issue 8, in its order: the last stdout line of `npm run bench` holds exactly these. */
@@ -8,6 +8,13 @@ export const FIGURE_KEYS = [
   'bundle_kb', 'activation_ms',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
+
+/** Added after issue 8's keys in the JSON line: the interquartile range of each paired ratio's pairwise ratios. */
+export const SPREAD_KEYS = [
+  'session_ready_ratio_spread', 'recordio_vs_json_parse_spread', 'offer_handling_vs_parse_spread', 'upload_vs_curl_spread',
+  'tree_refresh_vs_parse_spread',
+] as const;
+export type SpreadKey = (typeof SPREAD_KEYS)[number];
 
 export interface Figure {
   key: FigureKey;
@@ -19,6 +26,8 @@ export interface Figure {
   /** What the figure was compared with, and how it was taken. */
   comparedWith: string;
   note?: string;
+  /** For a paired ratio: the interquartile range of its pairwise ratios (the JSON line's `<key>_spread`). */
+  spread?: number;
 }
 
 export interface BenchOptions {
@@ -58,27 +67,96 @@ export function missing(key: FigureKey, target: string, comparedWith: string, wh
   return { key, value: null, target, met: null, comparedWith, note: why };
 }
 
-/** Runs `a` then `b`, then `b` then `a`, ... (alternating which goes first), `pairs` times; returns both series. */
-export async function alternate<T>(pairs: number, a: () => Promise<T> | T, b: () => Promise<T> | T): Promise<{ a: T[]; b: T[] }> {
-  const as: T[] = [];
-  const bs: T[] = [];
-  for (let i = 0; i < pairs; i++) {
-    if (i % 2 === 0) { as.push(await a()); bs.push(await b()); } else { bs.push(await b()); as.push(await a()); }
-  }
-  return { a: as, b: bs };
+/** Wall-clock and CPU milliseconds of one measured stretch. */
+export interface Sample { wallMs: number; cpuMs: number }
+
+/**
+ * Starts both clocks; the returned function stops them. CPU time is the process's user + system time (every thread, so
+ * V8's helper threads for GC and compilation count too); unlike wall time it leaves out the time the process waits for a
+ * core, which under load is not the same share for both sides of a ratio (a side that awaits or allocates more is
+ * descheduled more often).
+ */
+export function startClock(): () => Sample {
+  const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  return () => {
+    const cpu = process.cpuUsage(cpu0);
+    return { wallMs: performance.now() - wall0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
 }
 
-/** Milliseconds taken by fn (synchronous). */
-export function timeSync(fn: () => void): number {
-  const t0 = performance.now();
+export function sampleSync(fn: () => void): Sample {
+  const stop = startClock();
   fn();
-  return performance.now() - t0;
+  return stop();
 }
 
-export async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
+/** Median, quartiles and range of a series (quartiles by linear interpolation). */
+export interface Spread { median: number; q1: number; q3: number; iqr: number; min: number; max: number; n: number }
+
+export function spread(values: readonly number[]): Spread {
+  const s = [...values].sort((x, y) => x - y);
+  const at = (q: number): number => {
+    if (s.length === 0) return NaN;
+    const i = (s.length - 1) * q;
+    const lo = Math.floor(i);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
+  };
+  const q1 = at(0.25);
+  const q3 = at(0.75);
+  return { median: at(0.5), q1, q3, iqr: q3 - q1, min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN, n: s.length };
+}
+
+export function formatSpread(x: Spread, digits = 3): string {
+  return `median ${round(x.median, digits)}, IQR ${round(x.q1, digits)}-${round(x.q3, digits)}, range ${round(x.min, digits)}-${round(x.max, digits)} of ${x.n}`;
+}
+
+export interface Interleaved<T> {
+  /** Per round: the batch of A's runs, and the batch of B's. */
+  a: T[][];
+  b: T[][];
+  /** One ratio per round, from the sums of the two batches. */
+  ratios: number[];
+}
+
+/**
+ * THE METHOD OF EVERY PAIRED RATIO HERE: `rounds` rounds, each a small batch of `batch` runs of A right next to a batch of
+ * `batch` runs of B, which one goes first flipping every round (AB, BA, AB, ...). Each round gives one pairwise ratio,
+ * `ratio(sum of A's batch, sum of B's batch)`; a figure is the median of those ratios and its spread their interquartile
+ * range. Both batches of a round see the same moment of the machine, so a load that comes and goes moves both; the
+ * median keeps a round that a burst hit on one side only from moving the figure.
+ */
+export async function interleave<T>(rounds: number, batch: number, a: () => Promise<T> | T, b: () => Promise<T> | T,
+  ratio: (as: T[], bs: T[]) => number): Promise<Interleaved<T>> {
+  const out: Interleaved<T> = { a: [], b: [], ratios: [] };
+  const runBatch = async (fn: () => Promise<T> | T): Promise<T[]> => {
+    const xs: T[] = [];
+    for (let j = 0; j < batch; j++) xs.push(await fn());
+    return xs;
+  };
+  for (let i = 0; i < rounds; i++) {
+    let as: T[];
+    let bs: T[];
+    if (i % 2 === 0) { as = await runBatch(a); bs = await runBatch(b); } else { bs = await runBatch(b); as = await runBatch(a); }
+    out.a.push(as);
+    out.b.push(bs);
+    out.ratios.push(ratio(as, bs));
+  }
+  return out;
+}
+
+export function sum(values: readonly number[]): number {
+  return values.reduce((t, v) => t + v, 0);
+}
+
+/** Ratios of CPU time and of wall time from the same interleaved samples (A / B, or B / A for a throughput ratio). */
+export function cpuAndWallRatios(r: Interleaved<Sample>, invert = false): { cpu: Spread; wall: Spread } {
+  const per = (clock: keyof Sample): number[] => r.a.map((as, i) => {
+    const x = sum(as.map((s) => s[clock]));
+    const y = sum(r.b[i].map((s) => s[clock]));
+    return invert ? y / x : x / y;
+  });
+  return { cpu: spread(per('cpuMs')), wall: spread(per('wallMs')) };
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -112,10 +190,14 @@ export function formatTable(figures: readonly Figure[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w)).concat(['-'.repeat(20)])), ...rows.map(line)].join('\n');
 }
 
-/** One JSON object with exactly the given keys (null where a figure is missing). */
+/** One JSON object with exactly the given keys (null where a figure is missing), then `<key>_spread` of each paired ratio. */
 export function figuresJson(figures: readonly Figure[], keys: readonly FigureKey[] = FIGURE_KEYS): string {
   const out: Record<string, number | null> = {};
   for (const k of keys) out[k] = figures.find((f) => f.key === k)?.value ?? null;
+  for (const sk of SPREAD_KEYS) {
+    const k = sk.slice(0, -'_spread'.length) as FigureKey;
+    if (keys.includes(k)) out[sk] = figures.find((f) => f.key === k)?.spread ?? null;
+  }
   return JSON.stringify(out);
 }
 

@@ -2,7 +2,6 @@
 // and build every ACCEPT/DECLINE body, divided by JSON.parse of the OFFERS event that carried those offers.
 // The real FlinkSession runs with a scheduler stand-in that builds the call bodies exactly as SchedulerClient.send does.
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import * as calls from '../../src/core/mesos/calls';
 import type { Filters, Offer, Operation } from '../../src/core/mesos/types';
 import type { SchedulerClientEvents } from '../../src/core/mesos/SchedulerClient';
@@ -10,7 +9,7 @@ import { FlinkSession, type FlinkClusterApi, type SchedulerApi } from '../../src
 import { MemorySessionStore } from '../../src/core/session/SessionStore';
 import { validateSessionOptions } from '../../src/core/session/SessionOptions';
 import { FRAMEWORK_ID, offerOf } from './mesosEvents';
-import { figure, median, round, runStandalone, sleep, type BenchOptions, type Figure } from './benchUtil';
+import { cpuAndWallRatios, figure, formatSpread, interleave, round, runStandalone, sampleSync, sleep, spread, startClock, sum, type BenchOptions, type Figure, type Sample } from './benchUtil';
 
 /** Counts calls and builds their JSON bodies like SchedulerClient.send (framework id, call builders, JSON.stringify). */
 export class CallBuildingScheduler extends EventEmitter<SchedulerClientEvents> {
@@ -57,7 +56,7 @@ export function offersEventText(count: number): string {
   return JSON.stringify({ type: 'OFFERS', offers: { offers } });
 }
 
-async function handleOnce(text: string, taskManagers: number, offerCount: number): Promise<number> {
+async function handleOnce(text: string, taskManagers: number, offerCount: number): Promise<Sample> {
   const scheduler = new CallBuildingScheduler();
   const validated = validateSessionOptions({
     name: 'bench', master: '127.0.0.1:5050', flink: { kind: 'home', path: '/opt/flink' }, taskManagers,
@@ -76,10 +75,10 @@ async function handleOnce(text: string, taskManagers: number, offerCount: number
   await internals.chain;
   // The offers as the client hands them over: freshly parsed objects (parsing is the other side of the ratio).
   const offers = (JSON.parse(text) as { offers: { offers: Offer[] } }).offers.offers;
-  const t0 = performance.now();
+  const stop = startClock();
   scheduler.emit('offers', offers);
   await internals.chain;
-  const dt = performance.now() - t0;
+  const dt = stop();
   if (scheduler.tasksLaunched !== taskManagers + 1) throw new Error(`launched ${scheduler.tasksLaunched} tasks, expected ${taskManagers + 1}`);
   if (scheduler.accepts + scheduler.declinedOffers !== offerCount) {
     throw new Error(`${scheduler.accepts} ACCEPTs + ${scheduler.declinedOffers} declined offers do not answer ${offerCount} offers`);
@@ -91,29 +90,30 @@ async function handleOnce(text: string, taskManagers: number, offerCount: number
 export async function offerHandlingBench(opts: BenchOptions): Promise<Figure[]> {
   const offerCount = 10_000;
   const taskManagers = 1_000;
-  const pairs = opts.quick ? 3 : 11;
+  // Each run is 50-100 ms: batches of 3, so that a garbage collection caused by one side is paid within a batch of that
+  // side more often than in the other's (the method: benchUtil.interleave).
+  const rounds = opts.quick ? 3 : 11;
+  const batch = opts.quick ? 1 : 3;
   const text = offersEventText(offerCount);
-  opts.log(`offer handling: ${offerCount} offers (${(text.length / 1048576).toFixed(1)} MiB), JobManager + ${taskManagers} TaskManagers, ${pairs} interleaved pairs`);
+  opts.log(`offer handling: ${offerCount} offers (${(text.length / 1048576).toFixed(1)} MiB), JobManager + ${taskManagers} TaskManagers, ${rounds} interleaved rounds of ${batch} + ${batch}`);
   let sink = 0;
-  const parse = (): number => {
-    const t0 = performance.now();
+  const parse = (): Sample => sampleSync(() => {
     sink += (JSON.parse(text) as { offers: { offers: Offer[] } }).offers.offers.length;
-    return performance.now() - t0;
-  };
-  await handleOnce(text, taskManagers, offerCount); parse(); // warm-up
-  const ratios: number[] = [];
-  const h: number[] = [];
-  const p: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    let a: number;
-    let b: number;
-    if (i % 2 === 0) { a = await handleOnce(text, taskManagers, offerCount); b = parse(); } else { b = parse(); a = await handleOnce(text, taskManagers, offerCount); }
-    h.push(a); p.push(b); ratios.push(a / b);
-  }
+  });
+  for (let i = 0; i < (opts.quick ? 1 : 2); i++) { await handleOnce(text, taskManagers, offerCount); parse(); } // warm-up (JIT)
+  const r = await interleave(rounds, batch, () => handleOnce(text, taskManagers, offerCount), parse,
+    (hs, ps) => sum(hs.map((x) => x.cpuMs)) / sum(ps.map((x) => x.cpuMs)));
   if (sink === 0) throw new Error('nothing parsed');
-  return [figure('offer_handling_vs_parse', round(median(ratios)), '<= 1.0',
-    `JSON.parse of the OFFERS event with the ${offerCount} offers; FlinkSession.onOffers (plan, records, save, ${taskManagers + 1} tasks in ACCEPT bodies + one DECLINE, ` +
-    `bodies JSON-stringified) ${round(median(h), 1)} ms vs parse ${round(median(p), 1)} ms; ${pairs} interleaved pairs, median ratio`)];
+  const { cpu, wall } = cpuAndWallRatios(r);
+  const h = spread(r.a.flat().map((x) => x.cpuMs));
+  const p = spread(r.b.flat().map((x) => x.cpuMs));
+  return [{
+    ...figure('offer_handling_vs_parse', round(cpu.median), '<= 1.0',
+      `JSON.parse of the OFFERS event with the ${offerCount} offers; FlinkSession.onOffers (plan, records, save, ${taskManagers + 1} tasks in ACCEPT bodies + one DECLINE, ` +
+      `bodies JSON-stringified) ${round(h.median, 1)} ms vs parse ${round(p.median, 1)} ms CPU; ${rounds} interleaved rounds of ${batch} + ${batch}, CPU-time ratio ${formatSpread(cpu)}; ` +
+      `wall-clock ratio ${formatSpread(wall)}`),
+    spread: round(cpu.iqr),
+  }];
 }
 
 if (require.main === module) runStandalone(offerHandlingBench, ['offer_handling_vs_parse']);

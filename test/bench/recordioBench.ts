@@ -1,9 +1,8 @@
 // recordio_vs_json_parse: our RecordIO decoder + JSON.parse on a realistic stream cut into random chunks,
 // against JSON.parse alone on the same records already split. Throughput ratio, median of interleaved repetitions.
-import { performance } from 'node:perf_hooks';
 import { RecordIODecoder, encodeRecords } from '../../src/core/mesos/recordio';
 import { eventStream } from './mesosEvents';
-import { figure, median, round, runStandalone, seededRandom, type BenchOptions, type Figure } from './benchUtil';
+import { cpuAndWallRatios, figure, formatSpread, interleave, round, runStandalone, sampleSync, seededRandom, spread, sum, type BenchOptions, type Figure, type Sample } from './benchUtil';
 
 /** Cuts the stream at log-uniform random sizes between 64 B and 64 KiB (socket reads are mostly 16-64 KiB, sometimes tiny). */
 export function randomChunks(stream: Buffer, random: () => number): Buffer[] {
@@ -19,47 +18,43 @@ export function randomChunks(stream: Buffer, random: () => number): Buffer[] {
 
 export async function recordioBench(opts: BenchOptions): Promise<Figure[]> {
   const events = opts.quick ? 10_000 : 100_000;
-  const pairs = opts.quick ? 5 : 15;
+  // One run is some 50-150 ms: batches of one, many rounds (the method: benchUtil.interleave).
+  const rounds = opts.quick ? 5 : 15;
   const random = seededRandom(8);
   const records = eventStream(events, random);
   const stream = encodeRecords(records);
   const chunks = randomChunks(stream, random);
-  opts.log(`recordio: ${events} events, ${(stream.length / 1048576).toFixed(1)} MiB in ${chunks.length} chunks, ${pairs} interleaved pairs`);
+  opts.log(`recordio: ${events} events, ${(stream.length / 1048576).toFixed(1)} MiB in ${chunks.length} chunks, ${rounds} interleaved rounds`);
 
   let sink = 0;
-  const decodeAndParse = (): number => {
+  const decodeAndParse = (): Sample => {
     let n = 0;
-    const t0 = performance.now();
-    const decoder = new RecordIODecoder((r) => { sink += (JSON.parse(r) as { type: string }).type.length; n++; });
-    for (const c of chunks) decoder.push(c);
-    decoder.end();
-    const dt = performance.now() - t0;
+    const s = sampleSync(() => {
+      const decoder = new RecordIODecoder((r) => { sink += (JSON.parse(r) as { type: string }).type.length; n++; });
+      for (const c of chunks) decoder.push(c);
+      decoder.end();
+    });
     if (n !== events) throw new Error(`the decoder gave ${n} records, expected ${events}`);
-    return dt;
+    return s;
   };
-  const parseOnly = (): number => {
-    const t0 = performance.now();
+  const parseOnly = (): Sample => sampleSync(() => {
     for (const r of records) sink += (JSON.parse(r) as { type: string }).type.length;
-    return performance.now() - t0;
-  };
+  });
   // Warm both paths up (JIT) before measuring.
-  decodeAndParse(); parseOnly();
-  const ratios: number[] = [];
-  const dec: number[] = [];
-  const par: number[] = [];
-  for (let i = 0; i < pairs; i++) {
-    let d: number;
-    let p: number;
-    if (i % 2 === 0) { d = decodeAndParse(); p = parseOnly(); } else { p = parseOnly(); d = decodeAndParse(); }
-    dec.push(d); par.push(p);
-    // Throughput ratio = (bytes / d) / (bytes / p) = p / d.
-    ratios.push(p / d);
-  }
+  for (let i = 0; i < (opts.quick ? 1 : 2); i++) { decodeAndParse(); parseOnly(); }
+  // Throughput ratio = (bytes / decode) / (bytes / parse) = parse / decode.
+  const r = await interleave(rounds, 1, decodeAndParse, parseOnly, (ds, ps) => sum(ps.map((x) => x.cpuMs)) / sum(ds.map((x) => x.cpuMs)));
   if (sink === 0) throw new Error('nothing parsed');
+  const { cpu, wall } = cpuAndWallRatios(r, true);
   const mb = stream.length / 1048576;
-  return [figure('recordio_vs_json_parse', round(median(ratios)), '>= 0.85',
-    `JSON.parse alone on the ${events} records pre-split as strings; ${pairs} interleaved pairs, median ratio ` +
-    `(decoder+parse ${round(mb / (median(dec) / 1000), 1)} MiB/s vs parse ${round(mb / (median(par) / 1000), 1)} MiB/s; ${chunks.length} chunks of 64 B-64 KiB)`)];
+  const dec = spread(r.a.flat().map((x) => x.cpuMs)).median;
+  const par = spread(r.b.flat().map((x) => x.cpuMs)).median;
+  return [{
+    ...figure('recordio_vs_json_parse', round(cpu.median), '>= 0.85',
+      `JSON.parse alone on the ${events} records pre-split as strings; ${rounds} interleaved rounds, CPU-time throughput ratio ${formatSpread(cpu)} ` +
+      `(decoder+parse ${round(mb / (dec / 1000), 1)} MiB/s vs parse ${round(mb / (par / 1000), 1)} MiB/s of CPU; ${chunks.length} chunks of 64 B-64 KiB); wall-clock ratio ${formatSpread(wall)}`),
+    spread: round(cpu.iqr),
+  }];
 }
 
 if (require.main === module) runStandalone(recordioBench, ['recordio_vs_json_parse']);

@@ -14,7 +14,7 @@ import { sessionFlinkConfiguration, validateSessionOptions, type ValidatedSessio
 import { planOffers } from '../../src/core/session/launchPlan';
 import type { SessionTaskSpec } from '../../src/core/session/flinkTasks';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
-import { figure, median, round, runStandalone, sleep, type BenchOptions, type Figure } from './benchUtil';
+import { figure, formatSpread, interleave, median, round, runStandalone, sleep, spread, type BenchOptions, type Figure } from './benchUtil';
 
 interface RunSetup { cluster: MesosCluster; taskManagers: number; delayMs: number; name: string }
 
@@ -148,23 +148,20 @@ export async function sessionReadyBench(opts: BenchOptions): Promise<Figure[]> {
   const pairs = opts.quick ? 1 : 3;
   const cluster = await MesosCluster.start({ agents: 4, heartbeatSeconds: 5, allocationIntervalMs: 1000, updateRetryMs: 5000, killGracePeriodMs: 500 });
   try {
-    opts.log(`session ready: ${taskManagers} TaskManagers, start-up delay ${delayMs} ms per Flink process, ${pairs} alternated pair(s), allocation interval 1 s`);
-    const ours: number[] = [];
-    const seq: number[] = [];
-    const ratios: number[] = [];
+    opts.log(`session ready: ${taskManagers} TaskManagers, start-up delay ${delayMs} ms per Flink process, ${pairs} interleaved round(s), allocation interval 1 s`);
     let run = 0;
     const setup = (): RunSetup => ({ cluster, taskManagers, delayMs, name: `ready${run++}` });
-    for (let i = 0; i < pairs; i++) {
-      let a: number;
-      let b: number;
-      if (i % 2 === 0) { a = await flinkSessionRun(setup()); b = await sequentialRun(setup()); } else { b = await sequentialRun(setup()); a = await flinkSessionRun(setup()); }
-      ours.push(a); seq.push(b); ratios.push(a / b);
-      opts.log(`session ready: pair ${i + 1}: FlinkSession ${Math.round(a)} ms, sequence ${Math.round(b)} ms`);
-    }
-    return [figure('session_ready_ratio', round(median(ratios)), '<= 0.6',
-      `JobManager-then-TaskManagers sequence (same SchedulerClient and planOffers; offers held, TaskManagers launched as soon as the JobManager REST answers); ` +
-      `${taskManagers} TaskManagers, ${delayMs} ms start-up delay each, stand-in with processes; FlinkSession ${Math.round(median(ours))} ms vs sequence ${Math.round(median(seq))} ms; ` +
-      `${pairs} alternated pair(s), median ratio`)];
+    // Batches of one start a side (each takes seconds), flipping which goes first (the method: benchUtil.interleave).
+    const r = await interleave(pairs, 1, () => flinkSessionRun(setup()), () => sequentialRun(setup()), (as, bs) => as[0] / bs[0]);
+    r.a.forEach((a, i) => opts.log(`session ready: round ${i + 1}: FlinkSession ${Math.round(a[0])} ms, sequence ${Math.round(r.b[i][0])} ms`));
+    const ratios = spread(r.ratios);
+    return [{
+      ...figure('session_ready_ratio', round(ratios.median), '<= 0.6',
+        `JobManager-then-TaskManagers sequence (same SchedulerClient and planOffers; offers held, TaskManagers launched as soon as the JobManager REST answers); ` +
+        `${taskManagers} TaskManagers, ${delayMs} ms start-up delay each, stand-in with processes; FlinkSession ${Math.round(median(r.a.flat()))} ms vs sequence ${Math.round(median(r.b.flat()))} ms; ` +
+        `${pairs} interleaved round(s), wall-clock ratio ${formatSpread(ratios)}`),
+      spread: round(ratios.iqr),
+    }];
   } finally {
     await cluster.stop();
   }

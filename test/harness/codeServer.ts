@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../helpers/freePort';
+import { readServerNetLog, type ServerNetLog } from './loopbackGuard';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const COMPLETE_MARKER = '.provisioned';
@@ -227,6 +228,11 @@ export interface StartCodeServerOptions {
   /** Server output lines (default: kept, shown only when start-up fails). */
   onOutput?: (line: string) => void;
   startTimeoutMs?: number;
+  /**
+   * Preload netGuard.js into the server's Node processes, which records and refuses every connection attempt or host
+   * look-up that is not loopback (default true; `npm start` turns it off, the tests keep it).
+   */
+  netGuard?: boolean;
 }
 
 export interface CodeServerHandle {
@@ -237,22 +243,40 @@ export interface CodeServerHandle {
   process: ChildProcess;
   /** The server's recent output lines (for error messages). */
   recentOutput(): string[];
+  /** What netGuard.js saw so far (empty when the guard is off). */
+  netLog(): ServerNetLog;
   stop(): Promise<void>;
 }
 
-/** Settings that keep the workbench quiet and deterministic in tests. */
+/** Settings that keep the workbench quiet, deterministic and offline: nothing it does on its own reaches past loopback. */
 export const QUIET_SETTINGS: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
+  'workbench.settings.enableNaturalLanguageSearch': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
+  'update.showReleaseNotes': false,
+  'json.schemaDownload.enable': false,
+  'npm.fetchOnlinePackageInfo': false,
+  'typescript.disableAutomaticTypeAcquisition': true,
   'git.enabled': false,
   'chat.disableAIFeatures': true,
 };
+
+/**
+ * No extension gallery: code-server reads EXTENSIONS_GALLERY as JSON and, when it is unset or empty, falls back to
+ * open-vsx.org; an object without `serviceUrl` leaves the workbench with no gallery at all (it then asks nothing).
+ */
+export const NO_GALLERY = '{}';
+
+/** The compiled preload (this folder, next to this file once compiled). */
+export const NET_GUARD_PRELOAD = path.join(__dirname, 'netGuard.js');
 
 const liveServers = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -303,10 +327,19 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
     '--config', config,
     opts.workspace,
   ];
+  const env: NodeJS.ProcessEnv = { ...process.env, VSCODE_PROXY_URI: '', PASSWORD: '', EXTENSIONS_GALLERY: NO_GALLERY };
+  const netGuardLog = path.join(opts.userDataDir, 'net-guard.log');
+  fs.rmSync(netGuardLog, { force: true });
+  if (opts.netGuard ?? true) {
+    if (!fs.existsSync(NET_GUARD_PRELOAD)) throw new Error(`no ${NET_GUARD_PRELOAD}: run "npm run compile:tests" first`);
+    // Inherited by the processes the server forks (extension hosts, file watcher, pty host).
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(NET_GUARD_PRELOAD)}`.trim();
+    env.FOM_NET_GUARD_LOG = netGuardLog;
+  }
   const child = spawn(process.execPath, args, {
     detached: true, // own process group: stop() kills the server and its extension hosts together
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VSCODE_PROXY_URI: '', PASSWORD: '' },
+    env,
   });
   liveServers.add(child);
   installExitHook();
@@ -359,7 +392,7 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, port, authority: `127.0.0.1:${port}`, process: child, recentOutput: () => [...recent], stop };
+  return { url, port, authority: `127.0.0.1:${port}`, process: child, recentOutput: () => [...recent], netLog: () => readServerNetLog(netGuardLog), stop };
 }
 
 function healthy(url: string): Promise<boolean> {

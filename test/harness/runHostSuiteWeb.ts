@@ -8,6 +8,7 @@ import * as util from 'node:util';
 import { repoRoot } from '../repoRoot';
 import { ensureCodeServer, startCodeServer, type CodeServerHandle } from './codeServer';
 import { SUITE_LINE_PREFIX } from '../suite/index';
+import { loopbackViolations } from './loopbackGuard';
 import { extensionUnderTest, openWorkbench, screenshot, type Workbench } from './workbench';
 
 const VERBOSE = process.env.HOST_SUITE_VERBOSE === '1';
@@ -81,6 +82,13 @@ async function main(): Promise<number> {
       return 1;
     }
     log(`${result === 0 ? 'passed' : 'FAILED'} (exit code ${result}) in ${sec(started)} s`);
+    // Issue 18: nothing but loopback, in the browser and in code-server's processes.
+    const violation = loopbackViolations(workbench.network, server.netLog());
+    if (violation) {
+      log(violation);
+      return 1;
+    }
+    log(`loopback only: ${workbench.network.all.length} browser requests, ${server.netLog().processes.length} code-server processes watched`);
     return result;
   } finally {
     process.off('SIGINT', onSignal);

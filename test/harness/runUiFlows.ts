@@ -64,7 +64,14 @@ async function runFlow(flow: UiFlowModule, browser: Browser, csDir: string, root
     } finally {
       clearTimeout(timer);
     }
+    // Issue 18: nothing but loopback, in the browser and in code-server's processes.
+    const violation = helpers.loopbackViolations(workbench.network, server.netLog());
+    if (violation) throw new Error(violation);
+    log(`loopback only: ${workbench.network.all.length} browser requests, ${server.netLog().processes.length} code-server processes watched`);
   } catch (err) {
+    // A refused outside contact may be why a flow failed: say so beside its own error.
+    const violation = workbench && server ? helpers.loopbackViolations(workbench.network, server.netLog()) : undefined;
+    if (violation && !(err as Error).message.startsWith('VS Code web tried')) log(violation);
     if (workbench) {
       const shot = await helpers.screenshot(workbench.page, `failed-${flow.name}`).catch(() => undefined);
       if (shot) log(`screenshot of the failure: ${path.relative(root, shot)}`);

@@ -123,7 +123,8 @@ async function main(): Promise<void> {
     server = await startCodeServer({
       workspace, port: args.port, codeServerDir: csDir,
       userDataDir: path.join(tmp, 'user-data'), extensionsDir: path.join(tmp, 'extensions'),
-      settings: {},
+      // Offline like the tests (no gallery, updates or telemetry: codeServer.ts); only the refusing guard is left out.
+      settings: {}, netGuard: false,
     });
     server.process.on('exit', () => {
       if (!stopping) {

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { FAILING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { checkJobResultLayout } from './jobResultLayout';
 
 export const name = 'session-lifecycle';
 export const timeoutMs = 300_000;
@@ -97,6 +98,8 @@ export async function run(ctx: FlowContext): Promise<void> {
   const counts = fs.readFileSync(output, 'utf8');
   assert.match(counts, /^\(license,\d+\)$/m);
   await screenshot('job-result');
+  // Issue 18: its tables keep their words whole in light, dark and high-contrast themes (screenshots of each).
+  await checkJobResultLayout(ctx);
 
   // 3. A TaskManager panel: its chart fills and its log tail shows.
   await helpers.openViewContainer(page, 'Flink on Mesos');
