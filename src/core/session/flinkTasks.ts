@@ -131,7 +131,24 @@ export function shellQuote(word: string): string {
 export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
-  return `${flinkCommandHead(location, kind)} ${parts.join(' ')}`;
+  const head = flinkCommandHead(location, kind);
+  if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
+  return head.replace(START_JOBMANAGER, `${legacyJobManagerStart(configuration)}${START_JOBMANAGER}`) + ` ${parts.join(' ')}`;
+}
+
+const START_JOBMANAGER = 'exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground';
+
+/**
+ * Flink before 1.14 reads `jobmanager.sh start-foreground [host] [webui-port]` and drops -D words (the second word is taken
+ * as the host), so there the JobManager's configuration goes into a copy of conf/ in the sandbox, appended to
+ * flink-conf.yaml (its last value of a key wins), and FLINK_CONF_DIR points at it.
+ */
+function legacyJobManagerStart(configuration: Record<string, string>): string {
+  const lines = Object.keys(configuration).map((key) => shellQuote(`${key}: ${configuration[key]}`));
+  return `if grep -qF '[host] [webui-port]' "$FLINK_HOME/bin/jobmanager.sh"; then ` +
+    'mkdir -p "$MESOS_SANDBOX/conf" && cp -R "$FLINK_HOME/conf/." "$MESOS_SANDBOX/conf/" && ' +
+    `printf '%s\\n' '' ${lines.join(' ')} >> "$MESOS_SANDBOX/conf/flink-conf.yaml" && ` +
+    `export FLINK_CONF_DIR="$MESOS_SANDBOX/conf" && ${START_JOBMANAGER}; fi && `;
 }
 
 /** The command up to its -D words. */

@@ -28,6 +28,8 @@ export interface MesosAgentOptions {
   noProcess?: { startingMs?: number; runningMs?: number };
   killGracePeriodMs: number;
   dockerImages: Record<string, string>;
+  /** Variables every task gets from the agent (a real agent passes its own environment on, e.g. JAVA_HOME). */
+  environment?: Record<string, string>;
 }
 
 interface AgentTask {
@@ -202,7 +204,7 @@ export class MesosAgent {
     }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUBBED_ENV.test(k)) env[k] = v;
-    Object.assign(env, {
+    Object.assign(env, this.opts.environment ?? {}, {
       HOST: this.hostname,
       LIBPROCESS_IP: this.hostname,
       MESOS_AGENT_ENDPOINT: `${this.hostname}:${this.port}`,

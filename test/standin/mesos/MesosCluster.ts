@@ -27,6 +27,8 @@ export interface MesosClusterOptions {
   zk?: { connect: string; path: string };
   /** Time between SIGTERM and SIGKILL when a task is killed (Mesos' default kill policy is 3 s). */
   killGracePeriodMs?: number;
+  /** Variables the agents pass to every task (JAVA_HOME for a real Flink that needs another Java). */
+  agentEnvironment?: Record<string, string>;
 }
 
 /** Test-only faults; the same operations answer over HTTP as `POST <any master>/__test__/<name>` with a JSON object of arguments. */
@@ -148,6 +150,7 @@ export class MesosCluster implements EndpointHost {
         noProcess: this.opts.noProcess,
         killGracePeriodMs: this.opts.killGracePeriodMs ?? 3000,
         dockerImages: this.opts.dockerImages ?? {},
+        environment: this.opts.agentEnvironment,
       });
       await agent.start();
       this.agentList.push(agent);
