@@ -101,6 +101,14 @@ export function realFlinkSuite(version: string): void {
       assert.match(text, /sum \([A-Za-z]+\): 500500\b/);
     });
 
+    /** session.waitFor, telling on a timeout what the session looked like. */
+    const waitSession = (pred: (s: SessionSnapshot) => boolean, ms: number, what: string): Promise<SessionSnapshot> =>
+      session.waitFor(pred, ms, what).catch(async (e: Error) => {
+        const s = session.snapshot();
+        const flinkTms = await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers').then((r) => r.taskmanagers.map((t) => t.id)).catch((x: Error) => x.message);
+        throw new Error(`${e.message}; progress ${JSON.stringify(s.progress)}, tasks ${s.taskManagers.map((t) => `${t.taskId}:${t.state}${t.killRequested ? ':kill' : ''}`).join(' ')}, Flink lists ${JSON.stringify(flinkTms)}`);
+      });
+
     // The streaming job runs with parallelism 2 so that it still fits when the session is scaled down to 1 TaskManager.
     let streamingOut: string;
     let streamingJob: string;
@@ -157,7 +165,7 @@ export function realFlinkSuite(version: string): void {
       const jvm = jvmsUnder(cluster.workDir).find((p) => p.args.includes(`taskmanager.resource-id=${victim.taskId}`));
       assert.ok(jvm, `the JVM of ${victim.taskId} among ${JSON.stringify(jvmsUnder(cluster.workDir).map((p) => p.args.slice(0, 80)))}`);
       process.kill(jvm.pid, 'SIGKILL');
-      const after = await session.waitFor((s) => !s.taskManagers.some((t) => t.taskId === victim.taskId) && s.progress.registered === 2, 120000, 'a replacement registered');
+      const after = await waitSession((s) => !s.taskManagers.some((t) => t.taskId === victim.taskId) && s.progress.registered === 2, 120000, 'a replacement registered');
       const ids = (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers.map((t) => t.id).sort();
       await eventually('Flink lists exactly the new set', async () => {
         const now = (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers.map((t) => t.id).sort();
@@ -171,7 +179,7 @@ export function realFlinkSuite(version: string): void {
 
     test('scale 2 -> 3 -> 1 with the streaming job running: the idle TaskManagers go first, the job keeps running', async () => {
       await session.scale(3);
-      snap = await session.waitFor((s) => s.progress.registered === 3, 120000, 'scale to 3');
+      snap = await waitSession((s) => s.progress.registered === 3, 120000, 'scale to 3');
       await eventually('Flink lists 3 TaskManagers', async () => (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers.length === 3, 60000, 500);
       const tms = (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers;
       const idle = tms.filter((t) => t.freeSlots === t.slotsNumber).map((t) => t.id);
@@ -180,7 +188,7 @@ export function realFlinkSuite(version: string): void {
       const { killed } = await session.scale(1);
       assert.equal(killed.length, 2);
       for (const id of idle.slice(0, 2)) assert.ok(killed.includes(id), `idle ${id} is among the first to go (killed ${killed})`);
-      snap = await session.waitFor((s) => s.taskManagers.length === 1 && s.progress.registered === 1, 120000, 'scale to 1');
+      snap = await waitSession((s) => s.taskManagers.length === 1 && s.progress.registered === 1, 120000, 'scale to 1');
       assert.equal((await liveTasks(cluster, session.frameworkId)).length, 2);
       await eventually('the streaming job RUNNING on 1 TaskManager', async () => (await jobState(streamingJob)) === 'RUNNING', 120000, 500);
       await growing('the job counts on 1 TaskManager', 120000);
@@ -191,6 +199,27 @@ export function realFlinkSuite(version: string): void {
       assert.equal(r.code, 0, r.stderr);
       await eventually('CANCELED', async () => (await jobState(streamingJob)) === 'CANCELED', 60000, 300);
       assert.match((await cli(['list', '-m', url])).stdout, new RegExp(`${streamingJob}\\s+CANCELED`));
+    });
+
+    test('logs: the JobManager\'s and a TaskManager\'s Flink log and the Mesos sandbox stdout/stderr through flink-mesos session logs', async () => {
+      const store = ['--store', path.join(work, 'store'), '--name', 'real'];
+      const jm = await cli(['session', 'logs', ...store]);
+      assert.equal(jm.code, 0, jm.stderr);
+      assert.match(jm.stdout, /StandaloneSessionClusterEntrypoint/, 'the JobManager\'s Flink log');
+      const tmId = session.snapshot().taskManagers[0].taskId;
+      const tm = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'flink']);
+      assert.equal(tm.code, 0, tm.stderr);
+      assert.match(tm.stdout, /TaskExecutor|TaskManagerRunner/, 'the TaskManager\'s Flink log');
+      assert.ok(tm.stdout.includes(tmId), 'it names its resource id, the Mesos task id');
+      const out = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'sandbox-stdout']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /Starting taskexecutor as a console application/, 'the sandbox stdout of the task');
+      const err = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'sandbox-stderr', '--json']);
+      assert.equal(err.code, 0, err.stderr);
+      assert.equal(typeof (JSON.parse(err.stdout) as { text: string }).text, 'string');
+      const bad = await cli(['session', 'logs', ...store, '--task', 'taskmanager-nope']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /has no task "taskmanager-nope" \(its tasks: .*\)\. Pass --task jobmanager or one of those task ids\./);
     });
 
     test('stop: 0 tasks on the master and 0 Flink JVMs on the machine', async () => {

@@ -10,6 +10,7 @@ import {
 import { FileSessionStore, defaultSessionDir, type SessionRecord } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
 import type { Credentials, TlsOptions } from '../mesos/http';
+import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -35,6 +36,7 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
   flink-mesos session status [--name NAME] [--json]              saved sessions, read-only (asks Flink if it answers)
   flink-mesos session scale N [--name NAME] [--json]             set the number of TaskManagers (idle ones are removed first)
   flink-mesos session stop [--name NAME] [--json]                TEARDOWN, then checks that no task is left
+${LOGS_USAGE}
   Common: --store DIR (saved sessions; default ~/.flink-mesos/sessions), --timeout SECONDS (waits; default 600).
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
   TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
@@ -176,6 +178,7 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
       case 'status': return await statusCommand(common, io);
       case 'scale': return await scaleCommand(common, io);
       case 'stop': return await stopCommand(common, io);
+      case 'logs': return await logsCommand(common, io);
       default: throw new UsageError(`Unknown session command "${sub}".`);
     }
   } catch (err) {
@@ -186,9 +189,9 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
 function reportError(err: unknown, io: CliIo, json: boolean): number {
   let code: number = ExitCode.failed;
   let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof LogsInputError) {
     code = ExitCode.usage;
-    if (!json) message = `${message}\n\n${SESSION_USAGE}`;
+    if (!json && err instanceof UsageError) message = `${message}\n\n${SESSION_USAGE}`;
   } else if (err instanceof SessionOptionError || err instanceof FlinkConfigurationError) {
     code = ExitCode.usage;
   } else if (err instanceof SessionConflictError) {
@@ -413,6 +416,16 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
 }
 
 /** The JobManager address of a saved session, for the job commands (--session NAME). */
+async function logsCommand(common: CommonArgs, io: CliIo): Promise<number> {
+  const req = parseLogsArgs(common.rest);
+  const record = await new FileSessionStore(common.storeDir).load(common.name);
+  if (!record) throw new SessionError(`No session named "${common.name}" is saved in ${common.storeDir}.`, 'Start one with "flink-mesos session start", or pass --name.', 'notFound');
+  const text = await readSessionLog(record, req, { credentials: credentials(common, io, common.principal ?? record.options.principal), tls: common.tls });
+  if (common.json) io.out(`${JSON.stringify({ session: record.name, task: req.task, log: req.log, text })}\n`);
+  else io.out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  return ExitCode.ok;
+}
+
 export async function resolveSessionJobManager(name: string, storeDir: string): Promise<string> {
   const record = await new FileSessionStore(storeDir).load(name);
   if (!record) throw new Error(`No session named "${name}" is saved in ${storeDir}. Start one with "flink-mesos session start", or pass -m HOST:PORT.`);

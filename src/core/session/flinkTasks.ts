@@ -2,6 +2,7 @@
 // "$FLINK_HOME"/bin/jobmanager.sh start-foreground -D k=v ... and bin/taskmanager.sh likewise.
 import type { CommandInfo, ContainerInfo, Resource, TaskInfo } from '../mesos/types';
 import type { FlinkLocation, SessionOptions } from './SessionOptions';
+import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
 
@@ -161,8 +162,8 @@ function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind): stri
 
 function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): string {
   switch (location.kind) {
-    case 'home': return `export FLINK_HOME=${shellQuote(location.path)}`;
-    case 'docker': return `export FLINK_HOME=${DOCKER_FLINK_HOME}`;
+    case 'home': return `export FLINK_HOME=${shellQuote(location.path)} && ${distributionCheck(location.path, kind, '--flink-home')}`;
+    case 'docker': return `export FLINK_HOME=${DOCKER_FLINK_HOME} && ${distributionCheck(`${DOCKER_FLINK_HOME} in the image ${location.image}`, kind, '--docker-image')}`;
     case 'uri':
       // The archive is extracted into the sandbox, usually with one top folder (flink-1.19.1/).
       return `if [ -x "$MESOS_SANDBOX/bin/${kind}.sh" ]; then FLINK_HOME="$MESOS_SANDBOX"; ` +
@@ -170,6 +171,12 @@ function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): strin
         `[ -x "$FLINK_HOME/bin/${kind}.sh" ] || { echo ${shellQuote(`flink-mesos: no bin/${kind}.sh in the archive fetched from ${location.uri}; pass the URI of a Flink distribution archive`)} >&2; exit 2; }; ` +
         'export FLINK_HOME';
   }
+}
+
+/** Fails the task with a message naming the problem and the fix when FLINK_HOME has no bin/<kind>.sh. */
+function distributionCheck(where: string, kind: FlinkProcessKind, flag: string): string {
+  const message = `flink-mesos: ${where} ${NOT_A_DISTRIBUTION_MARK} (it has no bin/${kind}.sh): pass ${flag} an unpacked Flink distribution (bin/, conf/, lib/) present on every agent`;
+  return `{ [ -x "$FLINK_HOME/bin/${kind}.sh" ] || { echo ${shellQuote(message)} >&2; exit 2; }; }`;
 }
 
 export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, configuration: Record<string, string>): CommandInfo {
