@@ -230,5 +230,36 @@ export function realFlinkSuite(version: string): void {
       await eventually('no JVM left', async () => jvmsUnder(cluster.workDir).length === 0, 30000, 300)
         .catch(() => assert.fail(`JVMs left: ${JSON.stringify(jvmsUnder(cluster.workDir))}`));
     });
+
+    // Bad inputs, each in a session of its own on the same cluster: a clear error naming problem and fix, no task left.
+    const badSession = async (name: string, input: Parameters<typeof newRealSession>[2]): Promise<string> => {
+      const bad = await newRealSession(cluster, path.join(work, `store-${name}`), { name, taskManagers: 1, slotsPerTaskManager: 1, ...input });
+      await bad.start();
+      await Promise.race([bad.whenEnded(), new Promise((_, reject) => setTimeout(() => reject(new Error(`${name}: still ${bad.phase} after 150 s`)), 150000))])
+        .catch(async (e: Error) => { await bad.stop().catch(() => undefined); throw e; });
+      assert.equal(bad.phase, 'failed');
+      assert.equal((await liveTasks(cluster, bad.frameworkId)).length, 0, 'no task left on the master');
+      await eventually('no JVM left', async () => jvmsUnder(cluster.workDir).length === 0, 30000, 300);
+      return bad.snapshot().reason ?? '';
+    };
+
+    test('bad input: a TaskManager memory too small for real Flink\'s memory model', async () => {
+      const reason = await badSession('small', { dynamicProperties: ['taskmanager.memory.jvm-metaspace.size=900m'] });
+      assert.match(reason, /TaskManager taskmanager-small-\d+ could not start: Flink refused its configuration: .*exceed configured Total Process Memory/);
+      assert.match(reason, /Give the process more memory \(-tm MB/);
+    });
+
+    test('bad input: a dynamic property real Flink rejects', async () => {
+      const reason = await badSession('rejected', { dynamicProperties: ['heartbeat.timeout=soon'] });
+      assert.match(reason, /Could not parse value 'soon' for key 'heartbeat.timeout'/);
+      assert.match(reason, /Correct or remove that option in the session's -D properties/);
+    });
+
+    test('bad input: a Flink folder that is not a distribution', async () => {
+      const notFlink = path.join(work, 'not-flink');
+      fs.mkdirSync(path.join(notFlink, 'lib'), { recursive: true });
+      const reason = await badSession('notflink', { flink: { kind: 'home', path: notFlink } });
+      assert.match(reason, new RegExp(`${notFlink} is not a Flink distribution \\(it has no bin/jobmanager.sh\\): pass --flink-home an unpacked Flink distribution`));
+    });
   });
 }

@@ -145,7 +145,11 @@ const START_JOBMANAGER = 'exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground'
  * flink-conf.yaml (its last value of a key wins), and FLINK_CONF_DIR points at it.
  */
 function legacyJobManagerStart(configuration: Record<string, string>): string {
-  const lines = Object.keys(configuration).map((key) => shellQuote(`${key}: ${configuration[key]}`));
+  const conf = { ...configuration };
+  // Those versions submit a jar run through REST to their own blob server at "localhost" (the local dispatcher
+  // gateway has no host), so a JobManager bound to the agent's address alone refuses its own upload: bind every interface.
+  if (conf['jobmanager.bind-host'] !== undefined && conf['jobmanager.bind-host'] === conf['jobmanager.rpc.address']) conf['jobmanager.bind-host'] = '0.0.0.0';
+  const lines = Object.keys(conf).map((key) => shellQuote(`${key}: ${conf[key]}`));
   return `if grep -qF '[host] [webui-port]' "$FLINK_HOME/bin/jobmanager.sh"; then ` +
     'mkdir -p "$MESOS_SANDBOX/conf" && cp -R "$FLINK_HOME/conf/." "$MESOS_SANDBOX/conf/" && ' +
     `printf '%s\\n' '' ${lines.join(' ')} >> "$MESOS_SANDBOX/conf/flink-conf.yaml" && ` +
