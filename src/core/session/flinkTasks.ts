@@ -47,7 +47,9 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
     // As the old guide promised: the JobManager's address is the agent it runs on.
     'jobmanager.rpc.address': hostname,
     'jobmanager.rpc.port': String(ports.rpc),
-    'jobmanager.bind-host': base['jobmanager.bind-host'] ?? bindHost(hostname),
+    // Every interface: Flink 1.x submits a REST jar run to its own blob server at "localhost" (its local dispatcher
+    // gateway has no host), so a JobManager bound to the agent's address alone refuses its own upload (seen in 1.13 and 1.20).
+    'jobmanager.bind-host': base['jobmanager.bind-host'] ?? '0.0.0.0',
     'rest.address': hostname,
     'rest.port': String(ports.rest),
     'rest.bind-port': String(ports.rest),
@@ -145,10 +147,7 @@ const START_JOBMANAGER = 'exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground'
  * flink-conf.yaml (its last value of a key wins), and FLINK_CONF_DIR points at it.
  */
 function legacyJobManagerStart(configuration: Record<string, string>): string {
-  const conf = { ...configuration };
-  // Those versions submit a jar run through REST to their own blob server at "localhost" (the local dispatcher
-  // gateway has no host), so a JobManager bound to the agent's address alone refuses its own upload: bind every interface.
-  if (conf['jobmanager.bind-host'] !== undefined && conf['jobmanager.bind-host'] === conf['jobmanager.rpc.address']) conf['jobmanager.bind-host'] = '0.0.0.0';
+  const conf = configuration;
   const lines = Object.keys(conf).map((key) => shellQuote(`${key}: ${conf[key]}`));
   return `if grep -qF '[host] [webui-port]' "$FLINK_HOME/bin/jobmanager.sh"; then ` +
     'mkdir -p "$MESOS_SANDBOX/conf" && cp -R "$FLINK_HOME/conf/." "$MESOS_SANDBOX/conf/" && ' +
