@@ -212,11 +212,12 @@ export function realFlinkSuite(version: string): void {
       // Only the last 64 KiB: the start-up lines may be gone after the kill and scale tests, Flink's class names are not.
       assert.match(jm.stdout, / INFO {2}org\.apache\.flink\.runtime\./, 'the JobManager\'s Flink log');
       const tmId = session.snapshot().taskManagers[0].taskId;
-      const tm = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'flink']);
+      // The whole files (--bytes large): their first lines name the task and the console start.
+      const tm = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'flink', '--bytes', '100000000']);
       assert.equal(tm.code, 0, tm.stderr);
       assert.match(tm.stdout, /TaskExecutor|TaskManagerRunner/, 'the TaskManager\'s Flink log');
       assert.ok(tm.stdout.includes(tmId), 'it names its resource id, the Mesos task id');
-      const out = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'sandbox-stdout']);
+      const out = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'sandbox-stdout', '--bytes', '100000000']);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /Starting taskexecutor as a console application/, 'the sandbox stdout of the task');
       const err = await cli(['session', 'logs', ...store, '--task', tmId, '--log', 'sandbox-stderr', '--json']);
