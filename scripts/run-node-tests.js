@@ -5,14 +5,17 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
+// --real runs only the tests against real Flink (out/test/real, their own step after provisioning); without it they are left out.
+const real = process.argv.includes('--real');
 const root = path.resolve(__dirname, '..', 'out', 'test');
-const filter = process.argv.slice(2);
+const realDir = path.join(root, 'real');
+const filter = process.argv.slice(2).filter((a) => a !== '--real');
 const files = [];
 (function walk(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) walk(p);
-    else if (e.name.endsWith('.test.js') && (filter.length === 0 || filter.some((f) => p.includes(f)))) files.push(p);
+    else if (e.name.endsWith('.test.js') && p.startsWith(realDir + path.sep) === real && (filter.length === 0 || filter.some((f) => p.includes(f)))) files.push(p);
   }
 })(root);
 if (files.length === 0) {

@@ -10,6 +10,7 @@ step lint;             npm run --silent lint
 step build;            npm run --silent compile:tests && npm run --silent build
 step "node tests";     npm run --silent test:node
 step "real Flink: provisioning"; npm run --silent provision:flink
+step "real Flink: end to end"; npm run --silent test:real
 step "extension host"; npm run --silent test:host
 step "UI flows";       npm run --silent test:ui
 step "installed package"; bash scripts/test-packaged.sh

@@ -8,7 +8,8 @@ import { statusCommand } from './sessionStatusCommand';
 import { forgetCommand } from './sessionForgetCommand';
 import { ControlChannelError } from '../session/sessionControlChannel';
 import { requestScale, requestStop, serveSessionControl } from '../session/sessionControlService';
-import { UsageError, cliLogger, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
+import { UsageError, cliLogger, credentials, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
+import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -45,6 +46,7 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
                                                                  knows its framework (says which, and whether tasks may still run)
   scale and stop of a session another client drives (a foreground "session start", a VS Code window) are sent to that client
   through an owner-only socket beside the store, and its answer comes back; another Unix user is refused.
+${LOGS_USAGE}
   Common: --store DIR (saved sessions; default ~/.flink-mesos/sessions), --timeout SECONDS (waits; default 600).
   Credentials: --principal P with the secret in $FLINK_MESOS_SECRET or --secret-file FILE (never saved).
   TLS (https:// masters; start, attach, status, scale, stop): --ca-file FILE  the PEM CA that signed the masters' certificates;
@@ -75,6 +77,7 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
       case 'scale': return await scaleCommand(common, io);
       case 'stop': return await stopCommand(common, io);
       case 'forget': return await forgetCommand(common, io);
+      case 'logs': return await logsCommand(common, io);
       default: throw new UsageError(`Unknown session command "${sub}".`);
     }
   } catch (err) {
@@ -85,9 +88,9 @@ export async function runSessionCommand(argv: string[], io: CliIo): Promise<numb
 function reportError(err: unknown, io: CliIo, json: boolean): number {
   let code: number = ExitCode.failed;
   let message = err instanceof Error ? err.message : String(err);
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof LogsInputError) {
     code = ExitCode.usage;
-    if (!json) message = `${message}\n\n${SESSION_USAGE}`;
+    if (!json && err instanceof UsageError) message = `${message}\n\n${SESSION_USAGE}`;
   } else if (err instanceof SessionOptionError || err instanceof FlinkConfigurationError) {
     code = ExitCode.usage;
   } else if (err instanceof SessionConflictError) {
@@ -350,6 +353,16 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
 }
 
 /** The JobManager address of a saved session, for the job commands (--session NAME). */
+async function logsCommand(common: CommonArgs, io: CliIo): Promise<number> {
+  const req = parseLogsArgs(common.rest);
+  const record = await new FileSessionStore(common.storeDir).load(common.name);
+  if (!record) throw new SessionError(`No session named "${common.name}" is saved in ${common.storeDir}.`, 'Start one with "flink-mesos session start", or pass --name.', 'notFound');
+  const text = await readSessionLog(record, req, { credentials: credentials(common, io, common.principal ?? record.options.principal), tls: common.tls });
+  if (common.json) io.out(`${JSON.stringify({ session: record.name, task: req.task, log: req.log, text })}\n`);
+  else io.out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  return ExitCode.ok;
+}
+
 export async function resolveSessionJobManager(name: string, storeDir: string): Promise<string> {
   const record = await new FileSessionStore(storeDir).load(name);
   if (!record) throw new Error(`No session named "${name}" is saved in ${storeDir}. Start one with "flink-mesos session start", or pass -m HOST:PORT.`);

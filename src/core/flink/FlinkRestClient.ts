@@ -14,6 +14,9 @@ import type {
   LogList, MetricValue, SavepointStatus, TaskManagerDetails, TaskManagerInfo, ThreadDump, TriggerResponse,
 } from './flinkRestTypes';
 
+/** The least a jar run or plan call may take (see jarRunTimeoutMs). */
+export const JAR_RUN_TIMEOUT_MS = 120000;
+
 export interface FlinkRestClientOptions {
   /** Time allowed for the answer's headers and between body chunks of every call. Default 10000. */
   timeoutMs?: number;
@@ -304,9 +307,17 @@ export class FlinkRestClient {
    */
   async runJar(jarId: string, request: JarRunRequest): Promise<JarRunResponse> {
     const path = `/jars/${encodeURIComponent(jarId)}/run`;
-    const answer = await this.withProgramArgsFallback(request, (body) => this.requestJson<JarRunResponse>('POST', path, { json: body }));
+    const answer = await this.withProgramArgsFallback(request, (body) => this.requestJson<JarRunResponse>('POST', path, { json: body, timeoutMs: this.jarRunTimeoutMs() }));
     if (!answer || typeof answer.jobid !== 'string') throw this.notFlinkError(`POST ${path}`, 'answered the run without a "jobid"');
     return answer;
+  }
+
+  /**
+   * The JobManager runs the jar's main() inside a run or plan call (builds the job graph, uploads it to its blob
+   * server, submits it): real Flink 1.13 on a busy machine took over 10 s, so these calls get at least 2 minutes.
+   */
+  private jarRunTimeoutMs(): number {
+    return Math.max(this.timeoutMs, JAR_RUN_TIMEOUT_MS);
   }
 
   /** The job graph a jar would run, without running it: POST, or GET on JobManagers that only know that. */
@@ -314,7 +325,7 @@ export class FlinkRestClient {
     const path = `/jars/${encodeURIComponent(jarId)}/plan`;
     let answer: { plan?: unknown };
     try {
-      answer = await this.withProgramArgsFallback(request, (body) => this.requestJson<{ plan?: unknown }>('POST', path, { json: body }));
+      answer = await this.withProgramArgsFallback(request, (body) => this.requestJson<{ plan?: unknown }>('POST', path, { json: body, timeoutMs: this.jarRunTimeoutMs() }));
     } catch (err) {
       if (!(err instanceof FlinkRestError) || (err.status !== 404 && err.status !== 405) || err.isJarMissing) throw err;
       const args = request.programArgsList ?? [];

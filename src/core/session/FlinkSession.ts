@@ -18,6 +18,7 @@ import { taskManagerNumber, type SessionTaskSpec } from './flinkTasks';
 import { copyRecord, ownerIsAlive, type SessionPhase, type SessionRecord, type SessionStore, type TaskRecord } from './SessionStore';
 import { SessionConflictError, SessionError } from './sessionErrors';
 import { httpOperatorApi, type OperatorApi } from './operatorTasks';
+import { diagnoseStartupFailure, type StartupFailure } from './startupFailure';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
 export { DECLINED_OFFERS_KEPT, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice } from './offerDiagnosis';
@@ -607,9 +608,22 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
         await this.persist();
         await this.acknowledge(scheduler, status);
         if (this.record.phase !== 'stopping' && !END_PHASES.has(this.record.phase)) {
-          await this.failSession(`The JobManager task ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}. Its TaskManagers were killed.`);
+          const why = status.state === 'TASK_FAILED' ? await this.startupFailure(task) : undefined;
+          await this.failSession(`The JobManager task ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}.` +
+            `${why ? ` ${why.problem}${why.fix ? ` ${why.fix}` : ''}` : ''} Its TaskManagers were killed.`);
         }
         return;
+      }
+      if (!task.killRequested && this.record.phase !== 'stopping' && status.state === 'TASK_FAILED' && !this.everRegistered.has(task.taskId)) {
+        // A TaskManager that never registered may have been refused by Flink: the same configuration fails every one.
+        const why = await this.startupFailure(task);
+        if (why?.configuration && this.isLive()) {
+          await this.persist();
+          await this.acknowledge(scheduler, status);
+          await this.failSession(`TaskManager ${task.taskId} could not start: ${why.problem}${why.fix ? ` ${why.fix}` : ''} ` +
+            'The session was stopped, as every TaskManager would fail the same way.');
+          return;
+        }
       }
       if (!task.killRequested && this.record.phase !== 'stopping') this.onTaskManagerLost(task, status);
     } else if (status.state === 'TASK_RUNNING' && task.kind === 'jobmanager') {
@@ -630,6 +644,13 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   }
 
   private jobManagerRelaunches = 0;
+  /** TaskManagers Flink has listed at least once. */
+  private readonly everRegistered = new Set<string>();
+
+  private startupFailure(task: TaskRecord): Promise<StartupFailure | undefined> {
+    return diagnoseStartupFailure(task.agentUrl, this.record.frameworkId, task.taskId,
+      { credentials: this.deps.credentials, tls: this.deps.tls, timeoutMs: this.timings.flinkTimeoutMs }).catch(() => undefined);
+  }
 
   private async relaunchJobManager(status: TaskStatus): Promise<void> {
     this.jobManagerRelaunches++;
@@ -814,6 +835,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       const tms = await api.taskManagers();
       const ours = new Set(this.record.tasks.filter((t) => t.kind === 'taskmanager').map((t) => t.taskId));
       this.registered = new Set(tms.map((t) => t.id).filter((id) => ours.has(id)));
+      for (const id of this.registered) this.everRegistered.add(id);
       await this.serial(() => {
         if (this.record.phase === 'launchingJobManager') {
           this.setPhase('jobManagerUp', { jobManagerUrl: this.record.jobManagerUrl });
@@ -864,13 +886,15 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   }
 
   private lastProgress = '';
-  private emitProgress(): void {
+  /** Emits progress and a change when the counts moved; says whether they did. */
+  private emitProgress(): boolean {
     const p = this.progress();
     const key = JSON.stringify(p);
-    if (key === this.lastProgress) return;
+    if (key === this.lastProgress) return false;
     this.lastProgress = key;
     this.emit('progress', p);
     this.changed();
+    return true;
   }
 
   // ---- scale, stop, detach ----

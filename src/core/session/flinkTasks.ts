@@ -2,6 +2,7 @@
 // "$FLINK_HOME"/bin/jobmanager.sh start-foreground -D k=v ... and bin/taskmanager.sh likewise.
 import type { CommandInfo, ContainerInfo, Resource, TaskInfo } from '../mesos/types';
 import type { FlinkLocation, SessionOptions } from './SessionOptions';
+import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
 
@@ -46,7 +47,9 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
     // As the old guide promised: the JobManager's address is the agent it runs on.
     'jobmanager.rpc.address': hostname,
     'jobmanager.rpc.port': String(ports.rpc),
-    'jobmanager.bind-host': base['jobmanager.bind-host'] ?? bindHost(hostname),
+    // Every interface: Flink 1.x submits a REST jar run to its own blob server at "localhost" (its local dispatcher
+    // gateway has no host), so a JobManager bound to the agent's address alone refuses its own upload (seen in 1.13 and 1.20).
+    'jobmanager.bind-host': base['jobmanager.bind-host'] ?? '0.0.0.0',
     'rest.address': hostname,
     'rest.port': String(ports.rest),
     'rest.bind-port': String(ports.rest),
@@ -131,7 +134,25 @@ export function shellQuote(word: string): string {
 export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
-  return `${flinkCommandHead(location, kind)} ${parts.join(' ')}`;
+  const head = flinkCommandHead(location, kind);
+  if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
+  return head.replace(START_JOBMANAGER, `${legacyJobManagerStart(configuration)}${START_JOBMANAGER}`) + ` ${parts.join(' ')}`;
+}
+
+const START_JOBMANAGER = 'exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground';
+
+/**
+ * Flink before 1.14 reads `jobmanager.sh start-foreground [host] [webui-port]` and drops -D words (the second word is taken
+ * as the host), so there the JobManager's configuration goes into a copy of conf/ in the sandbox, appended to
+ * flink-conf.yaml (its last value of a key wins), and FLINK_CONF_DIR points at it.
+ */
+function legacyJobManagerStart(configuration: Record<string, string>): string {
+  const conf = configuration;
+  const lines = Object.keys(conf).map((key) => shellQuote(`${key}: ${conf[key]}`));
+  return `if grep -qF '[host] [webui-port]' "$FLINK_HOME/bin/jobmanager.sh"; then ` +
+    'mkdir -p "$MESOS_SANDBOX/conf" && cp -R "$FLINK_HOME/conf/." "$MESOS_SANDBOX/conf/" && ' +
+    `printf '%s\\n' '' ${lines.join(' ')} >> "$MESOS_SANDBOX/conf/flink-conf.yaml" && ` +
+    `export FLINK_CONF_DIR="$MESOS_SANDBOX/conf" && ${START_JOBMANAGER}; fi && `;
 }
 
 /** The command up to its -D words. */
@@ -144,8 +165,8 @@ function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind): stri
 
 function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): string {
   switch (location.kind) {
-    case 'home': return `export FLINK_HOME=${shellQuote(location.path)}`;
-    case 'docker': return `export FLINK_HOME=${DOCKER_FLINK_HOME}`;
+    case 'home': return `export FLINK_HOME=${shellQuote(location.path)} && ${distributionCheck(location.path, kind, '--flink-home')}`;
+    case 'docker': return `export FLINK_HOME=${DOCKER_FLINK_HOME} && ${distributionCheck(`${DOCKER_FLINK_HOME} in the image ${location.image}`, kind, '--docker-image')}`;
     case 'uri':
       // The archive is extracted into the sandbox, usually with one top folder (flink-1.19.1/).
       return `if [ -x "$MESOS_SANDBOX/bin/${kind}.sh" ]; then FLINK_HOME="$MESOS_SANDBOX"; ` +
@@ -153,6 +174,12 @@ function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): strin
         `[ -x "$FLINK_HOME/bin/${kind}.sh" ] || { echo ${shellQuote(`flink-mesos: no bin/${kind}.sh in the archive fetched from ${location.uri}; pass the URI of a Flink distribution archive`)} >&2; exit 2; }; ` +
         'export FLINK_HOME';
   }
+}
+
+/** Fails the task with a message naming the problem and the fix when FLINK_HOME has no bin/<kind>.sh. */
+function distributionCheck(where: string, kind: FlinkProcessKind, flag: string): string {
+  const message = `flink-mesos: ${where} ${NOT_A_DISTRIBUTION_MARK} (it has no bin/${kind}.sh): pass ${flag} an unpacked Flink distribution (bin/, conf/, lib/) present on every agent`;
+  return `{ [ -x "$FLINK_HOME/bin/${kind}.sh" ] || { echo ${shellQuote(message)} >&2; exit 2; }; }`;
 }
 
 export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, configuration: Record<string, string>): CommandInfo {

@@ -27,6 +27,9 @@ describe('flink-mesos session: bad input', () => {
     ['session start -m m:5050 --flink-home /opt/flink --bogus', /Unknown argument for session start: --bogus/],
     ['session frobnicate', /Unknown session command "frobnicate"/],
     ['session scale --name x', /needs the number of TaskManagers/],
+    ['session logs --log bogus', /--log: "bogus" is not one of flink, flink-stdout, sandbox-stdout, sandbox-stderr\./],
+    ['session logs --bytes 0', /--bytes needs a whole number of bytes above 0\./],
+    ['session logs --tail 5', /Unknown argument for session logs: --tail/],
   ];
   for (const [args, expected] of cases) {
     test(args, async () => {

@@ -375,5 +375,21 @@ describe('FlinkRestClient: addresses that are not Flink', () => {
       await new Promise<void>((r) => server.close(() => r()));
     }
   });
-});
 
+  test('a jar run may take longer than an ordinary call (the JobManager runs main() inside it); an ordinary call still times out', async () => {
+    const server = http.createServer((req, res) => {
+      setTimeout(() => sendJson(res, 200, req.url!.endsWith('/run') ? { jobid: 'a'.repeat(32) } : { address: 'x', files: [] }), 3000);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = new FlinkRestClient(`http://127.0.0.1:${port}`, { retries: 0, timeoutMs: 1000 });
+    try {
+      assert.equal((await client.runJar('j_x.jar', { programArgsList: [] })).jobid, 'a'.repeat(32));
+      await assert.rejects(client.jars(), (err: unknown) => err instanceof FlinkRestError && err.kind === 'timeout');
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});

@@ -234,4 +234,24 @@ describe('scale down', () => {
     assert.equal(s.phase, 'running');
     assert.equal(s.snapshot().declinedOffers.length, declinedBefore, 'declines are not kept while the session runs');
   });
+
+  test('the end of a killed TaskManager is a change: watchers see it leave the snapshot (real Flink shuts down after the last progress change)', async () => {
+    const { s, m, flink } = await session({ taskManagers: 2 });
+    m.subscribe();
+    await until('subscribed', () => s.phase === 'launchingJobManager');
+    m.offers(['a1', 'a2'].map((agent) => offer({ agent })));
+    await until('the launch', () => m.launched().length === 3);
+    const tms = m.launched().filter((t) => t.task_id.value.startsWith('taskmanager-'));
+    flink.list = tms.map((t) => ({ id: t.task_id.value, slotsNumber: 1, freeSlots: 1 }));
+    for (const t of m.launched()) m.update(t.task_id.value, 'TASK_RUNNING', { agentId: t.agent_id.value });
+    await until('running', () => s.phase === 'running', 5000);
+    const { killed } = await s.scale(1);
+    flink.list = flink.list.filter((t) => t.id !== killed[0]);
+    await settle(100);
+    const gone = s.waitFor((x) => x.taskManagers.length === 1, 2000, 'the killed TaskManager leaves the snapshot');
+    const victim = tms.find((t) => t.task_id.value === killed[0])!;
+    m.update(killed[0], 'TASK_KILLED', { agentId: victim.agent_id.value });
+    const snap = await gone;
+    assert.deepEqual(snap.taskManagers.map((t) => t.taskId), tms.map((t) => t.task_id.value).filter((id) => id !== killed[0]));
+  });
 });
