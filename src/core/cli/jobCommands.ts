@@ -187,6 +187,8 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
     programArgs: run.programArgs,
     savepointPath: run.savepointPath,
     allowNonRestoredState: run.allowNonRestoredState,
+    // Only a session of ours is known to have all its TaskManagers already; -m may name one that starts them on demand.
+    slotShortage: run.flags.session ? 'refuse' : 'warn',
     onProgress: ({ sentBytes, totalBytes }) => {
       if (run.flags.json) return;
       const percent = totalBytes === 0 ? 100 : Math.floor((sentBytes / totalBytes) * 10) * 10;
@@ -196,6 +198,7 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
       }
     },
   });
+  if (result.slotWarning && !run.flags.json) io.err(`Note: ${result.slotWarning}\n`);
   if (run.detached) {
     if (run.flags.json) io.out(`${JSON.stringify({ jobId: result.jobId, jarId: result.jarId, entryClass: result.entryClass, parallelism: result.parallelism })}\n`);
     else io.out(`Job has been submitted with JobID ${result.jobId}\n`);
