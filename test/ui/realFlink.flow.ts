@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { REAL_FLINK_SESSION_SETTINGS, provisionRealFlink, type ProvisionedRealFlink } from '../harness/demoFlink';
 import { NEWEST_REAL_FLINK } from '../harness/realFlink';
+import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
 
@@ -45,18 +46,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeout = 120_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error(`${what}: not within ${timeout} ms${last ? ` (${String(last)})` : ''}`);
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeout = 120_000): Promise<T> => pollUntil(what, probe, timeout, 500);
 
 async function sessionRows(page: Page, ctx: FlowContext): Promise<string[]> {
   const rows = await ctx.helpers.readTreeRows(page, 'Sessions', { allowEmpty: true, timeoutMs: 2000 }).catch(() => []);

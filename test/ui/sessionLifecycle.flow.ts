@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { FAILING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../fixtures/jars';
+import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
 import { checkJobResultLayout } from './jobResultLayout';
@@ -39,18 +40,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise(r => setTimeout(r, 300));
-  }
-  throw new Error(`${what}: not within ${timeout} ms${last ? ` (${String(last)})` : ''}`);
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> => pollUntil(what, probe, timeout, 300);
 
 /** Accepts each step of a quick input flow; `answers[i]` types a value first. */
 async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers: Record<number, string> = {}): Promise<void> {

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { STREAMING_CLASS, buildJar } from '../fixtures/jars';
+import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
 
@@ -32,25 +33,10 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise(r => setTimeout(r, 300));
-  }
-  throw new Error(`${what}: not within ${timeout} ms${last ? ` (${String(last)})` : ''}`);
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeout = 60_000): Promise<T> => pollUntil(what, probe, timeout, 300);
 
 async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers: Record<number, string> = {}): Promise<void> {
-  for (let i = 0; i < steps; i++) {
-    await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 20_000 });
-    await page.waitForTimeout(250);
-    await ctx.helpers.answerQuickInput(page, answers[i] !== undefined ? { type: answers[i] } : {});
-  }
+  await ctx.helpers.answerWizardSteps(page, steps, answers);
 }
 
 /** Vertices drawn, and whether any shows a live rate. */
