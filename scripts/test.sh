@@ -10,8 +10,7 @@ step lint;             npm run --silent lint
 step build;            npm run --silent compile:tests && npm run --silent build
 step "node tests";     npm run --silent test:node
 step "real Flink: provisioning"; npm run --silent provision:flink
-# `npm run test:real` runs every tested version; the test command runs the newest, the one whose suite has passed whole.
-step "real Flink: end to end (2.3.0)"; npm run --silent test:real -- flink-2.3.0
+step "real Flink: end to end (2.3.0, 1.20.5, 1.13.6)"; npm run --silent test:real
 step "extension host"; npm run --silent test:host
 step "UI flows";       npm run --silent test:ui
 step "installed package"; bash scripts/test-packaged.sh

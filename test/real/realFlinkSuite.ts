@@ -244,8 +244,11 @@ export function realFlinkSuite(version: string): void {
     const badSession = async (name: string, input: Parameters<typeof newRealSession>[2]): Promise<string> => {
       const bad = await newRealSession(cluster, path.join(work, `store-${name}`), { name, taskManagers: 1, slotsPerTaskManager: 1, ...input });
       await bad.start();
-      await Promise.race([bad.whenEnded(), new Promise((_, reject) => setTimeout(() => reject(new Error(`${name}: still ${bad.phase} after 150 s`)), 150000))])
-        .catch(async (e: Error) => { await bad.stop().catch(() => undefined); throw e; });
+      // The deadline's timer is cleared when the session ends first: a pending one kept the test process alive 150 s.
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([bad.whenEnded(), new Promise((_, reject) => { deadline = setTimeout(() => reject(new Error(`${name}: still ${bad.phase} after 150 s`)), 150000); })])
+        .catch(async (e: Error) => { await bad.stop().catch(() => undefined); throw e; })
+        .finally(() => clearTimeout(deadline));
       assert.equal(bad.phase, 'failed');
       assert.equal((await liveTasks(cluster, bad.frameworkId)).length, 0, 'no task left on the master');
       await eventually('no JVM left', async () => jvmsUnder(cluster.workDir).length === 0, 30000, 300);
