@@ -281,6 +281,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       savepointPath: req.savepointPath, allowNonRestoredState: req.savepointPath ? req.allowNonRestoredState : undefined,
       restoreMode: req.savepointPath ? req.restoreMode : undefined,
       onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal,
+      // A JobManager attached by address may start TaskManagers on demand (YARN, Kubernetes): too few slots only warn there.
+      slotShortage: this.require(name).mesos ? 'refuse' : 'warn',
     });
     const m = this.require(name);
     m.jobArgs.set(result.jobId, result.programArgs);

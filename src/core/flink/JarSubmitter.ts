@@ -149,6 +149,11 @@ export interface RunJarOptions extends UploadJarOptions {
   restoreMode?: 'CLAIM' | 'NO_CLAIM';
   /** Skip the free-slot check (e.g. the session is about to scale up). */
   skipSlotCheck?: boolean;
+  /**
+   * What too few free slots do: `refuse` (one of our sessions: its TaskManagers are all there is) or `warn` (a JobManager
+   * that is not ours, e.g. a YARN or Kubernetes session, may start TaskManagers when a job asks: submit anyway and say so).
+   */
+  slotShortage?: 'refuse' | 'warn';
 }
 
 export type PlanJarOptions = Omit<RunJarOptions, 'savepointPath' | 'allowNonRestoredState' | 'skipSlotCheck' | 'restoreMode'>;
@@ -177,6 +182,8 @@ export interface SubmitResult {
   /** True when the jar had to be uploaded again because the JobManager had lost it. */
   reuploaded: boolean;
   jar: JarInfo;
+  /** Set when the job was submitted although the JobManager showed too few free slots (slotShortage: 'warn'). */
+  slotWarning?: string;
 }
 
 export interface SlotAvailability {
@@ -243,12 +250,30 @@ export class JarSubmitter {
     );
   }
 
+  /** The slot check of a run: throws when refusing, returns the warning when only warning. */
+  private async slotCheck(parallelism: number, shortage: 'refuse' | 'warn'): Promise<string | undefined> {
+    if (shortage === 'refuse') {
+      await this.checkSlots(parallelism);
+      return undefined;
+    }
+    try {
+      await this.checkSlots(parallelism);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof JarSubmitError)) return undefined;
+      const warning = `${err.message.replace(/ Without them.*$/, '')} Submitted anyway: this JobManager is not a session of ours, and one that starts ` +
+        'TaskManagers on demand (YARN, Kubernetes) shows its slots only once a job asks. If none come, Flink fails the job after slot.request.timeout.';
+      this.log.warn(warning);
+      return warning;
+    }
+  }
+
   /** Uploads if needed and runs the jar; a jar the JobManager lost is uploaded again and run once more. */
   async run(jarPath: string, options: RunJarOptions = {}): Promise<SubmitResult> {
     const programArgs = toArgList(options.programArgs);
     const { jar, entryClass } = await this.prepare(jarPath, options.entryClass);
     const parallelism = await this.resolveParallelism(options.parallelism);
-    if (!options.skipSlotCheck) await this.checkSlots(parallelism);
+    const slotWarning = options.skipSlotCheck ? undefined : await this.slotCheck(parallelism, options.slotShortage ?? 'refuse');
     const request: JarRunRequest = { parallelism };
     if (options.entryClass) request.entryClass = options.entryClass;
     if (programArgs.length > 0) request.programArgsList = programArgs;
@@ -264,7 +289,7 @@ export class JarSubmitter {
     }
     const { jarId, answer, reuploaded } = await this.withJar(jarPath, options, (id) => this.client.runJar(id, request));
     this.log.info(`Job ${answer.jobid} submitted from ${jar.path} (jar ${jarId}, ${entryClass}, parallelism ${parallelism}) to ${this.client.baseUrl}`);
-    return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar };
+    return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar, slotWarning };
   }
 
   /** The job graph the jar would run, without running it. */

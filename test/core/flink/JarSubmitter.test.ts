@@ -116,6 +116,22 @@ describe('JarSubmitter', () => {
     assert.equal(state.uploads, 0);
   });
 
+  test('too few free slots on a JobManager that is not ours (a YARN or Kubernetes session shows 0 slots until a job asks): submitted anyway with a warning', async () => {
+    const state = fakeFlink(jm, { slotsAvailable: 0, taskManagers: 0 });
+    const warnings: string[] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
+    const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore(), log });
+    const result = await submitter.run(jar, { parallelism: 4, slotShortage: 'warn' });
+    assert.equal(state.runs.length, 1);
+    assert.equal(state.runs[0].parallelism, 4);
+    assert.match(result.slotWarning ?? '', /needs 4 slots, 0 free on 0 TaskManagers.*Submitted anyway: this JobManager is not a session of ours.*slot\.request\.timeout/);
+    assert.deepEqual(warnings, [result.slotWarning]);
+    // Enough slots: no warning.
+    const fine = fakeFlink(jm, { slotsAvailable: 4 });
+    assert.equal((await new JarSubmitter(client, { store: new MemoryJarUploadStore() }).run(jar, { parallelism: 4, slotShortage: 'warn' })).slotWarning, undefined);
+    assert.equal(fine.runs.length, 1);
+  });
+
   test('a jar over rest.server.max-content-length is refused before sending, naming the option', async () => {
     const state = fakeFlink(jm, { maxContentLength: '1kb' });
     const big = await writeTestJar(path.join(tmp.dir, 'big.jar'), { manifest: 'Main-Class: a.B\r\n\r\n', entries: ['a/B.class', ...Array.from({ length: 40 }, (_, i) => `pad/P${i}.class`)] });

@@ -160,10 +160,23 @@ describe('submitting to the Flink stand-in', { timeout: 120000 }, () => {
     assert.equal((await client.jars()).files.filter((f) => f.name === 'notes.jar').length, 0);
   });
 
-  test('too few free slots: refused plainly instead of hanging', async () => {
+  test('too few free slots on a session of ours: refused plainly instead of hanging', async () => {
     const io = bufferIo();
-    assert.equal(await runJobCommand(['run', '-m', cluster.restUrl, '-p', '5', jar], io, noSessions), 1);
+    const session = async (): Promise<string> => cluster.restUrl;
+    assert.equal(await runJobCommand(['run', '--session', 'ours', '-p', '5', jar], io, session), 1);
     assert.match(io.stderr, /needs 5 slots, 2 free on 1 TaskManager \(2 in total\)/);
+    assert.equal((await client.jobsOverview()).filter((j) => j.state === 'RUNNING' || j.state === 'CREATED').length, 0);
+  });
+
+  test('too few free slots on a JobManager given by -m (maybe one that starts TaskManagers on demand): submitted anyway, with a note saying why', async () => {
+    const io = bufferIo();
+    const before = (await client.jobsOverview()).length;
+    assert.equal(await runJobCommand(['run', '-m', cluster.restUrl, '-d', '-p', '5', jar], io, noSessions), 0, io.stderr);
+    assert.match(io.stderr, /Note: Not enough free slots: the job needs 5 slots, 2 free on 1 TaskManager \(2 in total\).*Submitted anyway: this JobManager is not a session of ours/);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(io.stdout)![1];
+    assert.equal((await client.jobsOverview()).length, before + 1);
+    await client.cancelJob(jobId);
+    assert.equal((await new JobWatcher(client, jobId, WATCH).result()).state, 'CANCELED');
   });
 
   test('cancel, and stop with a savepoint that a new run starts from', async () => {
