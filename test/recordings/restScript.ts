@@ -3,6 +3,7 @@
 // JobManager (recordFlink.ts) and against the stand-in (replayStandin.test.ts), so both answer the same questions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { VERTEX_RATE_METRICS } from '../../src/core/flink/StreamingJobReads';
 import { RecordedCall, multipart, rawRequest } from './restCall';
 
 export interface ScriptJars {
@@ -81,6 +82,11 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
       if (Date.now() > deadline) throw new Error(`timed out after ${t.waitMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+  };
+  // For what a real JobManager fills lazily (metric store, back-pressure samples): record what it has by then.
+  const settle = async (check: () => Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + Math.min(t.waitMs, 30000);
+    while (Date.now() < deadline && !(await check().catch(() => false))) await new Promise((r) => setTimeout(r, 500));
   };
   const waitState = (jid: string, states: string[]): Promise<void> =>
     waitFor(`job ${jid} to be ${states.join(' or ')}`, async () => states.includes((await get<{ state?: string }>(`/jobs/${jid}`)).state ?? ''));
@@ -180,6 +186,9 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
   await call('job-finished-exceptions', 'GET', `/jobs/${finished}/exceptions`);
   await call('job-finished-accumulators', 'GET', `/jobs/${finished}/accumulators`);
   await call('job-finished-execution-result', 'GET', `/jobs/${finished}/execution-result`);
+  // A batch job has no checkpointing: the Job panel reads both and shows checkpoints as off.
+  await call('job-finished-checkpoints', 'GET', `/jobs/${finished}/checkpoints`);
+  await call('job-finished-checkpoints-config', 'GET', `/jobs/${finished}/checkpoints/config`);
   await call('cancel-finished', 'PATCH', `/jobs/${finished}?mode=cancel`);
   await call('savepoint-finished', 'POST', `/jobs/${finished}/savepoints`, { 'target-directory': savepoints, 'cancel-job': false });
   await call('savepoint-format-type', 'POST', `/jobs/${finished}/savepoints`, { 'target-directory': savepoints, 'cancel-job': false, formatType: 'CANONICAL' });
@@ -201,7 +210,24 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
   // ---- a running streaming job: savepoint, then stop with a savepoint
   const running = jobIdOf(await call('run-streaming', 'POST', `/jars/${streaming}/run`, { parallelism: 1, programArgsList: ['--output', output()] }));
   await waitRunning(running);
-  await call('job-running', 'GET', `/jobs/${running}`);
+  const runningDetails = await call('job-running', 'GET', `/jobs/${running}`);
+  // ---- the streaming reads of the Job panel: checkpoints, their config, per-vertex rates, watermarks, back pressure
+  await waitFor(`a completed checkpoint of job ${running}`, async () => ((await get<{ counts?: { completed?: number } }>(`/jobs/${running}/checkpoints`)).counts?.completed ?? 0) >= 1);
+  await call('job-running-checkpoints', 'GET', `/jobs/${running}/checkpoints`);
+  await call('job-running-checkpoints-config', 'GET', `/jobs/${running}/checkpoints/config`);
+  const vertexIds = ((runningDetails.body as { vertices?: { id: string }[] }).vertices ?? []).map((x) => x.id);
+  const [source, sink] = [vertexIds[0], vertexIds[vertexIds.length - 1]];
+  const rates = `get=${VERTEX_RATE_METRICS.join(',')}&agg=min,max,avg,sum`;
+  await settle(async () => (await get<unknown[]>(`/jobs/${running}/vertices/${sink}/subtasks/metrics?${rates}`)).length > 0);
+  await call('vertex-metrics', 'GET', `/jobs/${running}/vertices/${sink}/subtasks/metrics?${rates}`);
+  await call('vertex-metrics-missing-one', 'GET', `/jobs/${running}/vertices/${source}/subtasks/metrics?get=${[...VERTEX_RATE_METRICS, 'currentInputWatermark'].join(',')}&agg=min`);
+  await settle(async () => (await get<unknown[]>(`/jobs/${running}/vertices/${sink}/watermarks`)).length > 0);
+  await call('vertex-watermarks', 'GET', `/jobs/${running}/vertices/${sink}/watermarks`);
+  await call('vertex-watermarks-source', 'GET', `/jobs/${running}/vertices/${source}/watermarks`);
+  // Up to 1.13 the first ask starts a sampling and answers "deprecated" until it is done.
+  await settle(async () => (await get<{ status?: string }>(`/jobs/${running}/vertices/${sink}/backpressure`)).status === 'ok');
+  await call('vertex-backpressure', 'GET', `/jobs/${running}/vertices/${sink}/backpressure`);
+  await call('vertex-unknown-watermarks', 'GET', `/jobs/${running}/vertices/${'0'.repeat(32)}/watermarks`);
   await call('job-running-exceptions', 'GET', `/jobs/${running}/exceptions`);
   await call('job-running-accumulators', 'GET', `/jobs/${running}/accumulators`);
   await call('job-running-execution-result', 'GET', `/jobs/${running}/execution-result`);
@@ -212,6 +238,10 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
   const sp = await call('savepoint', 'POST', `/jobs/${running}/savepoints`, { 'target-directory': savepoints, 'cancel-job': false });
   await waitTrigger('savepoint-status', running, sp);
   await call('savepoint-status-unknown', 'GET', `/jobs/${running}/savepoints/${UNKNOWN_JOB}`);
+  // A savepoint that cannot be written (its folder would be under a file): its status carries the failure, the job keeps running.
+  const spFailed = await call('savepoint-unwritable', 'POST', `/jobs/${running}/savepoints`, { 'target-directory': `file://${input}/savepoints`, 'cancel-job': false });
+  await waitTrigger('savepoint-unwritable-status', running, spFailed);
+  await call('job-running-checkpoints-after-savepoints', 'GET', `/jobs/${running}/checkpoints`);
   const stop = await call('stop', 'POST', `/jobs/${running}/stop`, { targetDirectory: savepoints, drain: false });
   await waitTrigger('stop-status', running, stop);
   await waitState(running, TERMINAL);
@@ -224,6 +254,7 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
   await waitState(cancelled, TERMINAL);
   await call('job-cancelled', 'GET', `/jobs/${cancelled}`);
   await call('job-cancelled-exceptions', 'GET', `/jobs/${cancelled}/exceptions`);
+  await call('job-cancelled-checkpoints', 'GET', `/jobs/${cancelled}/checkpoints`);
   await call('cancel-cancelled', 'PATCH', `/jobs/${cancelled}?mode=cancel`);
 
   // ---- unknown ids, and the cluster at the end

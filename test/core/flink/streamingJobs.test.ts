@@ -16,7 +16,7 @@ import { FAILING_CLASS, STREAMING_CLASS, WORDCOUNT_CLASS, buildJar } from '../..
 import { repoRoot } from '../../repoRoot';
 import { InProcessCluster, startInProcessCluster, waitFor } from '../../standin/flink/standinHarness';
 
-const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest', '2.3.0');
+const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest-streaming', '2.3.0');
 const rec = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(RECORDINGS, name), 'utf8')) as T;
 
 describe('streaming views from a real Flink 2.3.0 (recorded answers)', () => {

@@ -1,4 +1,4 @@
-// The stand-in's streaming reads, shaped as Flink 2.3.0 answers them (recordings in test/fixtures/flink-rest/2.3.0/):
+// The stand-in's streaming reads, shaped as Flink 2.3.0 answers them (recordings in test/fixtures/flink-rest-streaming/2.3.0/):
 // checkpoint statistics and config, per-vertex aggregated task metrics, back pressure and watermarks. Checkpoints of a
 // running streaming job are made lazily, when asked, for every interval that has passed; the newest is written to
 // the checkpoint folder (`_metadata` with the program's state) so a job can be started from it (upgrade mode last-state).
