@@ -36,13 +36,16 @@ const LONG_TEXT = 3000;
 
 /**
  * Keeps fixtures small without losing shape: a long array keeps one element of each distinct shape (thread dumps,
- * configuration and metric lists), a long text body keeps its first lines, a long string its head and tail. Error
+ * configuration and metric lists), a long text body keeps its first lines, a long string its head, its "Caused by" lines and its tail. Error
  * texts are kept whole (the client reads their first line and their last "Caused by").
  */
 function compact(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
     if (key === 'errors' || value.length <= LONG_TEXT) return value;
-    return `${value.slice(0, LONG_TEXT / 2)}\n[... ${value.length - LONG_TEXT} characters left out ...]\n${value.slice(-LONG_TEXT / 2)}`;
+    // The "Caused by" lines of a stack trace stay: the client shows the root cause (a task's exception behind a wrapper).
+    const middle = value.slice(LONG_TEXT / 2, -LONG_TEXT / 2);
+    const causes = middle.split('\n').filter((l) => l.startsWith('Caused by: ')).map((l) => `${l}\n`).join('');
+    return `${value.slice(0, LONG_TEXT / 2)}\n[... ${middle.length - causes.length} characters left out ...]\n${causes}${value.slice(-LONG_TEXT / 2)}`;
   }
   if (Array.isArray(value)) {
     const items = value.map((v) => compact(v, key));

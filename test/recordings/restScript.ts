@@ -241,6 +241,12 @@ export async function runRestScript(t: ScriptTarget, calls: RecordedCall[] = [])
   // A savepoint that cannot be written (its folder would be under a file): its status carries the failure, the job keeps running.
   const spFailed = await call('savepoint-unwritable', 'POST', `/jobs/${running}/savepoints`, { 'target-directory': `file://${input}/savepoints`, 'cancel-job': false });
   await waitTrigger('savepoint-unwritable-status', running, spFailed);
+  // The statistics come from a cached execution graph (web.refresh-interval): wait until they show the savepoint.
+  // An in-progress checkpoint in the history is timing, not shape: wait for none.
+  await settle(async () => {
+    const stats = await get<{ latest?: { savepoint?: unknown }; counts?: { in_progress?: number } }>(`/jobs/${running}/checkpoints`);
+    return stats.latest?.savepoint != null && stats.counts?.in_progress === 0;
+  });
   await call('job-running-checkpoints-after-savepoints', 'GET', `/jobs/${running}/checkpoints`);
   const stop = await call('stop', 'POST', `/jobs/${running}/stop`, { targetDirectory: savepoints, drain: false });
   await waitTrigger('stop-status', running, stop);

@@ -24,6 +24,9 @@ export async function replayOnStandin(version: string): Promise<RecordedCall[]> 
       'standin.job-duration-ms': '200',
       'standin.failing-job-delay-ms': '100',
       'standin.savepoint-delay-ms': '50',
+      // Real JobManagers run for seconds between the script's calls and checkpoint every second meanwhile: a short
+      // interval gives the stand-in's briefly running jobs checkpoints too (the cancelled one has some, as recorded).
+      'standin.checkpoint-interval-ms': '50',
       'parallelism.default': '1',
       // Recorded with start-foreground, as sessions start Flink: no .out files.
       'standin.daemon': 'false',
@@ -41,7 +44,9 @@ export async function replayOnStandin(version: string): Promise<RecordedCall[]> 
       noMain: await buildJar(path.join(work, 'jars', 'no-main-class.jar'), { classes: ['flinkmesos.testjobs.Helper'] }),
       tooLarge: await buildJar(path.join(work, 'jars', 'too-large.jar'), { mainClass: 'flinkmesos.testjobs.Big', extraBytes: 2 * RECORDING_MAX_CONTENT_LENGTH }),
     };
-    return await runRestScript({ baseUrl: cluster.url, jars, workDir: path.join(work, 'data'), taskManagerId: RECORDING_TASK_MANAGER_ID, waitMs: 20000 });
+    return await runRestScript({ baseUrl: cluster.url, jars, workDir: path.join(work, 'data'), taskManagerId: RECORDING_TASK_MANAGER_ID, waitMs: 20000,
+      // REPLAY_LOG=1 shows each step (for a replay that stops part way).
+      log: process.env.REPLAY_LOG ? (l) => void process.stderr.write(`[replay ${version}] ${l}\n`) : undefined });
   } finally {
     await cluster.stop();
     fs.rmSync(work, { recursive: true, force: true });

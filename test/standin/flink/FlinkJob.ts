@@ -310,9 +310,9 @@ export class FlinkJob {
   }
 }
 
-/** How Flink without a restart strategy reports a task failure: a global JobException, the task's own one beside it. */
+/** How Flink without a restart strategy reports a task failure: a global JobException caused by the task's own one (also beside it). */
 export function suppressedRecovery(e: JobException): JobException {
-  return { exception: [{ className: 'org.apache.flink.runtime.JobException', message: 'Recovery is suppressed by NoRestartBackoffTimeStrategy' }], timestamp: e.timestamp + 1 };
+  return { exception: [{ className: 'org.apache.flink.runtime.JobException', message: 'Recovery is suppressed by NoRestartBackoffTimeStrategy' }, ...e.exception], timestamp: e.timestamp + 1 };
 }
 
 /** Base64 that starts like Java serialization (rO0AB...): clients must not try to read it. */

@@ -12,8 +12,8 @@ import { manifestEntryClass, readJar } from './jarManifest';
 import { multipartBoundary, receiveMultipart, removeUploadedFiles } from './multipartUpload';
 import { ProcessLog } from './ProcessLog';
 import { BuiltinProgram, JobFailure, ProgramInvocationError, ProgramSettings, createProgram } from './programs';
-import { RestError, badRequest, errorBody, jobNotFoundCause, notFound } from './restErrors';
-import { defineStreamingEndpoints } from './streamingEndpoints';
+import { JavaException, RestError, badRequest, errorBody, jobNotFoundCause, notFound, stringifyException } from './restErrors';
+import { StreamingStatistics, defineStreamingEndpoints } from './streamingEndpoints';
 import { HeartbeatRequest, HeartbeatResponse, RegistrationRequest, RegistrationResponse, TaskManagerMetrics, rpcCall, rpcGetStream, threadDump } from './rpcProtocol';
 import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
 import { TaskExecutorMemory } from './taskExecutorMemory';
@@ -99,6 +99,7 @@ export class JobManager extends EventEmitter {
   private readonly jobs = new Map<string, FlinkJob>();
   private readonly routes: Route[] = [];
   private heartbeatChecker?: NodeJS.Timeout;
+  private streaming?: StreamingStatistics;
   private stopped = false;
   readonly jobManagerId = hex32();
   private readonly programSettings: ProgramSettings;
@@ -390,6 +391,7 @@ export class JobManager extends EventEmitter {
     const triggerId = hex32();
     job.savepoints.set(triggerId, { status: 'IN_PROGRESS' });
     const delay = this.conf.int('standin.savepoint-delay-ms', 300);
+    const triggeredAt = Date.now();
     void (async () => {
       await sleep(delay);
       const op = job.savepoints.get(triggerId)!;
@@ -406,6 +408,7 @@ export class JobManager extends EventEmitter {
         fs.writeFileSync(path.join(dir, '_metadata'), JSON.stringify({ jobId: job.jid, entryClass: job.entryClass, timestamp: Date.now(), state: job.program.snapshot?.() ?? {} }));
         op.location = `file:${dir}`;
         op.status = 'COMPLETED';
+        this.streaming?.recordSavepoint(job, { trigger: triggeredAt, duration: Date.now() - triggeredAt, path: op.location });
         this.log.info('org.apache.flink.runtime.checkpoint.CheckpointCoordinator', `Completed checkpoint for job ${job.jid} (savepoint ${op.location}).`);
         if (after !== 'none') {
           job.stopReason = after === 'stop' ? 'stop-with-savepoint' : 'cancel';
@@ -413,9 +416,11 @@ export class JobManager extends EventEmitter {
           job.abort.abort();
           this.finishStopped(job);
         }
-      } catch (e) {
+      } catch {
         op.status = 'COMPLETED';
-        op.failure = [{ className: 'java.io.IOException', message: `Failed to create savepoint directory at ${targetDirectory}: ${(e as Error).message}` }];
+        op.failure = savepointDirectoryFailure(this.version, targetDirectory);
+        // Recorded: 1.20 and 2.3 count it as a failed savepoint in the checkpoint statistics; 1.13 (failing at trigger) does not.
+        if (versionAtLeast(this.version, '1.15')) this.streaming?.recordSavepoint(job, { trigger: triggeredAt, duration: Date.now() - triggeredAt, failure: 'An Exception occurred while triggering the checkpoint. IO-problem detected.' });
       }
     })();
     return triggerId;
@@ -440,7 +445,7 @@ export class JobManager extends EventEmitter {
       }
       drain(req);
       // Unknown paths fall through to the web UI's static file handler.
-      throw new RestError(404, `Unable to load requested file ${url.pathname}`, { plain: true });
+      throw new RestError(404, `Unable to load requested file ${url.pathname}.`, { plain: true });
     } catch (e) {
       drain(req);
       const err = e instanceof RestError
@@ -667,7 +672,7 @@ export class JobManager extends EventEmitter {
       }
       if (op.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' } };
       const operation: Record<string, unknown> = op.failure
-        ? { 'failure-cause': { class: op.failure[0].className, 'stack-trace': op.failure.map((f) => `${f.className}: ${f.message}`).join('\n'), 'serialized-throwable': Buffer.from(op.failure[0].message).toString('base64') } }
+        ? { 'failure-cause': { class: op.failure[0].className, 'stack-trace': stringifyException(op.failure), 'serialized-throwable': Buffer.from(op.failure[0].message).toString('base64') } }
         : { location: op.location };
       return { status: { id: 'COMPLETED' }, operation };
     });
@@ -692,7 +697,7 @@ export class JobManager extends EventEmitter {
       return job.executionResult(v);
     });
 
-    defineStreamingEndpoints({ route: (m, p, handle) => this.route(m, p, handle as Route['handle']), job: (id) => this.job(id), conf: this.conf, version: v, answered: ANSWERED });
+    this.streaming = defineStreamingEndpoints({ route: (m, p, handle) => this.route(m, p, handle as Route['handle']), job: (id) => this.job(id), conf: this.conf, version: v, answered: ANSWERED });
 
     this.route('DELETE', '/cluster', async (_q, res) => {
       sendJson(res, 200, {});
@@ -933,7 +938,13 @@ export class JobManager extends EventEmitter {
     const jarFile = path.join(this.jarDir, jarId);
     if (jarId !== path.basename(jarId) || !fs.existsSync(jarFile)) {
       // Recorded: run answers 500 in 1.13, 1.20 and 2.3; plan 400 in 1.13 and 500 in 1.20 and 2.3.
-      throw new RestError(!plan || versionAtLeast(this.version, '1.20') ? 500 : 400, `Jar file ${jarFile} does not exist`);
+      // The 500 is Flink's unhandled form: "Internal server error." and a CompletionException around the RestHandlerException.
+      const message = `Jar file ${jarFile} does not exist`;
+      if (plan && !versionAtLeast(this.version, '1.20')) throw new RestError(400, message);
+      throw new RestError(500, `org.apache.flink.runtime.rest.handler.RestHandlerException: ${message}`, {
+        unhandled: true, exceptionClass: 'java.util.concurrent.CompletionException',
+        causes: [{ className: 'org.apache.flink.runtime.rest.handler.RestHandlerException', message }],
+      });
     }
     const invocation = (message: string): RestError =>
       new RestError(500, `org.apache.flink.client.program.ProgramInvocationException: ${message}`, {
@@ -1074,4 +1085,25 @@ function drainAll(req: http.IncomingMessage): Promise<void> {
     req.on('error', () => resolve());
     req.resume();
   });
+}
+
+/**
+ * The failure of a savepoint whose folder cannot be made, as recorded: a CompletionException around Flink's
+ * CheckpointException, the IOException naming the folder, and the file system's reason (a file where a folder should be).
+ */
+function savepointDirectoryFailure(version: FlinkVersion, target: string): JavaException[] {
+  const local = target.replace(/^file:\/\//, '').replace(/^file:/, '');
+  let blocker = local;
+  while (!fs.existsSync(blocker) && path.dirname(blocker) !== blocker) blocker = path.dirname(blocker);
+  const reason: JavaException = fs.existsSync(blocker) && !fs.statSync(blocker).isDirectory()
+    ? { className: 'java.nio.file.FileAlreadyExistsException', message: blocker }
+    : { className: 'java.nio.file.AccessDeniedException', message: blocker };
+  const io: JavaException = { className: 'java.io.IOException', message: `Failed to create savepoint directory at file:${local}` };
+  const checkpoint = versionAtLeast(version, '1.15') ? 'An Exception occurred while triggering the checkpoint. IO-problem detected.' : 'Trigger checkpoint failure.';
+  return [
+    { className: 'java.util.concurrent.CompletionException', message: `org.apache.flink.runtime.checkpoint.CheckpointException: ${checkpoint}` },
+    { className: 'org.apache.flink.runtime.checkpoint.CheckpointException', message: checkpoint },
+    io,
+    ...(versionAtLeast(version, '1.15') ? [reason] : []),
+  ];
 }
