@@ -141,7 +141,7 @@ describe('streaming jobs on the stand-in: panel data, savepoints, upgrades', () 
     const jobId = await runningJob();
     const blocked = path.join(work, 'not-a-folder');
     fs.writeFileSync(blocked, 'a file where the folder should be');
-    await assert.rejects(takeSavepoint(client, jobId, { targetDirectory: `file://${blocked}/sp`, pollMs: 10 }), /savepoint of job .* failed: An Exception occurred while triggering the checkpoint\. IO-problem detected\. \(cause: FileAlreadyExistsException: .*not-a-folder\)/);
+    await assert.rejects(takeSavepoint(client, jobId, { targetDirectory: `file://${blocked}/sp`, pollMs: 10 }), /savepoint of job .* failed: An Exception occurred while triggering the checkpoint\. IO-problem detected\. \(cause: Failed to create savepoint directory at file:.*not-a-folder\/sp: FileAlreadyExistsException: .*not-a-folder\)/);
     assert.equal((await client.job(jobId)).state, 'RUNNING');
     await client.cancelJob(jobId);
   });
