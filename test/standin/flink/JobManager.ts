@@ -12,7 +12,8 @@ import { manifestEntryClass, readJar } from './jarManifest';
 import { multipartBoundary, receiveMultipart, removeUploadedFiles } from './multipartUpload';
 import { ProcessLog } from './ProcessLog';
 import { BuiltinProgram, JobFailure, ProgramInvocationError, ProgramSettings, createProgram } from './programs';
-import { JavaException, RestError, badRequest, errorBody, jobNotFoundCause, notFound, stringifyException } from './restErrors';
+import { RestError, badRequest, errorBody, jobNotFoundCause, notFound, stringifyException } from './restErrors';
+import { savepointDirectoryFailure } from './savepointFailure';
 import { StreamingStatistics, defineStreamingEndpoints } from './streamingEndpoints';
 import { HeartbeatRequest, HeartbeatResponse, RegistrationRequest, RegistrationResponse, TaskManagerMetrics, rpcCall, rpcGetStream, threadDump } from './rpcProtocol';
 import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
@@ -1085,25 +1086,4 @@ function drainAll(req: http.IncomingMessage): Promise<void> {
     req.on('error', () => resolve());
     req.resume();
   });
-}
-
-/**
- * The failure of a savepoint whose folder cannot be made, as recorded: a CompletionException around Flink's
- * CheckpointException, the IOException naming the folder, and the file system's reason (a file where a folder should be).
- */
-function savepointDirectoryFailure(version: FlinkVersion, target: string): JavaException[] {
-  const local = target.replace(/^file:\/\//, '').replace(/^file:/, '');
-  let blocker = local;
-  while (!fs.existsSync(blocker) && path.dirname(blocker) !== blocker) blocker = path.dirname(blocker);
-  const reason: JavaException = fs.existsSync(blocker) && !fs.statSync(blocker).isDirectory()
-    ? { className: 'java.nio.file.FileAlreadyExistsException', message: blocker }
-    : { className: 'java.nio.file.AccessDeniedException', message: blocker };
-  const io: JavaException = { className: 'java.io.IOException', message: `Failed to create savepoint directory at file:${local}` };
-  const checkpoint = versionAtLeast(version, '1.15') ? 'An Exception occurred while triggering the checkpoint. IO-problem detected.' : 'Trigger checkpoint failure.';
-  return [
-    { className: 'java.util.concurrent.CompletionException', message: `org.apache.flink.runtime.checkpoint.CheckpointException: ${checkpoint}` },
-    { className: 'org.apache.flink.runtime.checkpoint.CheckpointException', message: checkpoint },
-    io,
-    ...(versionAtLeast(version, '1.15') ? [reason] : []),
-  ];
 }
