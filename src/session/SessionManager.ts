@@ -271,8 +271,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   // ---- jobs
 
   /**
-   * Uploads (skipped when this JobManager already has this very file), checks free slots and the upload limit
-   * first, runs, and uploads again once when the JobManager lost the jar. Returns the job id.
+   * Uploads (skipped when this JobManager already has this very file), checks free slots first (refusing only for a
+   * session of ours), runs, and uploads again once when the JobManager lost the jar. Returns the job id.
    */
   async submit(name: string, req: SubmitRequest, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<string> {
     const submitter = this.submitterOf(name);
@@ -281,6 +281,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       savepointPath: req.savepointPath, allowNonRestoredState: req.savepointPath ? req.allowNonRestoredState : undefined,
       restoreMode: req.savepointPath ? req.restoreMode : undefined,
       onProgress: p => onProgress(p.sentBytes, p.totalBytes), signal,
+      // A JobManager attached by address may start TaskManagers on demand (YARN, Kubernetes): too few slots only warn there.
+      slotShortage: this.require(name).mesos ? 'refuse' : 'warn',
     });
     const m = this.require(name);
     m.jobArgs.set(result.jobId, result.programArgs);
@@ -288,6 +290,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       jobId: result.jobId, jarPath: req.jarPath, entryClass: result.entryClass, programArgs: result.programArgs, parallelism: result.parallelism,
       restoredFrom: req.savepointPath, submittedAt: Date.now(),
     });
+    if (result.slotWarning) void vscode.window.showWarningMessage(`${name}: ${result.slotWarning}`);
     if (result.reuploaded) this.log.info(`${name}: the JobManager had lost ${path.basename(req.jarPath)}; it was uploaded again.`);
     await this.pollSession(m);
     this.watchJob(name, result.jobId);

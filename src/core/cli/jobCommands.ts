@@ -190,6 +190,8 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
     programArgs: run.programArgs,
     savepointPath: run.savepointPath,
     allowNonRestoredState: run.allowNonRestoredState,
+    // Only a session of ours is known to have all its TaskManagers already; -m may name one that starts them on demand.
+    slotShortage: run.flags.session ? 'refuse' : 'warn',
     onProgress: ({ sentBytes, totalBytes }) => {
       if (run.flags.json) return;
       const percent = totalBytes === 0 ? 100 : Math.floor((sentBytes / totalBytes) * 10) * 10;
@@ -199,6 +201,7 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
       }
     },
   });
+  if (result.slotWarning && !run.flags.json) io.err(`Note: ${result.slotWarning}\n`);
   await options.recordSubmission?.(run.flags, {
     jobId: result.jobId, jarPath, entryClass: result.entryClass, programArgs: result.programArgs, parallelism: result.parallelism,
     restoredFrom: run.savepointPath, submittedAt: Date.now(),

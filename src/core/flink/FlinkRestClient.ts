@@ -8,6 +8,7 @@ import { flinkFailureFix } from './flinkFailureFix';
 import { jarIdFromUploadAnswer, multipartJarBody, uploadFileName } from './jarUpload';
 import type { UploadProgress } from './jarUpload';
 import { toLegacyProgramArgs } from './programArgs';
+import { ignoresProgramArgs, knowsFormatType } from './flinkVersionQuirks';
 import type {
   ClusterOverview, ConfigurationEntry, DashboardConfiguration, JarList, JarPlanRequest, JarRunRequest, JarRunResponse,
   JarUploadResponse, JobAccumulators, JobDetails, JobExceptions, JobExecutionResultResponse, JobOverviewItem, JobPlan,
@@ -373,7 +374,7 @@ export class FlinkRestClient {
     const body: Record<string, unknown> = {};
     if (options.targetDirectory !== undefined) body.targetDirectory = options.targetDirectory;
     if (options.drain !== undefined) body.drain = options.drain;
-    if (options.formatType !== undefined) body.formatType = options.formatType;
+    if (options.formatType !== undefined) body.formatType = await this.formatTypeFor(options.formatType);
     const answer = await this.requestJson<TriggerResponse>('POST', `/jobs/${encodeURIComponent(jobId)}/stop`, { json: body });
     return this.triggerIdOf(answer, `POST /jobs/${jobId}/stop`);
   }
@@ -383,9 +384,20 @@ export class FlinkRestClient {
     const body: Record<string, unknown> = {};
     if (options.targetDirectory !== undefined) body['target-directory'] = options.targetDirectory;
     if (options.cancelJob !== undefined) body['cancel-job'] = options.cancelJob;
-    if (options.formatType !== undefined) body.formatType = options.formatType;
+    if (options.formatType !== undefined) body.formatType = await this.formatTypeFor(options.formatType);
     const answer = await this.requestJson<TriggerResponse>('POST', `/jobs/${encodeURIComponent(jobId)}/savepoints`, { json: body });
     return this.triggerIdOf(answer, `POST /jobs/${jobId}/savepoints`);
+  }
+
+  /** formatType only where the JobManager knows it (1.15+): an older one refuses the whole body. */
+  private async formatTypeFor(formatType: 'CANONICAL' | 'NATIVE'): Promise<'CANONICAL' | 'NATIVE'> {
+    const version = await this.flinkVersion().catch(() => undefined);
+    if (version !== undefined && !knowsFormatType(version)) {
+      throw new FlinkRestError(`Flink ${version} at ${this.baseUrl} has no savepoint format choice (formatType came with Flink 1.15): leave the format out; it writes the canonical format.`, {
+        kind: 'http', address: this.baseUrl, endpoint: 'savepoint', fix: 'leave the savepoint format out',
+      });
+    }
+    return formatType;
   }
 
   savepointStatus(jobId: string, triggerId: string): Promise<SavepointStatus> {
@@ -654,13 +666,15 @@ export class FlinkRestClient {
       if (major === 1 && minor > 0 && minor < 7) this.legacyProgramArgs = true;
     }
     if (this.legacyProgramArgs) return send(legacyBody());
+    // A 2.x JobManager ignores programArgs: a fallback would run the job without its arguments, silently.
+    const noLegacy = ignoresProgramArgs(await this.flinkVersion().catch(() => undefined));
     try {
       return await send({ ...request, programArgs: undefined });
     } catch (err) {
       const refused =
         err instanceof FlinkRestError && err.status === 400 &&
         /programArgsList|unrecognized field|did not match expected format|unknown attribute/i.test(err.fullText ?? err.message);
-      if (!refused) throw err;
+      if (!refused || noLegacy) throw err;
       this.log.info(`The JobManager at ${this.baseUrl} refused programArgsList; sending the older programArgs string instead.`);
       this.legacyProgramArgs = true;
       return send(legacyBody());

@@ -81,7 +81,15 @@ export function summarizeFlinkErrors(errors: readonly string[]): { first: string
   let rootCause: string | undefined;
   const causes = fullText.split('\n').filter((l) => /^\s*Caused by:/.test(l));
   if (causes.length > 0) {
-    const last = stripJavaExceptionPrefix(causes[causes.length - 1].replace(/^\s*Caused by:\s*/, ''));
+    const lastLine = causes[causes.length - 1].replace(/^\s*Caused by:\s*/, '');
+    let last = stripJavaExceptionPrefix(lastLine);
+    // java.nio.file exceptions carry only a path (FileAlreadyExistsException: /data/x): the class name is the reason,
+    // and the cause before it says what was being done (Flink's "Failed to create savepoint directory at ...").
+    const simpleClass = /^(?:[a-zA-Z_$][\w$]*\.)+([A-Z][\w$]*):/.exec(lastLine)?.[1];
+    if (simpleClass && /^(?:file:)?\//.test(last)) {
+      const before = causes.length > 1 ? stripJavaExceptionPrefix(causes[causes.length - 2].replace(/^\s*Caused by:\s*/, '')) : '';
+      last = `${before && before !== first ? `${before}: ` : ''}${simpleClass}: ${last}`;
+    }
     if (last && last !== first && !/^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*$/.test(last)) rootCause = last;
   }
   return { first, rootCause, fullText };

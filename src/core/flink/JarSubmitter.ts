@@ -4,17 +4,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import { DEFAULT_MAX_CONTENT_LENGTH, FlinkRestClient, formatBytes, parseFlinkVersion, parseMemorySize } from './FlinkRestClient';
+import { FlinkRestClient, parseFlinkVersion } from './FlinkRestClient';
 import { FlinkRestError } from './FlinkRestError';
 import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
 import type { JarInfo } from './jarInspector';
 import { checkEntryClass, inspectJar } from './jarInspector';
 import type { UploadProgress } from './jarUpload';
 import { hashFileOffThread } from './jarHash';
-import { multipartJarBody } from './jarUpload';
 import { splitProgramArgs } from './programArgs';
 
-export type JarSubmitErrorKind = 'tooLarge' | 'slots' | 'badOption';
+export type JarSubmitErrorKind = 'slots' | 'badOption';
 
 export class JarSubmitError extends Error {
   constructor(message: string, readonly kind: JarSubmitErrorKind, readonly fix: string) {
@@ -149,6 +148,11 @@ export interface RunJarOptions extends UploadJarOptions {
   restoreMode?: 'CLAIM' | 'NO_CLAIM';
   /** Skip the free-slot check (e.g. the session is about to scale up). */
   skipSlotCheck?: boolean;
+  /**
+   * What too few free slots do: `refuse` (one of our sessions: its TaskManagers are all there is) or `warn` (a JobManager
+   * that is not ours, e.g. a YARN or Kubernetes session, may start TaskManagers when a job asks: submit anyway and say so).
+   */
+  slotShortage?: 'refuse' | 'warn';
 }
 
 export type PlanJarOptions = Omit<RunJarOptions, 'savepointPath' | 'allowNonRestoredState' | 'skipSlotCheck' | 'restoreMode'>;
@@ -177,6 +181,8 @@ export interface SubmitResult {
   /** True when the jar had to be uploaded again because the JobManager had lost it. */
   reuploaded: boolean;
   jar: JarInfo;
+  /** Set when the job was submitted although the JobManager showed too few free slots (slotShortage: 'warn'). */
+  slotWarning?: string;
 }
 
 export interface SlotAvailability {
@@ -243,12 +249,30 @@ export class JarSubmitter {
     );
   }
 
+  /** The slot check of a run: throws when refusing, returns the warning when only warning. */
+  private async slotCheck(parallelism: number, shortage: 'refuse' | 'warn'): Promise<string | undefined> {
+    if (shortage === 'refuse') {
+      await this.checkSlots(parallelism);
+      return undefined;
+    }
+    try {
+      await this.checkSlots(parallelism);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof JarSubmitError)) return undefined;
+      const warning = `${err.message.replace(/ Without them.*$/, '')} Submitted anyway: this JobManager is not a session of ours, and one that starts ` +
+        'TaskManagers on demand (YARN, Kubernetes) shows its slots only once a job asks. If none come, Flink fails the job after slot.request.timeout.';
+      this.log.warn(warning);
+      return warning;
+    }
+  }
+
   /** Uploads if needed and runs the jar; a jar the JobManager lost is uploaded again and run once more. */
   async run(jarPath: string, options: RunJarOptions = {}): Promise<SubmitResult> {
     const programArgs = toArgList(options.programArgs);
     const { jar, entryClass } = await this.prepare(jarPath, options.entryClass);
     const parallelism = await this.resolveParallelism(options.parallelism);
-    if (!options.skipSlotCheck) await this.checkSlots(parallelism);
+    const slotWarning = options.skipSlotCheck ? undefined : await this.slotCheck(parallelism, options.slotShortage ?? 'refuse');
     const request: JarRunRequest = { parallelism };
     if (options.entryClass) request.entryClass = options.entryClass;
     if (programArgs.length > 0) request.programArgsList = programArgs;
@@ -264,7 +288,7 @@ export class JarSubmitter {
     }
     const { jarId, answer, reuploaded } = await this.withJar(jarPath, options, (id) => this.client.runJar(id, request));
     this.log.info(`Job ${answer.jobid} submitted from ${jar.path} (jar ${jarId}, ${entryClass}, parallelism ${parallelism}) to ${this.client.baseUrl}`);
-    return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar };
+    return { jobId: answer.jobid, jarId, entryClass, parallelism, programArgs, reuploaded, jar, slotWarning };
   }
 
   /** The job graph the jar would run, without running it. */
@@ -325,7 +349,8 @@ export class JarSubmitter {
         await this.store.delete(key);
       }
     }
-    await this.checkSize(file);
+    // No size check before sending: Flink 1.13 to 2.3 stream a multipart upload to disk past rest.server.max-content-length
+    // (recorded in test/fixtures/flink-rest/<version>/*-upload-too-large.json); a JobManager's own 413 is mapped by uploadJar.
     // Hashed beside the upload, on a worker thread: the sending path only reads and sends.
     const hashing = hashFileOffThread(file.path);
     hashing.catch(() => undefined); // an upload that fails first must not leave this rejection unhandled
@@ -341,29 +366,6 @@ export class JarSubmitter {
     await this.store.set(key, JSON.stringify({ jarId, sha256 } satisfies UploadRecord));
     return { jarId, uploaded: true };
   }
-
-  private async checkSize(fingerprint: JarFileStat): Promise<void> {
-    let limit = DEFAULT_MAX_CONTENT_LENGTH;
-    let configured: string | undefined;
-    try {
-      configured = (await this.client.jobManagerConfigMap()).get('rest.server.max-content-length');
-      const parsed = configured === undefined ? NaN : parseMemorySize(configured);
-      if (Number.isFinite(parsed) && parsed > 0) limit = parsed;
-    } catch (err) {
-      // A JobManager that cannot say its configuration still enforces a limit: keep Flink's default, unless it is not there at all.
-      if (err instanceof FlinkRestError && err.kind !== 'http') throw err;
-    }
-    const bodyLength = multipartJarBody(fingerprint.path, fingerprint.size).contentLength;
-    if (bodyLength > limit) {
-      throw new JarSubmitError(
-        `The jar ${fingerprint.path} is ${formatBytes(fingerprint.size)}, over the JobManager's upload limit of ${formatBytes(limit)} ` +
-          `(rest.server.max-content-length = ${configured ?? `${DEFAULT_MAX_CONTENT_LENGTH}, Flink's default`}). ` +
-          `Raise rest.server.max-content-length in the session's Flink configuration (e.g. -D rest.server.max-content-length=${nextPowerOfTwoMiB(bodyLength)}) and restart the session, or make the jar smaller.`,
-        'tooLarge',
-        'raise rest.server.max-content-length',
-      );
-    }
-  }
 }
 
 function toArgList(args: string | readonly string[] | undefined): string[] {
@@ -371,8 +373,3 @@ function toArgList(args: string | readonly string[] | undefined): string[] {
   return typeof args === 'string' ? splitProgramArgs(args) : [...args];
 }
 
-function nextPowerOfTwoMiB(bytes: number): number {
-  let mib = 1;
-  while (mib * 1024 * 1024 < bytes) mib *= 2;
-  return mib * 1024 * 1024;
-}

@@ -1,5 +1,6 @@
 // Follows one job until it ends. Polls only while someone listens, iterates or awaits the result:
 // an idle watcher holds no timer and sends no request.
+import { meaningfulHistoryEntry } from './flinkVersionQuirks';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -296,7 +297,8 @@ export class JobWatcher {
     let root: JobExceptionInfo | undefined;
     try {
       const exceptions = await this.client.jobExceptions(this.jobId);
-      history = (exceptions.exceptionHistory?.entries ?? []).map(toExceptionInfo);
+      // The task's own exception rather than Flink's "Recovery is suppressed" wrapper (recorded in 1.13 to 2.3).
+      history = (exceptions.exceptionHistory?.entries ?? []).map((e) => toExceptionInfo(meaningfulHistoryEntry(e)));
       root = history[0];
       const legacyRoot = exceptions['root-exception'];
       if (!root && typeof legacyRoot === 'string' && legacyRoot.trim() !== '') {

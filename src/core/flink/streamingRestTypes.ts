@@ -1,5 +1,5 @@
 // Shapes of the streaming reads of Flink's REST API (checkpoints, vertex metrics, back pressure, watermarks),
-// as Flink 1.13 to 2.3 send them (recorded from 2.3.0 in test/fixtures/flink-rest/2.3.0/).
+// as Flink 1.13 to 2.3 send them (recorded from 2.3.0 in test/fixtures/flink-rest-streaming/2.3.0/ and test/fixtures/flink-rest/<version>/).
 
 /** min/max/avg and percentiles of one checkpoint figure (p50... only from 1.13 on). */
 export interface CheckpointFigureSummary { min: number; max: number; avg: number; p50?: number; p90?: number; p99?: number }

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FlinkRestClient } from '../../../src/core/flink/FlinkRestClient';
+import { FlinkRestError } from '../../../src/core/flink/FlinkRestError';
 import { JarSubmitError, JarSubmitter, MemoryJarUploadStore, fingerprintJar } from '../../../src/core/flink/JarSubmitter';
 import { JarInspectionError } from '../../../src/core/flink/jarInspector';
 import { ProgramArgsError } from '../../../src/core/flink/programArgs';
@@ -116,18 +117,42 @@ describe('JarSubmitter', () => {
     assert.equal(state.uploads, 0);
   });
 
-  test('a jar over rest.server.max-content-length is refused before sending, naming the option', async () => {
+  test('too few free slots on a JobManager that is not ours (a YARN or Kubernetes session shows 0 slots until a job asks): submitted anyway with a warning', async () => {
+    const state = fakeFlink(jm, { slotsAvailable: 0, taskManagers: 0 });
+    const warnings: string[] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
+    const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore(), log });
+    const result = await submitter.run(jar, { parallelism: 4, slotShortage: 'warn' });
+    assert.equal(state.runs.length, 1);
+    assert.equal(state.runs[0].parallelism, 4);
+    assert.match(result.slotWarning ?? '', /needs 4 slots, 0 free on 0 TaskManagers.*Submitted anyway: this JobManager is not a session of ours.*slot\.request\.timeout/);
+    assert.deepEqual(warnings, [result.slotWarning]);
+    // Enough slots: no warning.
+    const fine = fakeFlink(jm, { slotsAvailable: 4 });
+    assert.equal((await new JarSubmitter(client, { store: new MemoryJarUploadStore() }).run(jar, { parallelism: 4, slotShortage: 'warn' })).slotWarning, undefined);
+    assert.equal(fine.runs.length, 1);
+  });
+
+  test('a jar over rest.server.max-content-length is sent (real Flink 1.13 to 2.3 stream uploads past it); a JobManager\'s own 413 names the option and nothing runs', async () => {
     const state = fakeFlink(jm, { maxContentLength: '1kb' });
     const big = await writeTestJar(path.join(tmp.dir, 'big.jar'), { manifest: 'Main-Class: a.B\r\n\r\n', entries: ['a/B.class', ...Array.from({ length: 40 }, (_, i) => `pad/P${i}.class`)] });
-    const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore() });
-    await assert.rejects(submitter.run(big, {}), (err: unknown) => {
-      assert.ok(err instanceof JarSubmitError);
-      assert.equal(err.kind, 'tooLarge');
-      assert.match(err.message, /over the JobManager's upload limit of 1\.0 KiB \(rest\.server\.max-content-length = 1kb\)/);
-      assert.match(err.message, /Raise rest\.server\.max-content-length/);
+    assert.ok(fs.statSync(big).size > 1024);
+    const store = new MemoryJarUploadStore();
+    const result = await new JarSubmitter(client, { store }).run(big, {});
+    assert.equal(state.uploads, 1);
+    assert.equal(state.runs.length, 1);
+    assert.match(result.jarId, /big\.jar$/);
+    // A JobManager (or a proxy before it) that does refuse the size.
+    jm.json('POST', '/jars/upload', 413, { errors: ['Request entity too large.'] });
+    const refusing = new MemoryJarUploadStore();
+    const other = await writeTestJar(path.join(tmp.dir, 'big2.jar'), { manifest: 'Main-Class: a.B\r\n\r\n', entries: ['a/B.class', 'pad/Q.class'] });
+    await assert.rejects(new JarSubmitter(client, { store: refusing }).run(other, {}), (err: unknown) => {
+      assert.ok(err instanceof FlinkRestError);
+      assert.equal(err.status, 413);
+      assert.match(err.message, /refused the jar .*big2\.jar .* as too large \(HTTP 413\)\. Raise rest\.server\.max-content-length/);
       return true;
     });
-    assert.equal(state.uploads, 0);
+    assert.equal(state.runs.length, 1, 'nothing ran');
   });
 
   test('bad input is refused locally: not a jar, no main class, unknown entry class, unbalanced quotes, bad parallelism', async () => {

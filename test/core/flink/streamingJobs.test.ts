@@ -16,7 +16,7 @@ import { FAILING_CLASS, STREAMING_CLASS, WORDCOUNT_CLASS, buildJar } from '../..
 import { repoRoot } from '../../repoRoot';
 import { InProcessCluster, startInProcessCluster, waitFor } from '../../standin/flink/standinHarness';
 
-const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest', '2.3.0');
+const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest-streaming', '2.3.0');
 const rec = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(RECORDINGS, name), 'utf8')) as T;
 
 describe('streaming views from a real Flink 2.3.0 (recorded answers)', () => {
@@ -141,7 +141,7 @@ describe('streaming jobs on the stand-in: panel data, savepoints, upgrades', () 
     const jobId = await runningJob();
     const blocked = path.join(work, 'not-a-folder');
     fs.writeFileSync(blocked, 'a file where the folder should be');
-    await assert.rejects(takeSavepoint(client, jobId, { targetDirectory: `file://${blocked}/sp`, pollMs: 10 }), /savepoint of job .* failed: .*Failed to create savepoint directory/);
+    await assert.rejects(takeSavepoint(client, jobId, { targetDirectory: `file://${blocked}/sp`, pollMs: 10 }), /savepoint of job .* failed: An Exception occurred while triggering the checkpoint\. IO-problem detected\. \(cause: Failed to create savepoint directory at file:.*not-a-folder\/sp: FileAlreadyExistsException: .*not-a-folder\)/);
     assert.equal((await client.job(jobId)).state, 'RUNNING');
     await client.cancelJob(jobId);
   });

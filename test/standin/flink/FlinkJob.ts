@@ -123,9 +123,11 @@ export class FlinkJob {
   }
 
   /** An item of /jobs/overview. */
-  overview(): Record<string, unknown> {
+  overview(version: FlinkVersion): Record<string, unknown> {
     const tasks = this.taskCounts(true);
+    const extra: Record<string, unknown> = versionAtLeast(version, '2.0') ? { jobType: this.jobType(), schedulerType: 'Default', 'pending-operators': 0 } : {};
     return {
+      ...extra,
       jid: this.jid,
       name: this.name,
       state: this.state,
@@ -158,8 +160,8 @@ export class FlinkJob {
       maxParallelism: -1,
       now,
       timestamps: { ...this.timestamps },
-      vertices: this.vertices.map((v) => {
-        const metrics: Record<string, number | boolean> = {
+      vertices: this.vertices.map((v, i) => {
+        const metrics: Record<string, number | boolean | string> = {
           'read-bytes': v.counters.readBytes,
           'read-bytes-complete': v.status === 'FINISHED',
           'write-bytes': v.counters.writeBytes,
@@ -174,6 +176,8 @@ export class FlinkJob {
           metrics['accumulated-backpressured-time'] = 0;
           metrics['accumulated-idle-time'] = Math.round(running * 0.7);
           metrics['accumulated-busy-time'] = Math.round(running * 0.3);
+          // Recorded (1.20, 2.3): a source vertex that finished or was cancelled reports its busy time as the string "NaN".
+          if (versionAtLeast(version, '1.20') && i === 0 && v.endTime > 0 && v.status !== 'FAILED') metrics['accumulated-busy-time'] = 'NaN';
         }
         const tasks: Record<string, number> = {};
         for (const s of EXECUTION_STATES) tasks[s] = s === v.status ? v.parallelism : 0;
@@ -189,51 +193,83 @@ export class FlinkJob {
           tasks,
           metrics,
         };
-        if (versionAtLeast(version, '2.0')) vertex.slotSharingGroupId = createHash('md5').update(`ssg/${this.jid}`).digest('hex');
+        if (versionAtLeast(version, '1.20')) vertex.slotSharingGroupId = createHash('md5').update(`ssg/${this.jid}`).digest('hex');
         return vertex;
       }),
       'status-counts': statusCounts,
-      // The 1.13/1.15 specs describe plan as a string; 1.19 as an object. The stand-in sends each form so clients handle both.
-      plan: versionAtLeast(version, '1.19') ? plan : JSON.stringify(plan),
+      // Recorded: an embedded object in 1.13 too (the 1.13/1.15 specs call it a string).
+      plan,
     };
-    if (versionAtLeast(version, '2.0')) body['job-type'] = this.program.streaming ? 'STREAMING' : 'BATCH';
+    // Recorded: job-type from 1.20 (not 2.0).
+    if (versionAtLeast(version, '1.20')) body['job-type'] = this.jobType();
+    if (versionAtLeast(version, '2.0')) {
+      if (this.jobType() === 'BATCH') body['stream-graph'] = this.streamGraph();
+      body['application-id'] = this.jid;
+      body.schedulerType = 'Default';
+      body['pending-operators'] = 0;
+    }
     return body;
   }
 
+  /** 2.x shows batch jobs' stream graph: one node per operator, each on its job vertex. */
+  private streamGraph(): Record<string, unknown> {
+    const nodes = this.vertices.map((v, i) => ({
+      id: String(i + 1),
+      parallelism: v.parallelism,
+      operator: v.name,
+      description: v.name,
+      job_vertex_id: v.id,
+      inputs: i === 0 ? [] : [{ num: 0, id: String(i), ship_strategy: i === 1 ? 'HASH' : 'FORWARD', exchange: 'UNDEFINED' }],
+    }));
+    return { nodes };
+  }
+
+  /** The runtime mode: bounded DataStream jobs run as STREAMING unless they asked for BATCH. */
+  jobType(): 'BATCH' | 'STREAMING' {
+    return this.program.jobType ?? (this.program.streaming ? 'STREAMING' : 'BATCH');
+  }
+
   exceptions(version: FlinkVersion, maxExceptions?: number): Record<string, unknown> {
+    const v2 = versionAtLeast(version, '2.0');
+    const labels = versionAtLeast(version, '1.19');
+    // Recorded: a task failure without restarts is a global "Recovery is suppressed" entry, the task's own exception
+    // among its concurrentExceptions (with taskName and location, or endpoint and taskManagerId in 2.x).
+    const taskEntry = (e: JobException): Record<string, unknown> => {
+      const out: Record<string, unknown> = { exceptionName: e.exception[0].className, stacktrace: stringifyException(e.exception), timestamp: e.timestamp };
+      if (labels) out.failureLabels = {};
+      if (e.taskName) out.taskName = `${e.taskName.replace(/#\d+$/, '')} - execution #0`;
+      // Recorded: location up to 1.20, endpoint from 1.20 (both in 1.20).
+      if (e.location && !v2) out.location = e.location;
+      if (e.location && versionAtLeast(version, '1.20')) out.endpoint = e.location;
+      if (labels && e.taskManagerId) out.taskManagerId = e.taskManagerId;
+      return out;
+    };
     const entry = (e: JobException): Record<string, unknown> => {
-      const out: Record<string, unknown> = {
-        exceptionName: e.exception[0].className,
-        stacktrace: stringifyException(e.exception),
-        timestamp: e.timestamp,
-        taskName: e.taskName ?? null,
-        location: e.location ?? null,
-      };
-      if (versionAtLeast(version, '1.19')) {
-        out.failureLabels = {};
-        out.taskManagerId = e.taskManagerId ?? null;
-      }
-      if (versionAtLeast(version, '2.0')) out.endpoint = e.location ?? null;
+      if (!e.taskName) return { ...taskEntry(e), concurrentExceptions: [] };
+      const global = suppressedRecovery(e);
+      const out: Record<string, unknown> = { exceptionName: global.exception[0].className, stacktrace: stringifyException(global.exception), timestamp: global.timestamp };
+      if (labels) out.failureLabels = {};
+      out.concurrentExceptions = [taskEntry(e)];
       return out;
     };
     const limit = maxExceptions ?? 10;
     const history = [...this.exceptionHistory].reverse();
-    const entries = history.slice(0, limit).map((e) => ({ ...entry(e), concurrentExceptions: [] }));
-    // Jackson writes absent strings as null; drop them so the answer matches the spec's plain string types.
-    for (const e of entries) for (const k of Object.keys(e)) if ((e as Record<string, unknown>)[k] === null) delete (e as Record<string, unknown>)[k];
+    const body: Record<string, unknown> = {};
     const root = this.rootException;
-    const body: Record<string, unknown> = {
-      exceptionHistory: { entries, truncated: history.length > limit },
-    };
-    // The deprecated top-level members: gone only in later 2.x development versions.
-    if (root) {
-      body['root-exception'] = stringifyException(root.exception);
-      body.timestamp = root.timestamp;
+    if (!v2) {
+      // The deprecated top-level members (gone in 2.x): null when nothing failed.
+      const rootShown = root ? (root.taskName ? suppressedRecovery(root) : root) : undefined;
+      body['root-exception'] = rootShown ? stringifyException(rootShown.exception) : null;
+      body.timestamp = rootShown ? rootShown.timestamp : null;
+      body['all-exceptions'] = root && root.taskName
+        ? [{
+          exception: stringifyException(root.exception), task: root.taskName.replace(/#\d+$/, ''), location: root.location ?? '(unassigned)', timestamp: root.timestamp,
+          ...(versionAtLeast(version, '1.20') ? { endpoint: root.location ?? '(unassigned)', taskManagerId: root.taskManagerId ?? '(unassigned)' } : {}),
+        }]
+        : [];
+      body.truncated = false;
     }
-    body['all-exceptions'] = root && root.taskName
-      ? [{ exception: stringifyException(root.exception), task: root.taskName, location: root.location ?? '(unassigned)', timestamp: root.timestamp, taskManagerId: root.taskManagerId ?? '(unassigned)' }]
-      : [];
-    body.truncated = false;
+    body.exceptionHistory = { entries: history.slice(0, limit).map(entry), truncated: history.length > limit };
     return body;
   }
 
@@ -242,7 +278,7 @@ export class FlinkJob {
   }
 
   /** /jobs/:id/execution-result: the shape Flink really sends, which differs from the spec (see the notes). */
-  executionResult(): Record<string, unknown> {
+  executionResult(version: FlinkVersion): Record<string, unknown> {
     if (!this.terminal) return { status: { id: 'IN_PROGRESS' } };
     const applicationStatus = this.state === 'FINISHED' ? 'SUCCEEDED' : this.state === 'CANCELED' ? 'CANCELED' : this.state === 'FAILED' ? 'FAILED' : 'UNKNOWN';
     const accumulatorResults: Record<string, string> = {};
@@ -254,17 +290,29 @@ export class FlinkJob {
       'net-runtime': this.duration(),
     };
     if (this.state === 'FAILED' && this.rootException) {
+      const cause = this.rootException.taskName ? suppressedRecovery(this.rootException) : this.rootException;
       result['failure-cause'] = {
-        class: this.rootException.exception[0].className,
-        'stack-trace': stringifyException(this.rootException.exception),
-        'serialized-throwable': javaSerializedLike(stringifyException(this.rootException.exception)),
+        class: cause.exception[0].className,
+        'stack-trace': stringifyException(cause.exception),
+        'serialized-throwable': javaSerializedLike(stringifyException(cause.exception)),
       };
     } else if (this.state === 'CANCELED') {
       const trace = stringifyException([{ className: 'org.apache.flink.runtime.client.JobCancellationException', message: `Job ${this.jid} was cancelled.` }]);
       result['failure-cause'] = { class: 'org.apache.flink.runtime.client.JobCancellationException', 'stack-trace': trace, 'serialized-throwable': javaSerializedLike(trace) };
     }
+    if (versionAtLeast(version, '2.0')) {
+      result.name = this.name;
+      result['application-id'] = this.jid;
+      result['start-time'] = this.startTime;
+      result['end-time'] = this.endTime;
+    }
     return { status: { id: 'COMPLETED' }, 'job-execution-result': result };
   }
+}
+
+/** How Flink without a restart strategy reports a task failure: a global JobException caused by the task's own one (also beside it). */
+export function suppressedRecovery(e: JobException): JobException {
+  return { exception: [{ className: 'org.apache.flink.runtime.JobException', message: 'Recovery is suppressed by NoRestartBackoffTimeStrategy' }, ...e.exception], timestamp: e.timestamp + 1 };
 }
 
 /** Base64 that starts like Java serialization (rO0AB...): clients must not try to read it. */

@@ -12,8 +12,9 @@ import { manifestEntryClass, readJar } from './jarManifest';
 import { multipartBoundary, receiveMultipart, removeUploadedFiles } from './multipartUpload';
 import { ProcessLog } from './ProcessLog';
 import { BuiltinProgram, JobFailure, ProgramInvocationError, ProgramSettings, createProgram } from './programs';
-import { RestError, badRequest, errorBody, notFound } from './restErrors';
-import { defineStreamingEndpoints } from './streamingEndpoints';
+import { RestError, badRequest, errorBody, jobNotFoundCause, notFound, stringifyException } from './restErrors';
+import { savepointDirectoryFailure } from './savepointFailure';
+import { StreamingStatistics, defineStreamingEndpoints } from './streamingEndpoints';
 import { HeartbeatRequest, HeartbeatResponse, RegistrationRequest, RegistrationResponse, TaskManagerMetrics, rpcCall, rpcGetStream, threadDump } from './rpcProtocol';
 import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
 import { TaskExecutorMemory } from './taskExecutorMemory';
@@ -22,6 +23,12 @@ const LOGGER = 'org.apache.flink.runtime.entrypoint.ClusterEntrypoint';
 const REST_LOGGER = 'org.apache.flink.runtime.dispatcher.DispatcherRestEndpoint';
 const RM_LOGGER = 'org.apache.flink.runtime.resourcemanager.StandaloneResourceManager';
 const MB = 1024 * 1024;
+const REQUEST_BODY_CLASSES: Record<string, string> = {
+  JarRunRequestBody: 'org.apache.flink.runtime.webmonitor.handlers.JarRunRequestBody',
+  JarPlanRequestBody: 'org.apache.flink.runtime.webmonitor.handlers.JarPlanRequestBody',
+  SavepointTriggerRequestBody: 'org.apache.flink.runtime.rest.messages.job.savepoints.SavepointTriggerRequestBody',
+  StopWithSavepointRequestBody: 'org.apache.flink.runtime.rest.messages.job.savepoints.stop.StopWithSavepointRequestBody',
+};
 
 interface RegisteredTaskManager {
   registration: RegistrationRequest;
@@ -93,6 +100,7 @@ export class JobManager extends EventEmitter {
   private readonly jobs = new Map<string, FlinkJob>();
   private readonly routes: Route[] = [];
   private heartbeatChecker?: NodeJS.Timeout;
+  private streaming?: StreamingStatistics;
   private stopped = false;
   readonly jobManagerId = hex32();
   private readonly programSettings: ProgramSettings;
@@ -156,6 +164,11 @@ export class JobManager extends EventEmitter {
     this.log.info(REST_LOGGER, `Using ${this.jarDir} for uploaded jars`);
     const checkEvery = Math.max(20, Math.min(1000, Math.floor(this.heartbeatTimeoutMs / 5)));
     this.heartbeatChecker = setInterval(() => this.expireTaskManagers(), checkEvery);
+  }
+
+  /** Started as a daemon (`start`, with a .out file) rather than with start-foreground. */
+  get daemon(): boolean {
+    return this.conf.string('standin.daemon', 'true') !== 'false';
   }
 
   get restUrl(): string {
@@ -365,7 +378,8 @@ export class JobManager extends EventEmitter {
     job.stopReason = 'failure';
     job.abort.abort();
     job.setState('FAILING');
-    job.setVertices('FAILED', (_v, i) => i === vertexIndex);
+    const failed = Math.min(vertexIndex, job.vertices.length - 1);
+    job.setVertices('FAILED', (_v, i) => i === failed);
     job.setVertices('CANCELED', (v) => v.status !== 'FAILED' && v.status !== 'FINISHED');
     job.rootException = failure;
     job.exceptionHistory.push(failure);
@@ -378,6 +392,7 @@ export class JobManager extends EventEmitter {
     const triggerId = hex32();
     job.savepoints.set(triggerId, { status: 'IN_PROGRESS' });
     const delay = this.conf.int('standin.savepoint-delay-ms', 300);
+    const triggeredAt = Date.now();
     void (async () => {
       await sleep(delay);
       const op = job.savepoints.get(triggerId)!;
@@ -394,6 +409,7 @@ export class JobManager extends EventEmitter {
         fs.writeFileSync(path.join(dir, '_metadata'), JSON.stringify({ jobId: job.jid, entryClass: job.entryClass, timestamp: Date.now(), state: job.program.snapshot?.() ?? {} }));
         op.location = `file:${dir}`;
         op.status = 'COMPLETED';
+        this.streaming?.recordSavepoint(job, { trigger: triggeredAt, duration: Date.now() - triggeredAt, path: op.location });
         this.log.info('org.apache.flink.runtime.checkpoint.CheckpointCoordinator', `Completed checkpoint for job ${job.jid} (savepoint ${op.location}).`);
         if (after !== 'none') {
           job.stopReason = after === 'stop' ? 'stop-with-savepoint' : 'cancel';
@@ -401,9 +417,11 @@ export class JobManager extends EventEmitter {
           job.abort.abort();
           this.finishStopped(job);
         }
-      } catch (e) {
+      } catch {
         op.status = 'COMPLETED';
-        op.failure = [{ className: 'java.io.IOException', message: `Failed to create savepoint directory at ${targetDirectory}: ${(e as Error).message}` }];
+        op.failure = savepointDirectoryFailure(this.version, targetDirectory);
+        // Recorded: 1.20 and 2.3 count it as a failed savepoint in the checkpoint statistics; 1.13 (failing at trigger) does not.
+        if (versionAtLeast(this.version, '1.15')) this.streaming?.recordSavepoint(job, { trigger: triggeredAt, duration: Date.now() - triggeredAt, failure: 'An Exception occurred while triggering the checkpoint. IO-problem detected.' });
       }
     })();
     return triggerId;
@@ -427,7 +445,8 @@ export class JobManager extends EventEmitter {
         return;
       }
       drain(req);
-      throw new RestError(404, `Not found: ${url.pathname}`, { plain: true });
+      // Unknown paths fall through to the web UI's static file handler.
+      throw new RestError(404, `Unable to load requested file ${url.pathname}.`, { plain: true });
     } catch (e) {
       drain(req);
       const err = e instanceof RestError
@@ -446,16 +465,19 @@ export class JobManager extends EventEmitter {
 
   private job(jobIdText: string): FlinkJob {
     if (!/^[0-9a-f]{32}$/.test(jobIdText)) {
-      throw badRequest(`Bad request, could not parse parameters: Cannot resolve path parameter (jobid) from value "${jobIdText}".`);
+      throw new RestError(400, `Bad request, could not parse parameters: Cannot resolve path parameter (jobid) from value "${jobIdText}".`, {
+        causes: [{ className: 'org.apache.flink.runtime.rest.messages.ConversionException', message: `Cannot resolve path parameter (jobid) from value "${jobIdText}".` }],
+      });
     }
     const job = this.jobs.get(jobIdText);
-    if (!job) throw notFound(`Job ${jobIdText} not found`);
+    if (!job) throw notFound(`Job ${jobIdText} not found`, jobNotFoundCause(jobIdText));
     return job;
   }
 
   private taskManager(id: string): RegisteredTaskManager {
     const tm = this.taskManagers.get(id);
-    if (!tm) throw notFound(`Could not find TaskExecutor ${id}.`);
+    // Recorded in 1.13, 1.20 and 2.3: an unhandled 500, not a 404.
+    if (!tm) throw new RestError(500, `No TaskExecutor registered under ${id}.`, { unhandled: true, exceptionClass: 'org.apache.flink.runtime.resourcemanager.exceptions.UnknownTaskExecutorException' });
     return tm;
   }
 
@@ -494,10 +516,7 @@ export class JobManager extends EventEmitter {
         'flink-version': v.text,
         'flink-commit': 'standin',
       };
-      if (versionAtLeast(v, '1.19')) {
-        body['slots-free-and-blocked'] = 0;
-        body['taskmanagers-blocked'] = 0;
-      }
+      // 1.19+ send the blocked counts only when they are not zero; the stand-in never blocks a TaskManager.
       return body;
     });
     this.route('GET', '/jobmanager/config', async () =>
@@ -512,7 +531,8 @@ export class JobManager extends EventEmitter {
     this.route('GET', '/jobmanager/logs', async () => ({ logs: this.logList(this.log.listFiles()) }));
     this.route('GET', '/jobmanager/logs/:file', async (_q, res, [file]) => this.sendLogFile(res, this.log.resolveFile(file), 'JobManager'));
     this.route('GET', '/jobmanager/log', async (_q, res) => this.sendLogFile(res, this.log.logFile, 'JobManager'));
-    this.route('GET', '/jobmanager/stdout', async (_q, res) => this.sendLogFile(res, this.log.outFile, 'JobManager'));
+    // A process started with start-foreground (as sessions start them) has no .out file: Flink answers 404.
+    this.route('GET', '/jobmanager/stdout', async (_q, res) => this.sendLogFile(res, this.daemon ? this.log.outFile : undefined, 'JobManager'));
     this.route('GET', '/jobmanager/metrics', async (_q, _r, _p, query) => {
       const mem = process.memoryUsage();
       const all: Record<string, string> = {
@@ -565,13 +585,23 @@ export class JobManager extends EventEmitter {
         upstream.resume();
         throw new RestError(404, 'This file does not exist in TaskManager log dir.', { plain: true });
       }
-      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8' });
+      res.writeHead(200, { 'content-type': 'text/plain' });
       upstream.pipe(res);
       await new Promise((r) => res.on('close', r));
       return ANSWERED;
     };
     this.route('GET', '/taskmanagers/:id/log', async (_q, res, [id]) => proxyLog(res, id, '/log'));
-    this.route('GET', '/taskmanagers/:id/stdout', async (_q, res, [id]) => proxyLog(res, id, '/stdout'));
+    this.route('GET', '/taskmanagers/:id/stdout', async (_q, res, [id]) => {
+      if (this.daemon) return proxyLog(res, id, '/stdout');
+      this.taskManager(id);
+      const missing = 'The file STDOUT does not exist on the TaskExecutor.';
+      // Recorded: 1.13 fails with 500; 1.20 and 2.3 answer 200 with the notice as text, typed as JSON.
+      if (!versionAtLeast(v, '1.15')) throw new RestError(500, missing, { unhandled: true, exceptionClass: 'org.apache.flink.util.FlinkException' });
+      const text = `${missing} \nIf you are using kubernetes mode, please use "kubectl logs <pod-name>" to get stdout content.`;
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return ANSWERED;
+    });
     this.route('GET', '/taskmanagers/:id/logs/:file', async (_q, res, [id, file]) => proxyLog(res, id, `/logs/${encodeURIComponent(file)}`));
 
     // Jars
@@ -585,11 +615,12 @@ export class JobManager extends EventEmitter {
     });
     this.route('POST', '/jars/:jarid/run', async (req, _r, [jarId], query) => this.runJar(req, jarId, query));
     this.route('POST', '/jars/:jarid/plan', async (req, _r, [jarId], query) => this.planJar(req, jarId, query));
-    if (!versionAtLeast(v, '1.17')) this.route('GET', '/jars/:jarid/plan', async (req, _r, [jarId], query) => this.planJar(req, jarId, query));
+    // Recorded: still served by 1.13, 1.20 and 2.3 (the generated specs drop it from 1.17).
+    this.route('GET', '/jars/:jarid/plan', async (req, _r, [jarId], query) => this.planJar(req, jarId, query));
 
     // Jobs
     this.route('GET', '/jobs', async () => ({ jobs: [...this.jobs.values()].map((j) => ({ id: j.jid, status: j.state })) }));
-    this.route('GET', '/jobs/overview', async () => ({ jobs: [...this.jobs.values()].sort((a, b) => b.startTime - a.startTime).map((j) => j.overview()) }));
+    this.route('GET', '/jobs/overview', async () => ({ jobs: [...this.jobs.values()].sort((a, b) => b.startTime - a.startTime).map((j) => j.overview(v)) }));
     this.route('GET', '/jobs/:jobid', async (_q, _r, [id]) => this.job(id).details(v));
     this.route('GET', '/jobs/:jobid/status', async (_q, _r, [id]) => ({ status: this.job(id).state }));
     this.route('GET', '/jobs/:jobid/plan', async (_q, _r, [id]) => ({ plan: this.job(id).plan(v) }));
@@ -600,7 +631,8 @@ export class JobManager extends EventEmitter {
       }
       if (!/^[0-9a-f]{32}$/.test(id)) this.job(id);
       const job = this.jobs.get(id);
-      if (!job) throw notFound('Job could not be found.');
+      // Recorded: 1.13 only cancels jobs it still runs; a finished or cancelled one is "not found" there.
+      if (!job || (job.terminal && !versionAtLeast(v, '1.15'))) throw notFound('Job could not be found.', jobNotFoundCause(id));
       if (mode === 'stop') throw badRequest(`The termination mode "stop" has been removed. For stopping a job with a savepoint use the stop-with-savepoint handler.`);
       if (job.terminal) {
         if (job.state === 'CANCELED') return {};
@@ -614,6 +646,8 @@ export class JobManager extends EventEmitter {
       return {};
     });
     this.route('POST', '/jobs/:jobid/savepoints', async (req, _r, [id]) => {
+      const unknown = this.unknownJobTrigger(id);
+      if (unknown) return unknown;
       const job = this.job(id);
       const body = await this.jsonBody(req, 'SavepointTriggerRequestBody', this.savepointFields(['target-directory', 'cancel-job']));
       const target = (body['target-directory'] as string | undefined) ?? this.conf.optional('state.savepoints.dir');
@@ -621,8 +655,10 @@ export class JobManager extends EventEmitter {
       return { 'request-id': await this.triggerSavepoint(job, target, body['cancel-job'] === true ? 'cancel' : 'none') };
     });
     this.route('POST', '/jobs/:jobid/stop', async (req, _r, [id]) => {
+      const unknown = this.unknownJobTrigger(id);
+      if (unknown) return unknown;
       const job = this.job(id);
-      const body = await this.jsonBody(req, 'StopWithSavepointRequestBody', this.savepointFields(['targetDirectory', 'drain']));
+      const body = await this.jsonBody(req, 'StopWithSavepointRequestBody', this.savepointFields(['drain', 'targetDirectory']));
       const target = (body.targetDirectory as string | undefined) ?? this.conf.optional('state.savepoints.dir');
       if (!target) throw badRequest('Config key [state.savepoints.dir] is not set. Property [targetDirectory] must be provided.');
       return { 'request-id': await this.triggerSavepoint(job, target, 'stop') };
@@ -630,10 +666,14 @@ export class JobManager extends EventEmitter {
     this.route('GET', '/jobs/:jobid/savepoints/:triggerid', async (_q, _r, [id, triggerId]) => {
       const job = this.job(id);
       const op = job.savepoints.get(triggerId);
-      if (!op) throw notFound(`Operation not found under key: AsynchronousJobOperationKey{triggerId=${triggerId}, jobId=${id}}`);
+      if (!op) {
+        if (versionAtLeast(v, '1.15')) throw notFound(`There is no savepoint operation with triggerId=${triggerId} for job ${id}.`);
+        const key = `org.apache.flink.runtime.rest.handler.job.AsynchronousJobOperationKey@${Math.floor(Math.random() * 0xfffffff).toString(16)}`;
+        throw notFound(`Operation not found under key: ${key}`, [{ className: 'org.apache.flink.runtime.rest.handler.async.UnknownOperationKeyException', message: `No ongoing operation for ${key}` }]);
+      }
       if (op.status === 'IN_PROGRESS') return { status: { id: 'IN_PROGRESS' } };
       const operation: Record<string, unknown> = op.failure
-        ? { 'failure-cause': { class: op.failure[0].className, 'stack-trace': op.failure.map((f) => `${f.className}: ${f.message}`).join('\n'), 'serialized-throwable': Buffer.from(op.failure[0].message).toString('base64') } }
+        ? { 'failure-cause': { class: op.failure[0].className, 'stack-trace': stringifyException(op.failure), 'serialized-throwable': Buffer.from(op.failure[0].message).toString('base64') } }
         : { location: op.location };
       return { status: { id: 'COMPLETED' }, operation };
     });
@@ -644,7 +684,8 @@ export class JobManager extends EventEmitter {
     });
     this.route('GET', '/jobs/:jobid/accumulators', async (_q, _r, [id], query) => {
       const job = this.job(id);
-      const body: Record<string, unknown> = { 'job-accumulators': [], 'user-task-accumulators': job.userAccumulators() };
+      // Recorded: serialized-user-task-accumulators is always there, empty unless asked for.
+      const body: Record<string, unknown> = { 'job-accumulators': [], 'user-task-accumulators': job.userAccumulators(), 'serialized-user-task-accumulators': {} };
       if (query.get('includeSerializedValue') === 'true') {
         body['serialized-user-task-accumulators'] = Object.fromEntries(job.userAccumulators().map((a) => [a.name, { byteArray: [Buffer.from(a.value).toString('base64')] }]));
       }
@@ -653,11 +694,11 @@ export class JobManager extends EventEmitter {
     this.route('GET', '/jobs/:jobid/execution-result', async (_q, _r, [id]) => {
       if (!/^[0-9a-f]{32}$/.test(id)) this.job(id);
       const job = this.jobs.get(id);
-      if (!job) throw notFound(`Job ${id} not found`);
-      return job.executionResult();
+      if (!job) throw notFound(`Could not find Flink job (${id})`);
+      return job.executionResult(v);
     });
 
-    defineStreamingEndpoints({ route: (m, p, handle) => this.route(m, p, handle as Route['handle']), job: (id) => this.job(id), conf: this.conf, version: v, answered: ANSWERED });
+    this.streaming = defineStreamingEndpoints({ route: (m, p, handle) => this.route(m, p, handle as Route['handle']), job: (id) => this.job(id), conf: this.conf, version: v, answered: ANSWERED });
 
     this.route('DELETE', '/cluster', async (_q, res) => {
       sendJson(res, 200, {});
@@ -667,10 +708,15 @@ export class JobManager extends EventEmitter {
     });
   }
 
+  /** Recorded: a savepoint or stop of a job id nobody knows is accepted (202), and its trigger is then unknown. */
+  private unknownJobTrigger(id: string): { 'request-id': string } | undefined {
+    if (!/^[0-9a-f]{32}$/.test(id) || this.jobs.has(id)) return undefined;
+    return { 'request-id': hex32() };
+  }
+
   private savepointFields(base: string[]): string[] {
     const fields = [...base];
-    if (versionAtLeast(this.version, '1.15')) fields.push('triggerId');
-    if (versionAtLeast(this.version, '1.19')) fields.push('formatType');
+    if (versionAtLeast(this.version, '1.15')) fields.push('triggerId', 'formatType');
     return fields;
   }
 
@@ -680,7 +726,7 @@ export class JobManager extends EventEmitter {
 
   private async sendLogFile(res: http.ServerResponse, file: string | undefined, who: string): Promise<symbol> {
     if (!file || !fs.existsSync(file)) throw new RestError(404, `This file does not exist in ${who} log dir.`, { plain: true });
-    res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', 'content-length': fs.statSync(file).size });
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': fs.statSync(file).size });
     fs.createReadStream(file).pipe(res);
     await new Promise((r) => res.on('close', r));
     return ANSWERED;
@@ -711,7 +757,8 @@ export class JobManager extends EventEmitter {
       hardware: { cpuCores: r.cpuCores, physicalMemory: r.physicalMemory, freeMemory: tm.metrics.heapMax - tm.metrics.heapUsed, managedMemory: r.memory.managedMemory },
       memoryConfiguration: memoryConfiguration(r.memory),
     };
-    if (versionAtLeast(this.version, '1.19')) info.blocked = false;
+    // `blocked` is left out while false (1.19+); 2.x counts the tasks deployed to the TaskManager.
+    if (versionAtLeast(this.version, '2.0')) info.assignedTasks = 0;
     if (!details) return info;
     const m = tm.metrics;
     const segments = Math.floor(r.memory.networkMemory / 32768);
@@ -743,7 +790,9 @@ export class JobManager extends EventEmitter {
     info.metrics = metrics;
     info.allocatedSlots = [...this.jobs.values()]
       .filter((j) => !j.terminal && j.slots.has(id))
-      .flatMap((j) => Array.from({ length: j.slots.get(id) ?? 0 }, () => ({ jobId: j.jid, resource: profile(r.slots === 0 ? 0 : 1 / r.slots) })));
+      .flatMap((j) => Array.from({ length: j.slots.get(id) ?? 0 }, () => ({ jobId: j.jid, resource: profile(r.slots === 0 ? 0 : 1 / r.slots), ...(versionAtLeast(this.version, '2.0') ? { assignedTasks: 0 } : {}) })));
+    // Recorded: 1.13 lists no allocated slots, even while a job runs.
+    if (!versionAtLeast(this.version, '1.15')) info.allocatedSlots = [];
     return info;
   }
 
@@ -752,10 +801,10 @@ export class JobManager extends EventEmitter {
     const entries = await Promise.all(
       files.map(async (id) => {
         const file = path.join(this.jarDir, id);
-        let entry: { name: string; description: string }[] = [];
+        let entry: { name: string; description: string | null }[] = [];
         try {
           const cls = manifestEntryClass((await readJar(file)).manifest);
-          if (cls) entry = [{ name: cls, description: 'No description provided' }];
+          if (cls) entry = [{ name: cls, description: null }];
         } catch {
           // not a readable jar: listed without entry classes, as Flink does
         }
@@ -787,25 +836,22 @@ export class JobManager extends EventEmitter {
   }
 
   private async upload(req: http.IncomingMessage): Promise<unknown> {
-    const max = this.maxContentLength();
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (declared > max) {
-      await drainAll(req);
-      throw new RestError(413, `Request entity too large: the upload of ${declared} bytes exceeds rest.server.max-content-length (${max} bytes).`, { plain: true });
-    }
     const boundary = multipartBoundary(req.headers['content-type']);
     if (!boundary) {
       await drainAll(req);
       throw badRequest('Exactly 1 file must be sent, received 0.');
     }
-    const result = await receiveMultipart(req, boundary, this.jarDir, max);
+    // Recorded (1.13, 1.20, 2.3): Flink streams multipart uploads to disk past rest.server.max-content-length, which
+    // limits the other requests only; a body that ends early has delivered no file.
+    const result = await receiveMultipart(req, boundary, this.jarDir, Number.MAX_SAFE_INTEGER);
     try {
-      if (result.tooLarge) throw new RestError(413, `Request entity too large: the upload exceeds rest.server.max-content-length (${max} bytes).`, { plain: true });
-      if (result.malformed) throw new RestError(400, `Bad request received: ${result.malformed}.`, { plain: true });
+      if (result.malformed) throw badRequest('Exactly 1 file must be sent, received 0.');
       const unknown = result.fields.find((f) => f.name !== 'request');
       if (unknown) throw new RestError(400, `Received unknown attribute ${unknown.name}.`, { plain: true });
-      if (result.files.length !== 1) throw badRequest(`Exactly 1 file must be sent, received ${result.files.length}.`);
-      const part = result.files[0];
+      // Parts with the same file name land in the same file: the last one is what was received.
+      const byName = new Map(result.files.map((f) => [path.basename(f.fileName.replace(/\\/g, '/')), f]));
+      if (byName.size !== 1) throw badRequest(`Exactly 1 file must be sent, received ${byName.size}.`);
+      const part = [...byName.values()][0];
       const name = path.basename(part.fileName.replace(/\\/g, '/'));
       if (!name.endsWith('.jar')) throw badRequest('Only Jar files are allowed.');
       const target = path.join(this.jarDir, `${randomUUID()}_${name}`);
@@ -828,8 +874,21 @@ export class JobManager extends EventEmitter {
       throw badRequest(`Request did not match expected format ${className}.`);
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`Request did not match expected format ${className}.`);
+    const lenient = versionAtLeast(this.version, '1.20');
     for (const [k, value] of Object.entries(body)) {
-      if (!fields.includes(k)) throw badRequest(`Request did not match expected format ${className}.`);
+      if (!fields.includes(k)) {
+        // From 1.20 Flink parses request bodies leniently: a field it does not know is dropped, not refused.
+        if (lenient) {
+          delete (body as Record<string, unknown>)[k];
+          continue;
+        }
+        throw new RestError(400, `Request did not match expected format ${className}.`, {
+          causes: [{
+            className: 'org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException',
+            message: `Unrecognized field "${k}" (class ${REQUEST_BODY_CLASSES[className] ?? className}), not marked as ignorable (${fields.length} known properties: ${fields.map((x) => `"${x}"`).join(', ')}])`,
+          }],
+        });
+      }
       if (value === null) continue;
       const intField = k === 'parallelism';
       const boolField = ['allowNonRestoredState', 'drain', 'cancel-job'].includes(k);
@@ -852,11 +911,13 @@ export class JobManager extends EventEmitter {
   }
 
   private runFields(plan: boolean): string[] {
-    const f = ['entryClass', 'programArgs', 'programArgsList', 'parallelism', 'jobId'];
-    if (!plan) f.push('savepointPath', 'allowNonRestoredState');
+    // Jackson's order of the known properties, as 1.13's refusal lists them.
+    const f = versionAtLeast(this.version, '2.0') ? ['entryClass', 'parallelism', 'jobId', 'programArgsList'] : ['programArgs', 'entryClass', 'jobId', 'parallelism', 'programArgsList'];
+    if (!plan) f.splice(versionAtLeast(this.version, '2.0') ? 0 : 2, 0, 'allowNonRestoredState');
+    if (!plan) f.push('savepointPath');
     if (!plan && versionAtLeast(this.version, '1.15')) f.push('restoreMode');
     if (versionAtLeast(this.version, '1.19')) f.push('flinkConfiguration');
-    if (!plan && versionAtLeast(this.version, '2.0')) f.push('claimMode');
+    if (!plan && versionAtLeast(this.version, '1.20')) f.push('claimMode');
     return f;
   }
 
@@ -864,7 +925,8 @@ export class JobManager extends EventEmitter {
   private async prepareProgram(req: http.IncomingMessage, jarId: string, query: URLSearchParams, plan: boolean): Promise<{ program: BuiltinProgram; entryClass: string; parallelism: number; body: Record<string, unknown>; args: string[] }> {
     const body = await this.jsonBody(req, plan ? 'JarPlanRequestBody' : 'JarRunRequestBody', this.runFields(plan));
     const fromQueryList = query.getAll('programArg').flatMap((s) => s.split(',')).filter((s) => s !== '');
-    const argsText = (body.programArgs as string | undefined) || query.get('program-args') || query.get('programArgs') || '';
+    // Flink 2.0 removed programArgs and the program-args query form: both are ignored there.
+    const argsText = versionAtLeast(this.version, '2.0') ? '' : (body.programArgs as string | undefined) || query.get('program-args') || query.get('programArgs') || '';
     const argsList = (body.programArgsList as string[] | undefined) ?? (fromQueryList.length ? fromQueryList : []);
     const argsFromText = tokenizeProgramArgs(argsText);
     if (argsList.length > 0 && argsFromText.length > 0) {
@@ -875,7 +937,16 @@ export class JobManager extends EventEmitter {
     let parallelism = parallelismValue === undefined || parallelismValue === null ? -1 : Number(parallelismValue);
     if (parallelism <= 0) parallelism = this.conf.int('parallelism.default', 1);
     const jarFile = path.join(this.jarDir, jarId);
-    if (jarId !== path.basename(jarId) || !fs.existsSync(jarFile)) throw badRequest(`Jar file ${jarFile} does not exist`);
+    if (jarId !== path.basename(jarId) || !fs.existsSync(jarFile)) {
+      // Recorded: run answers 500 in 1.13, 1.20 and 2.3; plan 400 in 1.13 and 500 in 1.20 and 2.3.
+      // The 500 is Flink's unhandled form: "Internal server error." and a CompletionException around the RestHandlerException.
+      const message = `Jar file ${jarFile} does not exist`;
+      if (plan && !versionAtLeast(this.version, '1.20')) throw new RestError(400, message);
+      throw new RestError(500, `org.apache.flink.runtime.rest.handler.RestHandlerException: ${message}`, {
+        unhandled: true, exceptionClass: 'java.util.concurrent.CompletionException',
+        causes: [{ className: 'org.apache.flink.runtime.rest.handler.RestHandlerException', message }],
+      });
+    }
     const invocation = (message: string): RestError =>
       new RestError(500, `org.apache.flink.client.program.ProgramInvocationException: ${message}`, {
         unhandled: true,
@@ -933,7 +1004,8 @@ export class JobManager extends EventEmitter {
     }
     this.log.info('org.apache.flink.runtime.dispatcher.StandaloneDispatcher', `Received JobGraph submission '${job.name}' (${jid}).`);
     void this.runJob(job, restored, savepointError).catch((e) => this.log.error(LOGGER, `Job ${jid} crashed: ${(e as Error).stack}`));
-    return { jobid: jid };
+    // 2.x answers the application id as well (the job's id for a jar run).
+    return versionAtLeast(this.version, '2.0') ? { jobid: jid, applicationId: jid } : { jobid: jid };
   }
 
   private async planJar(req: http.IncomingMessage, jarId: string, query: URLSearchParams): Promise<unknown> {

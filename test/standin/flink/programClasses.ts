@@ -10,3 +10,11 @@ export const ACCUMULATOR_CLASS = 'org.apache.flink.standin.examples.AccumulatorJ
 export const THROWING_MAIN_CLASS = 'org.apache.flink.standin.examples.ThrowingMain';
 /** A main() that never calls execute(): "No jobs included in application." */
 export const NO_JOB_CLASS = 'org.apache.flink.standin.examples.NoJobMain';
+
+/** Our own real-Flink test jobs (test/real/jobs): the stand-in runs them as the built-in program of the same kind. */
+export const TEST_JOB_CLASSES = {
+  wordCount: 'flinkmesos.testjobs.WordCount',
+  streaming: 'flinkmesos.testjobs.StreamingCounter',
+  failing: 'flinkmesos.testjobs.FailingJob',
+  accumulators: 'flinkmesos.testjobs.AccumulatorJob',
+} as const;

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ACCUMULATOR_CLASS, FAILING_CLASS, NO_JOB_CLASS, STREAMING_CLASS, THROWING_MAIN_CLASS, WORDCOUNT_CLASS } from './programClasses';
+import { ACCUMULATOR_CLASS, FAILING_CLASS, NO_JOB_CLASS, STREAMING_CLASS, TEST_JOB_CLASSES, THROWING_MAIN_CLASS, WORDCOUNT_CLASS } from './programClasses';
 import { JavaException } from './restErrors';
 
 export interface VertexCounters {
@@ -43,6 +43,8 @@ export class ProgramInvocationError extends Error {
 
 export interface BuiltinProgram {
   jobName: string;
+  /** The runtime mode 2.x reports as job-type; default from `streaming`. Bounded DataStream jobs run as STREAMING. */
+  jobType?: 'BATCH' | 'STREAMING';
   vertexNames: string[];
   streaming: boolean;
   run(ctx: ProgramContext): Promise<void>;
@@ -269,7 +271,48 @@ function generic(entryClass: string, settings: ProgramSettings): BuiltinProgram 
 }
 
 /** Runs "main()": picks the program by class. Throws ProgramInvocationError like a failing main. */
+/** main() of our test jobs failing as the JVM does: ProgramInvocationException around the cause. */
+function mainFails(cause: JavaException): ProgramInvocationError {
+  return new ProgramInvocationError('Could not execute application.', [
+    { className: 'org.apache.flink.client.program.ProgramInvocationException', message: `The main method caused an error: ${cause.message}` },
+    cause,
+  ]);
+}
+
+/** Our test jobs (test/real/jobs): `--name value` arguments, required ones checked and the input read in main(). */
+function testJob(entryClass: string, args: string[], settings: ProgramSettings): BuiltinProgram | undefined {
+  const params = parameterTool(args);
+  const required = (name: string): string => {
+    const v = params.get(name);
+    if (v === undefined) throw mainFails({ className: 'java.lang.IllegalArgumentException', message: `missing --${name}` });
+    return v;
+  };
+  const named = (p: BuiltinProgram, name: string, jobType?: 'BATCH' | 'STREAMING'): BuiltinProgram => ({ ...p, jobName: params.get('name') ?? name, jobType: jobType ?? p.jobType });
+  switch (entryClass) {
+    case TEST_JOB_CLASSES.wordCount: {
+      const input = required('input');
+      required('output');
+      if (!fs.existsSync(input)) throw mainFails({ className: 'java.nio.file.NoSuchFileException', message: input });
+      return named(wordCount(args, settings), 'WordCount', 'BATCH');
+    }
+    case TEST_JOB_CLASSES.streaming:
+      required('output');
+      return named(streaming(args, settings), 'StreamingCounter', 'STREAMING');
+    case TEST_JOB_CLASSES.failing: {
+      // One chained vertex, as fromSequence -> map -> sink runs in Flink.
+      const p = failing(args, settings);
+      return named({ ...p, vertexNames: ['Source: Sequence Source -> Map -> Sink: Unnamed'], run: async (ctx) => p.run({ ...ctx, counters: [ctx.counters[0], ctx.counters[0]] }) }, 'FailingJob', 'STREAMING');
+    }
+    case TEST_JOB_CLASSES.accumulators:
+      return named(accumulators([], settings), 'AccumulatorJob', 'STREAMING');
+    default:
+      return undefined;
+  }
+}
+
 export function createProgram(entryClass: string, args: string[], settings: ProgramSettings): BuiltinProgram {
+  const ours = testJob(entryClass, args, settings);
+  if (ours) return ours;
   switch (entryClass) {
     case WORDCOUNT_CLASS:
       return wordCount(args, settings);

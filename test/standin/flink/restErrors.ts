@@ -1,5 +1,5 @@
 // Flink's REST error bodies: {"errors": [...]}, with the stack-trace form of newer releases.
-import { FlinkVersion, versionAtLeast } from './flinkVersion';
+import { FlinkVersion } from './flinkVersion';
 
 export interface JavaException {
   className: string;
@@ -35,8 +35,13 @@ export class RestError extends Error {
   }
 }
 
-export function notFound(message: string): RestError {
-  return new RestError(404, message, { exceptionClass: 'org.apache.flink.runtime.rest.NotFoundException' });
+export function notFound(message: string, causes: JavaException[] = []): RestError {
+  return new RestError(404, message, { exceptionClass: 'org.apache.flink.runtime.rest.NotFoundException', causes });
+}
+
+/** The cause real JobManagers give for a job id they do not know. */
+export function jobNotFoundCause(jobId: string): JavaException[] {
+  return [{ className: 'org.apache.flink.runtime.messages.FlinkJobNotFoundException', message: `Could not find Flink job (${jobId})` }];
 }
 
 export function badRequest(message: string): RestError {
@@ -51,6 +56,8 @@ export function errorBody(err: RestError, version: FlinkVersion): { errors: stri
   if (err.opts.unhandled) {
     return { errors: ['Internal server error.', `<Exception on server side:\n${stringifyException(chain)}\n\nEnd of exception on server side>`] };
   }
-  if (err.opts.plain || !versionAtLeast(version, '1.15')) return { errors: [err.message] };
+  // Recorded: 1.13 sends the stack trace too, as 1.20 and 2.x do.
+  void version;
+  if (err.opts.plain) return { errors: [err.message] };
   return { errors: [stringifyException(chain)] };
 }

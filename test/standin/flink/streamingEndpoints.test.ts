@@ -1,4 +1,4 @@
-// The stand-in's streaming reads against the answers a real Flink 2.3.0 gave (test/fixtures/flink-rest/2.3.0/):
+// The stand-in's streaming reads against the answers a real Flink 2.3.0 gave (test/fixtures/flink-rest-streaming/2.3.0/):
 // the same fields, of the same JSON types, at every level; and checkpoints that really grow and can be restored from.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ async function getJson<T = unknown>(url: string): Promise<{ status: number; body
   return { status: res.status, body: (await res.json()) as T };
 }
 
-const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest', '2.3.0');
+const RECORDINGS = path.join(repoRoot(), 'test', 'fixtures', 'flink-rest-streaming', '2.3.0');
 
 function recording(name: string): unknown {
   return JSON.parse(fs.readFileSync(path.join(RECORDINGS, name), 'utf8'));

@@ -1,4 +1,4 @@
-// The stand-in's streaming reads, shaped as Flink 2.3.0 answers them (recordings in test/fixtures/flink-rest/2.3.0/):
+// The stand-in's streaming reads, shaped as Flink 2.3.0 answers them (recordings in test/fixtures/flink-rest-streaming/2.3.0/):
 // checkpoint statistics and config, per-vertex aggregated task metrics, back pressure and watermarks. Checkpoints of a
 // running streaming job are made lazily, when asked, for every interval that has passed; the newest is written to
 // the checkpoint folder (`_metadata` with the program's state) so a job can be started from it (upgrade mode last-state).
@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlinkJob } from './FlinkJob';
 import { FlinkVersion, versionAtLeast } from './flinkVersion';
-import { notFound } from './restErrors';
+import { RestError } from './restErrors';
 import type { ConfigReader } from './standinConfiguration';
 
 type Handler = (req: unknown, res: unknown, params: string[], query: URLSearchParams) => Promise<unknown>;
@@ -26,6 +26,7 @@ const NO_INTERVAL = 9223372036854775807n;
 interface Checkpoint {
   id: number;
   status: 'COMPLETED' | 'FAILED';
+  savepoint?: boolean;
   trigger: number;
   duration: number;
   size: number;
@@ -37,10 +38,17 @@ interface CheckpointState { next: number; nextTrigger: number; list: Checkpoint[
 
 const states = new WeakMap<FlinkJob, CheckpointState>();
 
+export interface SavepointRecord { trigger: number; duration: number; path?: string; failure?: string }
+
+export interface StreamingStatistics {
+  /** Puts a savepoint (done or failed) into the job's checkpoint statistics, as Flink counts it there. */
+  recordSavepoint(job: FlinkJob, s: SavepointRecord): void;
+}
+
 const TASK_METRICS = ['numRecordsIn', 'numRecordsOut', 'numRecordsInPerSecond', 'numRecordsOutPerSecond', 'numBytesInPerSecond', 'numBytesOutPerSecond',
   'busyTimeMsPerSecond', 'idleTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'isBackPressured'];
 
-export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
+export function defineStreamingEndpoints(host: StreamingEndpointHost): StreamingStatistics {
   const { conf, version } = host;
   const intervalMs = conf.int('standin.checkpoint-interval-ms', 1000);
   const failAfter = conf.int('standin.checkpoint-fail-after', -1);
@@ -88,38 +96,51 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
     return st;
   };
 
+  // Recorded: 1.13 tags statistics "@class", 1.20 and 2.x "className"; percentiles, checkpointed_size and savepointFormat
+  // are there in 1.20 and 2.x, not in 1.13 (1.14 is not recorded: the stand-in switches at 1.15).
+  const modern = versionAtLeast(version, '1.15');
+  const recordSavepoint = (job: FlinkJob, sp: SavepointRecord): void => {
+    const st = advance(job, sp.trigger);
+    st.list.unshift({ id: st.next++, status: sp.failure ? 'FAILED' : 'COMPLETED', savepoint: true, trigger: sp.trigger, duration: sp.duration, size: 469, path: sp.path, failure: sp.failure });
+  };
   const stat = (job: FlinkJob, c: Checkpoint): Record<string, unknown> => {
     const body: Record<string, unknown> = {
-      className: c.status === 'COMPLETED' ? 'completed' : 'failed', id: c.id, status: c.status, is_savepoint: false,
+      [modern ? 'className' : '@class']: c.status === 'COMPLETED' ? 'completed' : 'failed', id: c.id, status: c.status, is_savepoint: c.savepoint === true,
       trigger_timestamp: c.trigger, latest_ack_timestamp: c.status === 'COMPLETED' ? c.trigger + c.duration : -1,
       state_size: c.status === 'COMPLETED' ? c.size : 0, end_to_end_duration: c.duration,
       alignment_buffered: 0, processed_data: 0, persisted_data: 0,
       num_subtasks: job.vertices.reduce((a, v) => a + v.parallelism, 0),
       num_acknowledged_subtasks: c.status === 'COMPLETED' ? job.vertices.reduce((a, v) => a + v.parallelism, 0) : 0,
-      checkpoint_type: 'CHECKPOINT', tasks: {},
+      checkpoint_type: c.savepoint ? 'SAVEPOINT' : 'CHECKPOINT', tasks: {},
     };
-    if (versionAtLeast(version, '1.15')) { body.checkpointed_size = body.state_size; body.savepointFormat = null; }
+    if (modern) { body.checkpointed_size = body.state_size; body.savepointFormat = c.savepoint ? 'CANONICAL' : null; }
     if (c.status === 'COMPLETED') { body.external_path = c.path ?? '<checkpoint-not-externally-addressable>'; body.discarded = false; }
     else { body.failure_timestamp = c.trigger + c.duration; body.failure_message = c.failure; }
     return body;
   };
 
+  /** Recorded from 1.20: a job without a checkpoint coordinator (a batch job) has no checkpoint statistics or config; 1.13 answers both. */
+  const noCoordinator = (job: FlinkJob): boolean => modern && !job.program.streaming;
+
   host.route('GET', '/jobs/:jobid/checkpoints', async (_q, _r, [id]) => {
     const job = host.job(id);
+    if (noCoordinator(job)) throw new RestError(404, 'Checkpointing has not been enabled.');
     const st = advance(job);
-    const completed = st.list.filter((c) => c.status === 'COMPLETED');
+    const completed = st.list.filter((c) => c.status === 'COMPLETED' && !c.savepoint);
+    const savepoints = st.list.filter((c) => c.status === 'COMPLETED' && c.savepoint);
     const failed = st.list.filter((c) => c.status === 'FAILED');
     const figure = (pick: (c: Checkpoint) => number): Record<string, unknown> => {
       const v = completed.map(pick).sort((a, b) => a - b);
-      if (!v.length) return { min: 0, max: 0, avg: 0, p50: 'NaN', p90: 'NaN', p95: 'NaN', p99: 'NaN', p999: 'NaN' };
+      if (!v.length) return modern ? { min: 0, max: 0, avg: 0, p50: 'NaN', p90: 'NaN', p95: 'NaN', p99: 'NaN', p999: 'NaN' } : { min: 0, max: 0, avg: 0 };
       const q = (p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))];
-      return { min: v[0], max: v[v.length - 1], avg: Math.round(v.reduce((a, b) => a + b, 0) / v.length), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999) };
+      const avg = Math.round(v.reduce((a, b) => a + b, 0) / v.length);
+      return modern ? { min: v[0], max: v[v.length - 1], avg, p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999) } : { min: v[0], max: v[v.length - 1], avg };
     };
     const restored = job.restoredFrom
       ? { id: 0, restore_timestamp: job.startTime, is_savepoint: !/\/chk-\d+\/?$/.test(job.restoredFrom), external_path: job.restoredFrom }
       : null;
     return {
-      counts: { restored: restored ? 1 : 0, total: st.list.length, in_progress: 0, completed: completed.length, failed: failed.length },
+      counts: { restored: restored ? 1 : 0, total: st.list.length, in_progress: 0, completed: completed.length + savepoints.length, failed: failed.length },
       summary: {
         ...(versionAtLeast(version, '1.15') ? { checkpointed_size: figure((c) => c.size) } : {}),
         state_size: figure((c) => c.size), end_to_end_duration: figure((c) => c.duration),
@@ -127,7 +148,7 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
       },
       latest: {
         completed: completed[0] ? stat(job, completed[0]) : null,
-        savepoint: null,
+        savepoint: savepoints[0] ? stat(job, savepoints[0]) : null,
         failed: failed[0] ? stat(job, failed[0]) : null,
         restored,
       },
@@ -137,14 +158,16 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
 
   host.route('GET', '/jobs/:jobid/checkpoints/config', async (_q, res, [id]) => {
     const job = host.job(id);
+    if (noCoordinator(job)) throw new RestError(404, `Checkpointing is not enabled for this job (${job.jid}).`);
     const interval = checkpoints(job) ? String(intervalMs) : NO_INTERVAL.toString();
     // Long.MAX_VALUE does not survive JSON.stringify as a number: splice the digits in as Jackson writes them.
     const body = {
       mode: checkpoints(job) ? 'exactly_once' : 'at_least_once', interval: '__INTERVAL__', timeout: 600000, min_pause: 0, max_concurrent: 1,
       externalization: { enabled: retained, delete_on_cancellation: !retained },
       state_backend: 'HashMapStateBackend', checkpoint_storage: checkpointDir ? 'FileSystemCheckpointStorage' : 'JobManagerCheckpointStorage',
-      unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: true,
-      ...(versionAtLeast(version, '1.15') ? { state_changelog_enabled: false, changelog_periodic_materialization_interval: 600000, changelog_storage: 'memory' } : {}),
+      unaligned_checkpoints: false, tolerable_failed_checkpoints: 0,
+      ...(modern ? { aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: true } : {}),
+      ...(modern ? { state_changelog_enabled: false, changelog_periodic_materialization_interval: 600000, changelog_storage: 'memory' } : {}),
     };
     const text = JSON.stringify(body).replace('"__INTERVAL__"', interval);
     const r = res as import('node:http').ServerResponse;
@@ -155,7 +178,7 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
 
   const vertexOf = (job: FlinkJob, vid: string): { index: number } => {
     const index = job.vertices.findIndex((v) => v.id === vid);
-    if (index < 0) throw notFound(`JobVertexId ${vid} not found`);
+    if (index < 0) throw new RestError(404, `No vertex with ID '${vid}' exists.`);
     return { index };
   };
 
@@ -213,10 +236,12 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): void {
     const m = job.state === 'RUNNING' ? taskMetrics(job, index) : undefined;
     const ratio = m ? m.backPressuredTimeMsPerSecond / 1000 : 0;
     const level = ratio > 0.5 ? 'high' : ratio > 0.1 ? 'low' : 'ok';
-    const subtasks = Array.from({ length: job.vertices[index].parallelism }, (_x, i) => ({
+    // Recorded: the camel-case backpressureLevel beside backpressure-level in 1.20 and 2.x, not in 1.13.
+    const camel = (o: Record<string, unknown>): Record<string, unknown> => (modern ? o : Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'backpressureLevel')));
+    const subtasks = Array.from({ length: job.vertices[index].parallelism }, (_x, i) => camel({
       subtask: i, backpressureLevel: level, ratio, idleRatio: m ? m.idleTimeMsPerSecond / 1000 : 1, busyRatio: m ? m.busyTimeMsPerSecond / 1000 : 0, 'backpressure-level': level,
     }));
-    return { status: 'ok', backpressureLevel: level, 'end-timestamp': Date.now(), subtasks, 'backpressure-level': level };
+    return camel({ status: 'ok', backpressureLevel: level, 'end-timestamp': Date.now(), subtasks, 'backpressure-level': level });
   });
+  return { recordSavepoint };
 }
-
