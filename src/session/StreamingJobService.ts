@@ -44,7 +44,7 @@ export class StreamingJobService {
     ]);
     return {
       ...data, graph, checkpoints,
-      savepoints: savepoints.map((s) => ({ path: s.path, at: s.at, kind: s.kind })),
+      savepoints: savepoints.map((s) => ({ path: s.path, at: s.at, kind: s.disposedAt ? `${s.kind} (disposed)` : s.retiredAt ? `${s.kind} (retired)` : s.kind })),
       savepointProgress: this.progress.get(`${session}\n${details.jid}`),
     };
   }

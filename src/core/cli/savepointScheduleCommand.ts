@@ -6,10 +6,9 @@ import { ExitCode } from './cliIo';
 import { UsageError, reportError, resolveJobManager, type JobCommandOptions } from './jobCommands';
 import { leaseStaleMs } from './sessionCliCommon';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
-import { formatInterval, parseDuration, scheduleProblem } from '../session/periodicSavepoints';
+import { formatInterval, parseDuration, scheduleProblem, sessionIsDriven } from '../session/periodicSavepoints';
 import type { SavepointSchedule } from '../session/SavepointHistoryStore';
 import { SavepointHistoryStore, savepointDirFor } from '../session/SavepointHistoryStore';
-import { FileSessionStore, ownerIsAlive } from '../session/SessionStore';
 
 export const SCHEDULE_COMMAND = 'savepoint-schedule';
 
@@ -46,9 +45,8 @@ export function scheduleFromFlags(jobId: string, f: ScheduleFlags, names = { int
 }
 
 /** Whether a process drives the session now (its owner lease is fresh): only then are periodic savepoints taken. */
-export async function sessionDriven(storeDir: string, name: string, io: CliIo): Promise<boolean> {
-  const record = await new FileSessionStore(storeDir).load(name).catch(() => undefined);
-  return !!record?.owner && ownerIsAlive(record.owner, '', Date.now(), leaseStaleMs(io));
+export function sessionDriven(storeDir: string, name: string, io: CliIo): Promise<boolean> {
+  return sessionIsDriven(storeDir, name, leaseStaleMs(io));
 }
 
 export function notDrivenWarning(name: string): string {

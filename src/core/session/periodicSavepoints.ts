@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../log';
 import type { FlinkSession } from './FlinkSession';
 import type { SavepointSchedule } from './SavepointHistoryStore';
 import { SavepointHistoryStore, savepointDirFor } from './SavepointHistoryStore';
+import { FileSessionStore, ownerIsAlive } from './SessionStore';
 
 /** The shortest interval accepted: a savepoint of a small job takes a second or more. */
 export const MIN_SAVEPOINT_INTERVAL_MS = 1000;
@@ -37,6 +38,12 @@ export function scheduleProblem(s: Pick<SavepointSchedule, 'intervalMs' | 'keep'
   if (s.keep !== undefined && !(Number.isInteger(s.keep) && s.keep >= 1)) return 'The number of periodic savepoints to keep must be a whole number of at least 1.';
   if (s.disposeOld && s.keep === undefined) return 'Disposing old periodic savepoints needs the number to keep (e.g. keep 3); without it every one is kept.';
   return undefined;
+}
+
+/** Whether a process drives the saved session now (its owner lease is fresh): only then are periodic savepoints taken. */
+export async function sessionIsDriven(storeDir: string, name: string, leaseStaleMs = 20000): Promise<boolean> {
+  const record = await new FileSessionStore(storeDir).load(name).catch(() => undefined);
+  return !!record?.owner && ownerIsAlive(record.owner, '', Date.now(), leaseStaleMs);
 }
 
 export interface PeriodicSavepointOptions {
