@@ -43,7 +43,7 @@ export const COMMAND_IDS = [
   'flinkMesos.session.showResources', 'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi',
   'flinkMesos.credentials.set', 'flinkMesos.credentials.clear', 'flinkMesos.refresh', 'flinkMesos.showOutput',
   'flinkMesos.jar.submit', 'flinkMesos.jar.showPlan', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.job.showResult',
-  'flinkMesos.job.savepoint', 'flinkMesos.job.upgrade', 'flinkMesos.job.showTaskManagerLogAt',
+  'flinkMesos.job.savepoint', 'flinkMesos.job.upgrade', 'flinkMesos.job.periodicSavepoints', 'flinkMesos.job.showTaskManagerLogAt',
   'flinkMesos.taskManager.show', 'flinkMesos.logs.show',
 ] as const;
 

@@ -6,7 +6,7 @@ import type { CommandRegistrar } from './commandArgs';
 import { CredentialStore } from './credentials/CredentialStore';
 import { LogDocumentProvider } from './logs/LogDocumentProvider';
 import type { OutputChannelLogger } from './logging/OutputChannelLogger';
-import { SharedSessionStore } from './session/SharedSessionStore';
+import { SharedSessionStore, sharedSessionDir } from './session/SharedSessionStore';
 import { MesosSessionLauncher } from './session/MesosSessionLauncher';
 import { SessionCommands } from './session/SessionCommands';
 import { SessionManager } from './session/SessionManager';
@@ -15,9 +15,8 @@ import { TaskManagerCommands } from './session/TaskManagerCommands';
 import { readFlinkTimeoutMs } from './settings/extensionSettings';
 import { JobCommands } from './submit/JobCommands';
 import { StreamingJobCommands } from './submit/StreamingJobCommands';
-import { SavepointHistoryStore } from './core/session/SavepointHistoryStore';
+import { SavepointHistoryStore, savepointDirFor } from './core/session/SavepointHistoryStore';
 import { StreamingJobService } from './session/StreamingJobService';
-import * as path from 'node:path';
 import { MementoJarUploadStore } from './submit/MementoJarUploadStore';
 import { PanelManager } from './webviews/PanelManager';
 
@@ -43,8 +42,9 @@ export class ExtensionCore implements vscode.Disposable {
 
   constructor(deps: CoreDeps) {
     const { context, logger, model } = deps;
-    // The savepoint history lives beside the session files (globalStorage/sessions -> globalStorage/savepoints).
-    const streaming = new StreamingJobService(new SavepointHistoryStore(path.join(context.globalStorageUri.fsPath, 'savepoints')), logger,
+    // The savepoint history (and the periodic savepoint schedules) lives beside the shared session files, where the
+    // command line and the process that drives the session read it.
+    const streaming = new StreamingJobService(new SavepointHistoryStore(savepointDirFor(sharedSessionDir())), logger,
       (session, jobId) => this.panels?.get({ kind: 'jobResult', session, id: jobId })?.scheduleRender());
     this.manager = new SessionManager(model, logger, readFlinkTimeoutMs, new MementoJarUploadStore(context.globalState), streaming);
     // The extension registered the panel serializers at activation; it hands restored panels to panels.restore().

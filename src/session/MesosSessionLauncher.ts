@@ -9,6 +9,7 @@ import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOp
 import { FileSessionStore, SessionStore, ownerIsAlive } from '../core/session/SessionStore';
 import { SessionConflictError } from '../core/session/sessionErrors';
 import { serveSessionControl } from '../core/session/sessionControlService';
+import { runPeriodicSavepoints } from '../core/session/periodicSavepoints';
 import { checkForget, forgetSession, type ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
@@ -46,6 +47,8 @@ export class MesosSessionLauncher implements SessionLauncher {
       await session.start();
       // Other windows and terminals send Scale and Stop to this window from here on.
       if (this.storeDir) await serveSessionControl(session, this.storeDir, this.log);
+      // Periodic savepoints of this session's jobs are taken while this window drives it.
+      if (this.storeDir) runPeriodicSavepoints(session, this.storeDir, this.log);
       await session.waitFor(s => s.phase === 'running', (settings.resourceWaitTimeoutSeconds + 120) * 1000, `Session ${settings.name}`);
     } catch (err) {
       handle.dispose();
@@ -83,6 +86,7 @@ export class MesosSessionLauncher implements SessionLauncher {
       throw err;
     }
     if (this.storeDir) await serveSessionControl(session, this.storeDir, this.log);
+    if (this.storeDir) runPeriodicSavepoints(session, this.storeDir, this.log);
     return handle;
   }
 

@@ -8,7 +8,7 @@ import type { JobSpec, UpgradeMode, UpgradeResult } from '../core/flink/JobUpgra
 import { JobUpgrader, takeSavepoint } from '../core/flink/JobUpgrader';
 import { StreamingJobReads } from '../core/flink/StreamingJobReads';
 import type { Logger } from '../core/log';
-import type { JobSubmission, SavepointEntry } from '../core/session/SavepointHistoryStore';
+import type { JobSubmission, SavepointEntry, SavepointSchedule } from '../core/session/SavepointHistoryStore';
 import { SavepointHistoryStore } from '../core/session/SavepointHistoryStore';
 import type { JobResultData } from '../webviews/protocol';
 import { checkpointWarning, StreamingJobViews } from './streamingJobViews';
@@ -44,7 +44,7 @@ export class StreamingJobService {
     ]);
     return {
       ...data, graph, checkpoints,
-      savepoints: savepoints.map((s) => ({ path: s.path, at: s.at, kind: s.kind })),
+      savepoints: savepoints.map((s) => ({ path: s.path, at: s.at, kind: s.disposedAt ? `${s.kind} (disposed)` : s.retiredAt ? `${s.kind} (retired)` : s.kind })),
       savepointProgress: this.progress.get(`${session}\n${details.jid}`),
     };
   }
@@ -118,12 +118,27 @@ export class StreamingJobService {
     const previous: JobSpec | undefined = known ? { jarPath: known.jarPath, entryClass: known.entryClass, programArgs: known.programArgs, parallelism: known.parallelism } : undefined;
     const name = await flink.job(req.jobId).then((d) => d.name, () => undefined);
     const upgrader = new JobUpgrader(flink, submitter, this.log);
-    return upgrader.upgrade({
+    const result = await upgrader.upgrade({
       jobId: req.jobId, next: { ...req.next, parallelism: req.next.parallelism ?? known?.parallelism }, mode: req.mode, previous, noRollback: req.noRollback,
       savepointDirectory: req.savepointDirectory, allowNonRestoredState: req.allowNonRestoredState, stableMs: req.stableMs,
       onProgress: req.onProgress,
       onState: ({ path, kind }) => this.history.addSavepoint(session, { jobId: req.jobId, jobName: name, path, at: Date.now(), kind, jarPath: previous?.jarPath, entryClass: previous?.entryClass, programArgs: previous?.programArgs }),
       onSubmitted: (jobId, spec, restoredFrom) => this.recordSubmission(session, { jobId, jarPath: spec.jarPath, entryClass: spec.entryClass, programArgs: spec.programArgs, parallelism: spec.parallelism, restoredFrom, submittedAt: Date.now() }),
     });
+    // Periodic savepoints go on for the job that runs now.
+    await this.history.moveSchedule(session, req.jobId, result.runningJobId).catch((err: unknown) => this.log.warn(`The periodic savepoint schedule of ${req.jobId} did not move: ${(err as Error).message}`));
+    return result;
+  }
+
+  schedules(session: string): Promise<SavepointSchedule[]> {
+    return this.history.schedules(session);
+  }
+
+  setSchedule(session: string, schedule: SavepointSchedule): Promise<void> {
+    return this.history.setSchedule(session, schedule);
+  }
+
+  clearSchedule(session: string, jobId: string): Promise<boolean> {
+    return this.history.clearSchedule(session, jobId);
   }
 }

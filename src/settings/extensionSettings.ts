@@ -71,6 +71,16 @@ export function readPollingIntervalMs(): number {
   return Math.max(0.2, Number.isFinite(s) ? s : 5) * 1000;
 }
 
+/** The periodic savepoints a job submitted from the editor gets (`flinkMesos.periodicSavepoints.*`); interval '' is none. */
+export function readPeriodicSavepointDefaults(): { interval: string; keep: number; disposeOld: boolean } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    interval: (c.get<string>('periodicSavepoints.interval', '') ?? '').trim(),
+    keep: c.get<number>('periodicSavepoints.keep', 0),
+    disposeOld: c.get<boolean>('periodicSavepoints.disposeOld', false),
+  };
+}
+
 /** `flinkMesos.flinkRequestTimeoutSeconds`: how long one Flink REST call may take. */
 export function readFlinkTimeoutMs(): number {
   const s = vscode.workspace.getConfiguration(SECTION).get<number>('flinkRequestTimeoutSeconds', 10);

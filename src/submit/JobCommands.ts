@@ -1,7 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
+import { formatInterval, parseDuration, scheduleProblem } from '../core/session/periodicSavepoints';
+import type { SavepointSchedule } from '../core/session/SavepointHistoryStore';
 import { OutputChannelLogger } from '../logging/OutputChannelLogger';
+import { readPeriodicSavepointDefaults } from '../settings/extensionSettings';
 import { SessionManager } from '../session/SessionManager';
 import { formatBytes } from '../tree/treeFormat';
 import { PanelManager } from '../webviews/PanelManager';
@@ -37,7 +40,8 @@ export class JobCommands {
     if (!jarPath) return undefined;
     const session = await this.wizard.pickSession(this.manager.model.list(), asTarget(arg).session);
     if (!session) throw new Error('No running session to submit to. Start a session or attach to a JobManager first.');
-    const history = await this.manager.streaming?.savepoints(session.name).catch(() => []) ?? [];
+    // Disposed periodic savepoints are gone: no restore choice.
+    const history = (await this.manager.streaming?.savepoints(session.name).catch(() => []) ?? []).filter(s => s.disposedAt === undefined);
     const req = await this.wizard.run(jarPath, session, history);
     if (!req) return undefined;
     const jobId = await vscode.window.withProgress({
@@ -54,8 +58,25 @@ export class JobCommands {
       }, abort.signal);
     });
     this.log.info(`Submitted ${jarPath} to ${session.name}: job ${jobId}.`);
+    await this.applyPeriodicSavepointDefault(session.name, jobId);
     this.panels.show({ kind: 'jobResult', session: session.name, id: jobId });
     return jobId;
+  }
+
+  /** flinkMesos.periodicSavepoints.*: a job submitted here gets periodic savepoints when an interval is set. */
+  private async applyPeriodicSavepointDefault(session: string, jobId: string): Promise<void> {
+    const d = readPeriodicSavepointDefaults();
+    if (!d.interval || !this.manager.streaming) return;
+    const intervalMs = parseDuration(d.interval);
+    const schedule: SavepointSchedule = { jobId, intervalMs: intervalMs ?? NaN, keep: d.keep > 0 ? d.keep : undefined, disposeOld: d.disposeOld && d.keep > 0, since: Date.now() };
+    const problem = intervalMs === undefined ? `"${d.interval}" is not a duration such as 30s, 10m or 1h` : scheduleProblem(schedule);
+    if (problem) {
+      void vscode.window.showWarningMessage(`The setting flinkMesos.periodicSavepoints.interval: ${problem} Job ${jobId} runs without periodic savepoints; correct the setting or use Periodic Savepoints… on the job.`);
+      return;
+    }
+    await this.manager.streaming.setSchedule(session, schedule).then(
+      () => this.log.info(`${session}: periodic savepoints of job ${jobId} every ${formatInterval(schedule.intervalMs)} (flinkMesos.periodicSavepoints).`),
+      (err: unknown) => this.log.warn(`${session}: the periodic savepoints of job ${jobId} were not set: ${(err as Error).message}`));
   }
 
   async showPlan(arg?: unknown): Promise<void> {

@@ -4,6 +4,10 @@ import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArg
 import type { UpgradeMode } from '../core/flink/JobUpgrader';
 import { UPGRADE_MODES, UpgradeError } from '../core/flink/JobUpgrader';
 import { splitProgramArgs } from '../core/flink/programArgs';
+import { formatInterval, parseDuration, scheduleProblem, sessionIsDriven } from '../core/session/periodicSavepoints';
+import type { SavepointSchedule } from '../core/session/SavepointHistoryStore';
+import { sharedSessionDir } from '../session/SharedSessionStore';
+import { readPeriodicSavepointDefaults } from '../settings/extensionSettings';
 import { logUri } from '../logs/LogDocumentProvider';
 import { OutputChannelLogger } from '../logging/OutputChannelLogger';
 import { SessionManager } from '../session/SessionManager';
@@ -11,7 +15,7 @@ import type { StreamingJobService } from '../session/StreamingJobService';
 import { PanelManager } from '../webviews/PanelManager';
 import { QuickInputUi, ask, choose, vscodeQuickInput } from '../wizard/multiStep';
 
-/** Streaming job commands: Trigger Savepoint, Upgrade Job..., and a TaskManager's log opened at an exception's time. */
+/** Streaming job commands: Trigger Savepoint, Periodic Savepoints..., Upgrade Job..., and a TaskManager's log opened at an exception's time. */
 export class StreamingJobCommands {
   ui: QuickInputUi = vscodeQuickInput;
 
@@ -21,6 +25,7 @@ export class StreamingJobCommands {
     return registerHandlers(registerCommand, this.log, this, [
       ['flinkMesos.job.savepoint', this.savepoint],
       ['flinkMesos.job.upgrade', this.upgrade],
+      ['flinkMesos.job.periodicSavepoints', this.periodicSavepoints],
       ['flinkMesos.job.showTaskManagerLogAt', this.showTaskManagerLogAt],
     ]) as vscode.Disposable[];
   }
@@ -43,6 +48,61 @@ export class StreamingJobCommands {
       progress => this.streaming.triggerSavepoint(t.session, flink, t.jobId, dir.trim() || undefined, text => progress.report({ message: text })));
     void vscode.window.showInformationMessage(`Savepoint completed: ${location}`);
     return location;
+  }
+
+  /**
+   * Sets or stops the periodic savepoints of a running job. The argument may carry interval ('10m'; '' stops them),
+   * keep (0: all) and disposeOld (tests, keybindings); what is missing is asked. Returns the schedule set.
+   */
+  async periodicSavepoints(arg?: unknown): Promise<SavepointSchedule | undefined> {
+    const t = await this.pickRunningJob(arg, 'Periodic savepoints of which job?');
+    if (!t) return undefined;
+    const given = (arg ?? {}) as { interval?: unknown; keep?: unknown; disposeOld?: unknown };
+    const current = (await this.streaming.schedules(t.session).catch(() => [])).find(s => s.jobId === t.jobId);
+    const defaults = readPeriodicSavepointDefaults();
+    let interval = typeof given.interval === 'string' ? given.interval : undefined;
+    if (interval === undefined) {
+      interval = await ask(this.ui, {
+        title: 'Periodic Savepoints', prompt: `Take a savepoint of job ${t.jobId} every… (30s, 10m, 1h; empty: no periodic savepoints)`,
+        value: current ? formatInterval(current.intervalMs) : defaults.interval || '10m',
+        validate: v => (v.trim() === '' ? undefined : parseDuration(v) === undefined ? 'A duration such as 30s, 10m or 1h' : scheduleProblem({ intervalMs: parseDuration(v)!, disposeOld: false })),
+      });
+      if (interval === undefined) return undefined;
+    }
+    if (interval.trim() === '') {
+      const had = await this.streaming.clearSchedule(t.session, t.jobId);
+      void vscode.window.showInformationMessage(had ? `Periodic savepoints of job ${t.jobId} stopped; the savepoints taken stay.` : `Job ${t.jobId} had no periodic savepoints.`);
+      return undefined;
+    }
+    let keep = typeof given.keep === 'number' ? given.keep : undefined;
+    if (keep === undefined) {
+      const text = await ask(this.ui, {
+        title: 'Periodic Savepoints: how many to keep', prompt: 'The newest N periodic savepoints count as kept; older ones are marked retired (empty: keep all)',
+        value: current?.keep !== undefined ? String(current.keep) : defaults.keep > 0 ? String(defaults.keep) : '',
+        validate: v => (v.trim() === '' || /^[1-9]\d*$/.test(v.trim()) ? undefined : 'A whole number of at least 1, or empty'),
+      });
+      if (text === undefined) return undefined;
+      keep = text.trim() === '' ? 0 : Number(text.trim());
+    }
+    let disposeOld = typeof given.disposeOld === 'boolean' ? given.disposeOld : undefined;
+    if (disposeOld === undefined) {
+      if (keep > 0) {
+        const keepOnDisk = { label: 'Keep retired ones on disk', description: 'nothing is deleted (default)', dispose: false };
+        const dispose = { label: 'Dispose retired ones', description: 'the JobManager deletes savepoints beyond the kept ones', dispose: true };
+        const picked = await choose(this.ui, (current?.disposeOld ?? defaults.disposeOld) ? [dispose, keepOnDisk] : [keepOnDisk, dispose], { title: 'Periodic Savepoints: older ones' });
+        if (!picked) return undefined;
+        disposeOld = picked.dispose;
+      } else disposeOld = false;
+    }
+    const intervalMs = parseDuration(interval);
+    const schedule: SavepointSchedule = { jobId: t.jobId, intervalMs: intervalMs ?? NaN, keep: keep > 0 ? keep : undefined, disposeOld, targetDirectory: current?.targetDirectory, since: Date.now() };
+    const problem = intervalMs === undefined ? `"${interval}" is not a duration such as 30s, 10m or 1h.` : scheduleProblem(schedule);
+    if (problem) throw new Error(problem);
+    await this.streaming.setSchedule(t.session, schedule);
+    const what = `every ${formatInterval(schedule.intervalMs)}${schedule.keep ? `, keeping ${schedule.keep}${disposeOld ? ' (older ones disposed)' : ' (older ones retired, not deleted)'}` : ''}`;
+    if (await sessionIsDriven(sharedSessionDir(), t.session)) void vscode.window.showInformationMessage(`Periodic savepoints of job ${t.jobId}: ${what}.`);
+    else void vscode.window.showWarningMessage(`Periodic savepoints of job ${t.jobId}: ${what}. No window or terminal drives session ${t.session} now, so none is taken until one does (start or reattach it here, or flink-mesos session attach).`);
+    return schedule;
   }
 
   /**

@@ -11,6 +11,8 @@ import { ensureFlink, realFlinkVersion, systemJdk17 } from './realFlink';
 export const TEST_JOBS = {
   wordCount: 'flinkmesos.testjobs.WordCount',
   streaming: 'flinkmesos.testjobs.StreamingCounter',
+  /** A changed StreamingCounter with compatible state (same uids), for upgrades: its lines end in " v2". */
+  streamingV2: 'flinkmesos.testjobs.StreamingCounterV2',
   failing: 'flinkmesos.testjobs.FailingJob',
   accumulators: 'flinkmesos.testjobs.AccumulatorJob',
 } as const;

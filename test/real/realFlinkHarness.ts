@@ -1,6 +1,7 @@
 // Helpers for the end-to-end tests against real Apache Flink: the stand-in Mesos cluster whose agents start the real
 // bin/jobmanager.sh and bin/taskmanager.sh as local processes, one provisioned distribution per version.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/core/cli/cli';
 import { FlinkSession } from '../../src/core/session/FlinkSession';
@@ -54,9 +55,12 @@ export async function newRealSession(cluster: MesosCluster, storeDir: string, in
   }));
 }
 
+/** The command line's home for these tests (savepoint histories of -m runs): never the user's ~/.flink-mesos. */
+const CLI_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'real-flink-cli-home-'));
+
 /** Runs the flink-mesos command line in-process. */
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = bufferIo(env);
+  const io = bufferIo({ FLINK_MESOS_HOME: CLI_HOME, ...env });
   const code = await runCli(args, io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }

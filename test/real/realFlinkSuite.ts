@@ -1,6 +1,7 @@
 // The end-to-end suite against one real Flink version: real JVMs launched as Mesos tasks by the stand-in agents,
 // driven through the session core and the flink-mesos command line. One cluster and one session serve the tests that
-// do not interfere; the bad-input tests start their own sessions.
+// do not interfere; the bad-input tests start their own sessions. With FLINK_MESOS_REAL_STREAMING=1 the streaming tests
+// (streamingJobsSuite.ts) run in the same session too.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,6 +10,7 @@ import type { FlinkSession, SessionSnapshot } from '../../src/core/session/Flink
 import type { MesosCluster } from '../standin/mesos/MesosCluster';
 import { eventually, flinkGet, liveTasks, tempDir } from '../core/session/sessionHarness';
 import { cli, counts, jvmsUnder, newRealSession, realFlink, startRealCluster, REAL_JM_MEMORY_MB, REAL_TM_MEMORY_MB, type RealFlink } from './realFlinkHarness';
+import { REAL_STREAMING, streamingJobsTests } from './streamingJobsSuite';
 
 interface TmItem { id: string; slotsNumber: number; freeSlots: number; dataPort: number }
 interface TmDetail { id: string; memoryConfiguration?: Record<string, number> }
@@ -16,6 +18,16 @@ interface JobsOverview { jobs: { jid: string; name: string; state: string }[] }
 
 const WORDS = 'to be or not to be\nthat is the question\nwhether tis nobler in the mind to suffer\n';
 const EXPECTED_COUNTS: Record<string, number> = { to: 3, be: 2, or: 1, not: 1, that: 1, is: 1, the: 2, question: 1, whether: 1, tis: 1, nobler: 1, in: 1, mind: 1, suffer: 1 };
+
+/** Where the streaming tests' savepoints and retained checkpoints go, under the keys this version reads. */
+function streamingState(version: string, work: string): string[] {
+  const v2 = version.startsWith('2.');
+  return [
+    `${v2 ? 'execution.checkpointing.savepoint-dir' : 'state.savepoints.dir'}=file://${path.join(work, 'savepoints-default')}`,
+    `${v2 ? 'execution.checkpointing.dir' : 'state.checkpoints.dir'}=file://${path.join(work, 'checkpoints')}`,
+    'execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION',
+  ];
+}
 
 export function realFlinkSuite(version: string): void {
   describe(`real Flink ${version} on the stand-in Mesos`, { timeout: 600000 }, () => {
@@ -47,7 +59,7 @@ export function realFlinkSuite(version: string): void {
       }
       session = await newRealSession(cluster, path.join(work, 'store'), {
         name: 'real', taskManagers: 2, slotsPerTaskManager: 2, confDir,
-        dynamicProperties: ['taskmanager.memory.framework.off-heap.size=150m', 'heartbeat.timeout=20000'],
+        dynamicProperties: ['taskmanager.memory.framework.off-heap.size=150m', 'heartbeat.timeout=20000', ...(REAL_STREAMING ? streamingState(version, work) : [])],
       });
       await session.start();
       snap = await session.waitFor((s) => s.phase === 'running' && s.progress.registered === 2, 180000, 'running with 2 TaskManagers');
@@ -207,6 +219,10 @@ export function realFlinkSuite(version: string): void {
       await eventually('CANCELED', async () => (await jobState(streamingJob)) === 'CANCELED', 60000, 300);
       assert.match((await cli(['list', '-m', url])).stdout, new RegExp(`${streamingJob}\\s+CANCELED`));
     });
+
+    if (REAL_STREAMING) {
+      streamingJobsTests({ flink: () => flink, session: () => session, url: () => url, storeDir: path.join(work, 'store'), name: 'real', work });
+    }
 
     test('logs: the JobManager\'s and a TaskManager\'s Flink log and the Mesos sandbox stdout/stderr through flink-mesos session logs', async () => {
       const store = ['--store', path.join(work, 'store'), '--name', 'real'];

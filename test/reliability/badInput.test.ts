@@ -388,7 +388,7 @@ describe('bad input: jars, job details and JobManager addresses', { timeout: 600
     const text = io.stdout + io.stderr;
     assert.ok(text.includes(missing), text);
     assert.match(text, /Cannot find checkpoint or savepoint/);
-    assert.match(text, /Check the savepoint path: it must be a savepoint folder \(or its _metadata file\) that the JobManager can read\./, text);
+    assert.match(text, /Check the savepoint path: it must be a savepoint folder \(or its _metadata file\) that the JobManager can read; flink-mesos savepoints lists the ones in the session's history\./, text);
     await nothingLost();
   });
   test('a JobManager address that is an HTML page', async () => {

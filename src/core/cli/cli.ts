@@ -4,6 +4,8 @@ import { JOB_COMMANDS, JOB_COMMANDS_USAGE, runJobCommand } from './jobCommands';
 import { SESSION_USAGE, resolveSessionJobManager, runSessionCommand } from './sessionCommands';
 import { defaultSessionDir } from '../session/SessionStore';
 import { SAVEPOINT_COMMANDS, SAVEPOINT_USAGE, historyOf, runSavepointCommand } from './savepointCommands';
+import { SCHEDULE_COMMAND, SCHEDULE_USAGE, runScheduleCommand, sessionDriven } from './savepointScheduleCommand';
+import { SavepointHistoryStore, savepointDirFor } from '../session/SavepointHistoryStore';
 
 export const OVERVIEW = `flink-mesos: run Apache Flink sessions on an Apache Mesos cluster and submit jobs to them.
 
@@ -12,14 +14,15 @@ Usage: flink-mesos session start -m HOST:PORT [-n N] [-s S] [-tm MB] [-tmc C] [-
                                  [-w] [-v] [--detach] [--json] [--ca-file FILE | --insecure-skip-tls-verify]
        flink-mesos session attach|status|scale|stop [--name NAME] [--ca-file FILE | --insecure-skip-tls-verify]
        flink-mesos run|list|cancel|stop ...
-       flink-mesos savepoint|savepoints|upgrade ...
+       flink-mesos savepoint|savepoints|upgrade|savepoint-schedule ...
 
 Example: flink-mesos session start -m mesos-master:5050 -n 4 -s 2 -tm 4096 --flink-home /opt/flink
          flink-mesos run --session default ./wordcount.jar --input /data/in
 
 ${SESSION_USAGE}
 ${JOB_COMMANDS_USAGE}
-${SAVEPOINT_USAGE}`;
+${SAVEPOINT_USAGE}
+${SCHEDULE_USAGE}`;
 
 function storeDirOf(argv: readonly string[], env: CliIo['env']): string {
   const i = argv.indexOf('--store');
@@ -42,12 +45,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const jobArgs = argv.filter((a, i) => !(a === '--store' || (i > 0 && argv[i - 1] === '--store')));
     return runJobCommand(jobArgs, io, (name) => resolveSessionJobManager(name, storeDir), {
       recordSubmission: (flags, submission) => { const h = historyOf(flags, storeDir, io.env); return h.store.recordSubmission(h.key, submission); },
+      setSchedule: async (session, schedule) => {
+        await new SavepointHistoryStore(savepointDirFor(storeDir)).setSchedule(session, schedule);
+        return { driven: await sessionDriven(storeDir, session, io) };
+      },
     });
   }
   if ((SAVEPOINT_COMMANDS as readonly string[]).includes(command)) {
     const storeDir = storeDirOf(rest, io.env);
     const args = argv.filter((a, i) => !(a === '--store' || (i > 0 && argv[i - 1] === '--store')));
     return runSavepointCommand(args, io, (name) => resolveSessionJobManager(name, storeDir), storeDir);
+  }
+  if (command === SCHEDULE_COMMAND) {
+    const storeDir = storeDirOf(rest, io.env);
+    const args = rest.filter((a, i) => !(a === '--store' || (i > 0 && rest[i - 1] === '--store')));
+    return runScheduleCommand(args, io, (name) => resolveSessionJobManager(name, storeDir), storeDir);
   }
   io.err(`flink-mesos: unknown command "${command}". Run "flink-mesos --help" for the overview.\n`);
   return ExitCode.usage;

@@ -10,7 +10,8 @@ import { JarSubmitError, JarSubmitter } from '../flink/JarSubmitter';
 import type { JobResult } from '../flink/JobWatcher';
 import { JobWatcher } from '../flink/JobWatcher';
 import { ProgramArgsError } from '../flink/programArgs';
-import type { JobSubmission } from '../session/SavepointHistoryStore';
+import type { JobSubmission, SavepointSchedule } from '../session/SavepointHistoryStore';
+import { describeSchedule, notDrivenWarning, scheduleFromFlags, type ScheduleFlags } from './savepointScheduleCommand';
 
 export const JOB_COMMANDS = ['run', 'list', 'cancel', 'stop'] as const;
 
@@ -24,6 +25,9 @@ export const JOB_COMMANDS_USAGE = `Job commands (talk to a session's JobManager 
       -s, --fromSavepoint PATH       start from this savepoint
       -n, --allowNonRestoredState    allow savepoint state that maps to no operator
       -d, --detached                 print the job id and return instead of waiting for the result
+      --savepoint-interval DURATION  periodic savepoints of the job (30s, 10m, 1h; needs --session), with
+      --savepoint-keep N             the newest N counted as kept, older ones retired (on disk still), and
+      --savepoint-dispose-old        retired ones disposed through the JobManager (see flink-mesos savepoint-schedule)
       ARGS                           program arguments, passed to the job exactly as given
   flink-mesos list   [-m HOST:PORT | --session NAME] [--json]
   flink-mesos cancel [-m HOST:PORT | --session NAME] [--json] JOBID
@@ -41,6 +45,8 @@ export interface JobCommandOptions {
   log?: Logger;
   /** Remembers what a job was started from (the savepoint history's submissions), for upgrades and restores. */
   recordSubmission?: (flags: CommonFlags, submission: JobSubmission) => Promise<void>;
+  /** Keeps the periodic savepoint schedule of a job run submitted; answers whether a process drives the session now. */
+  setSchedule?: (session: string, schedule: SavepointSchedule) => Promise<{ driven: boolean }>;
 }
 
 export class UsageError extends Error {}
@@ -132,6 +138,8 @@ interface RunArgs {
   savepointPath?: string;
   allowNonRestoredState: boolean;
   detached: boolean;
+  /** Periodic savepoints for the submitted job (checked before anything is submitted). */
+  schedule?: SavepointSchedule;
   jar: string;
   programArgs: string[];
 }
@@ -139,6 +147,8 @@ interface RunArgs {
 function parseRunArgs(args: readonly string[]): RunArgs {
   const flags: CommonFlags = { json: false };
   const run: Omit<RunArgs, 'flags' | 'jar' | 'programArgs'> = { allowNonRestoredState: false, detached: false };
+  const periodic: ScheduleFlags = { disposeOld: false };
+  let periodicGiven = false;
   let i = 0;
   const value = (name: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -171,12 +181,19 @@ function parseRunArgs(args: readonly string[]): RunArgs {
       case '-s': case '--fromSavepoint': run.savepointPath = value(name, inline); break;
       case '-n': case '--allowNonRestoredState': run.allowNonRestoredState = true; break;
       case '-d': case '--detached': run.detached = true; break;
+      case '--savepoint-interval': periodic.interval = value(name, inline); periodicGiven = true; break;
+      case '--savepoint-keep': periodic.keep = value(name, inline); periodicGiven = true; break;
+      case '--savepoint-dispose-old': periodic.disposeOld = true; periodicGiven = true; break;
       default:
         throw new UsageError(`Unknown option ${name} for run. ${name === '-D' ? 'Flink configuration belongs to the session (flink-mesos start -D ...). ' : ''}See flink-mesos run --help.`);
     }
   }
   const jar = args[i];
   if (jar === undefined) throw new UsageError('run needs the jar to submit: flink-mesos run [options] JAR [ARGS...].');
+  if (periodicGiven) {
+    if (!flags.session) throw new UsageError('Periodic savepoints (--savepoint-interval) belong to a session, whose driving process takes them: name it with --session NAME, not -m.');
+    run.schedule = scheduleFromFlags('', periodic, { interval: '--savepoint-interval', keep: '--savepoint-keep', disposeOld: '--savepoint-dispose-old' });
+  }
   return { flags, ...run, jar, programArgs: args.slice(i + 1) };
 }
 
@@ -206,6 +223,13 @@ async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, opti
     jobId: result.jobId, jarPath, entryClass: result.entryClass, programArgs: result.programArgs, parallelism: result.parallelism,
     restoredFrom: run.savepointPath, submittedAt: Date.now(),
   }).catch((err: unknown) => io.err(`Warning: the job was not added to the savepoint history: ${(err as Error).message}\n`));
+  if (run.schedule && run.flags.session && options.setSchedule) {
+    const schedule = { ...run.schedule, jobId: result.jobId, since: Date.now() };
+    await options.setSchedule(run.flags.session, schedule).then(({ driven }) => {
+      if (!run.flags.json) io.err(`Periodic savepoints of job ${result.jobId}: ${describeSchedule(schedule)}.\n`);
+      if (!driven) io.err(`Warning: ${notDrivenWarning(run.flags.session!)}\n`);
+    }, (err: unknown) => io.err(`Warning: the periodic savepoints of job ${result.jobId} were not set (set them with flink-mesos savepoint-schedule): ${(err as Error).message}\n`));
+  }
   if (run.detached) {
     if (run.flags.json) io.out(`${JSON.stringify({ jobId: result.jobId, jarId: result.jarId, entryClass: result.entryClass, parallelism: result.parallelism })}\n`);
     else io.out(`Job has been submitted with JobID ${result.jobId}\n`);

@@ -17,7 +17,8 @@ export const SAVEPOINT_USAGE = `Savepoint and upgrade commands:
   flink-mesos savepoint  [-m HOST:PORT | --session NAME] [--json] JOBID [DIR]
       takes a savepoint without stopping the job (DIR default: the cluster's state.savepoints.dir)
   flink-mesos savepoints [-m HOST:PORT | --session NAME] [--json] [JOBID]
-      the savepoint history kept with the session (savepoints, stop-with-savepoint, checkpoints used for upgrades)
+      the savepoint history kept with the session (savepoints, stop-with-savepoint, periodic, checkpoints used for
+      upgrades); a periodic one beyond its schedule's keep count shows "(retired)", one disposed "(disposed)"
   flink-mesos upgrade    [-m HOST:PORT | --session NAME] [--mode savepoint|last-state|stateless] [-c CLASS] [-p N]
                          [--savepoint-dir DIR] [--allow-non-restored-state] [--stable-seconds S]
                          [--previous-jar JAR [--previous-class CLASS]] [--no-rollback] [--json] JOBID NEW.jar [ARGS...]
@@ -133,7 +134,8 @@ async function listCommand(p: Parsed, history: ReturnType<typeof historyOf>, io:
     io.out(`No savepoints in the history of ${history.key}${jobId ? ` for job ${jobId}` : ''}.\n`);
     return ExitCode.ok;
   }
-  const rows = entries.map((e) => [new Date(e.at).toISOString().replace('T', ' ').slice(0, 19), e.kind, e.jobId, e.entryClass ?? '-', e.path]);
+  const kind = (e: (typeof entries)[number]): string => (e.disposedAt ? `${e.kind} (disposed)` : e.retiredAt ? `${e.kind} (retired)` : e.kind);
+  const rows = entries.map((e) => [new Date(e.at).toISOString().replace('T', ' ').slice(0, 19), kind(e), e.jobId, e.entryClass ?? '-', e.path]);
   const header = ['TIME', 'KIND', 'JOB ID', 'ENTRY CLASS', 'PATH'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]): string => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c]))).join('  ');
@@ -180,6 +182,8 @@ async function upgradeCommand(p: Parsed, client: FlinkRestClient, history: Retur
       jobId: newJobId, jarPath: spec.jarPath, entryClass: spec.entryClass, programArgs: spec.programArgs, parallelism: spec.parallelism, restoredFrom, submittedAt: Date.now(),
     }),
   });
+  // A periodic savepoint schedule goes on for the job that runs now (the new one, or the previous jar after a rollback).
+  await history.store.moveSchedule(history.key, jobId, result.runningJobId).catch((err: unknown) => io.err(`Warning: the periodic savepoint schedule did not move to job ${result.runningJobId}: ${(err as Error).message}\n`));
   if (p.flags.json) io.out(`${JSON.stringify(result)}\n`);
   else if (result.outcome === 'upgraded') io.out(`Upgraded: job ${result.runningJobId} runs ${path.basename(next.jarPath)}${result.statePath ? ` from ${result.statePath}` : ' (stateless)'}.\n`);
   else io.out(`Rolled back: the new job failed (${result.reason}). The previous jar runs again as job ${result.runningJobId}${result.statePath ? ` from ${result.statePath}` : ''}.\n`);

@@ -8,6 +8,7 @@ import { statusCommand } from './sessionStatusCommand';
 import { forgetCommand } from './sessionForgetCommand';
 import { ControlChannelError } from '../session/sessionControlChannel';
 import { requestScale, requestStop, serveSessionControl } from '../session/sessionControlService';
+import { runPeriodicSavepoints } from '../session/periodicSavepoints';
 import { UsageError, cliLogger, credentials, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
 
@@ -180,6 +181,8 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo, star
     await session.start();
     // From here on other terminals and VS Code windows can ask this client to scale or stop the session.
     await serveSessionControl(session, common.storeDir, cliLogger(io, common.verbose));
+    // The schedules of periodic savepoints run while this foreground client drives the session.
+    runPeriodicSavepoints(session, common.storeDir, cliLogger(io, common.verbose));
     let snap: SessionSnapshot;
     try {
       snap = await session.waitFor(fullyRunning, common.timeoutMs, 'waiting for the session to run');

@@ -470,6 +470,11 @@ export class FlinkRestClient {
     return this.withRetries(`GET ${path}`, () => this.requestJson<T>('GET', path, { query: options.query, timeoutMs: options.timeoutMs }));
   }
 
+  /** A POST whose JSON answer is wanted (operation triggers outside the job routes, e.g. savepoint disposal). */
+  postJson<T>(path: string, json: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.requestJson<T>('POST', path, { json, timeoutMs: options.timeoutMs });
+  }
+
   /** A plain-text answer (logs), keeping only its last maxBytes. */
   getText(path: string, maxBytes = DEFAULT_LOG_MAX_BYTES, options: RequestOptions = {}): Promise<string> {
     return this.withRetries(`GET ${path}`, async () => {

@@ -115,7 +115,25 @@ export async function takeSavepoint(client: FlinkRestClient, jobId: string, opti
     await delay(pollMs);
   }
   // Completed: the client maps the failure (e.g. a folder the JobManager cannot write) or returns the location.
-  return client.waitForSavepoint(jobId, triggerId, { pollIntervalMs: pollMs, timeoutMs: Math.max(1, deadline - Date.now()) });
+  try {
+    return await client.waitForSavepoint(jobId, triggerId, { pollIntervalMs: pollMs, timeoutMs: Math.max(1, deadline - Date.now()) });
+  } catch (err) {
+    throw err instanceof FlinkRestError && err.kind === 'operation' ? savepointFailure(err, jobId, options.targetDirectory) : err;
+  }
+}
+
+/**
+ * Names the folder the savepoint was to go to, and the exception class of the root cause: real Flink's root cause of an
+ * unwritable folder is often just the path (java.nio.file.FileAlreadyExistsException: /the/path).
+ */
+function savepointFailure(err: FlinkRestError, jobId: string, targetDirectory: string | undefined): FlinkRestError {
+  const last = (err.fullText ?? '').split('\n').filter((l) => /^\s*Caused by:/.test(l)).pop();
+  const cls = last ? /Caused by:\s*(?:[\w$]+\.)*([\w$]*(?:Exception|Error)):/.exec(last)?.[1] : undefined;
+  const cause = err.rootCause ? ` (cause: ${cls && !err.rootCause.startsWith(cls) ? `${cls}: ` : ''}${err.rootCause})` : '';
+  const where = targetDirectory ?? "the cluster's state.savepoints.dir";
+  return new FlinkRestError(`The savepoint of job ${jobId} into ${where} failed: ${err.flinkMessage ?? err.message}${cause}`, {
+    kind: 'operation', address: err.address, endpoint: err.endpoint, flinkMessage: err.flinkMessage, rootCause: err.rootCause, fullText: err.fullText, fix: err.fix, cause: err,
+  });
 }
 
 export class JobUpgrader {

@@ -1,6 +1,7 @@
 // Fixes for Flink failures whose cause is in the user's hands, found in Flink's own text (an error body or a job's stack trace).
 
-export const SAVEPOINT_PATH_FIX = 'Check the savepoint path: it must be a savepoint folder (or its _metadata file) that the JobManager can read.';
+export const SAVEPOINT_PATH_FIX = 'Check the savepoint path: it must be a savepoint folder (or its _metadata file) that the JobManager can read; ' +
+  'flink-mesos savepoints lists the ones in the session\'s history.';
 
 export const NON_RESTORED_STATE_FIX = 'The savepoint holds state of an operator the job no longer has: keep the operator uids stable, ' +
   'or run with --allowNonRestoredState (-n) to skip that state.';

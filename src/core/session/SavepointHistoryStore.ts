@@ -1,10 +1,11 @@
 // The savepoint history of a session's jobs, one JSON file per session beside the session files, so that it
 // survives a reload of the editor and a restart of the command line. Also remembers what each job was
-// submitted from (jar, entry class, arguments), which an upgrade needs to roll back.
+// submitted from (jar, entry class, arguments), which an upgrade needs to roll back, and the periodic savepoint
+// schedules, which the process that drives the session carries out (periodicSavepoints.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type SavepointKind = 'savepoint' | 'stop-with-savepoint' | 'checkpoint';
+export type SavepointKind = 'savepoint' | 'stop-with-savepoint' | 'checkpoint' | 'periodic';
 
 export interface SavepointEntry {
   jobId: string;
@@ -16,6 +17,26 @@ export interface SavepointEntry {
   jarPath?: string;
   entryClass?: string;
   programArgs?: string[];
+  /** Periodic only: beyond the schedule's keep count, still on disk (nothing is disposed unless the schedule says so). */
+  retiredAt?: number;
+  /** Periodic only: disposed through the JobManager (the schedule's disposeOld); no longer a restore choice. */
+  disposedAt?: number;
+  disposeError?: string;
+}
+
+/** Periodic savepoints of one job: taken every intervalMs while a process drives the session. */
+export interface SavepointSchedule {
+  jobId: string;
+  intervalMs: number;
+  /** How many periodic savepoints of the job count as kept; older ones are retired (and disposed only with disposeOld). */
+  keep?: number;
+  /** Dispose retired periodic savepoints through the JobManager. Off unless the user asks for it. */
+  disposeOld: boolean;
+  targetDirectory?: string;
+  /** ms since the epoch: when the schedule was set, and the last attempt. */
+  since: number;
+  lastAt?: number;
+  lastError?: string;
 }
 
 /** How a job was started, for a resubmission (upgrade rollback, restore). */
@@ -34,9 +55,18 @@ interface HistoryFile {
   version: 1;
   savepoints: SavepointEntry[];
   jobs: JobSubmission[];
+  schedules: SavepointSchedule[];
 }
 
 const MAX_ENTRIES = 500;
+
+/** The newest MAX_ENTRIES, dropping disposed savepoints (gone from disk anyway) before any that still exist. */
+function trimmed(entries: SavepointEntry[]): SavepointEntry[] {
+  let over = entries.length - MAX_ENTRIES;
+  if (over <= 0) return entries;
+  const out = entries.filter((e) => (over > 0 && e.disposedAt !== undefined ? (over--, false) : true));
+  return out.slice(-MAX_ENTRIES);
+}
 
 /** The history folder for a session folder: ".../sessions" -> ".../savepoints". */
 export function savepointDirFor(sessionDir: string): string {
@@ -66,12 +96,13 @@ export class SavepointHistoryStore {
     try {
       text = await fs.promises.readFile(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, savepoints: [], jobs: [] };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, savepoints: [], jobs: [], schedules: [] };
       throw new Error(`The savepoint history ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}). Check its permissions.`);
     }
     try {
       const parsed = JSON.parse(text) as Partial<HistoryFile>;
-      return { version: 1, savepoints: Array.isArray(parsed.savepoints) ? parsed.savepoints : [], jobs: Array.isArray(parsed.jobs) ? parsed.jobs : [] };
+      const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+      return { version: 1, savepoints: list(parsed.savepoints), jobs: list(parsed.jobs), schedules: list(parsed.schedules) };
     } catch {
       throw new Error(`The savepoint history ${file} is damaged (not JSON). Move it away to start a new history; the savepoints themselves are untouched.`);
     }
@@ -81,7 +112,7 @@ export class SavepointHistoryStore {
     const run = async (): Promise<void> => {
       const history = await this.read(key);
       change(history);
-      history.savepoints = history.savepoints.slice(-MAX_ENTRIES);
+      history.savepoints = trimmed(history.savepoints);
       history.jobs = history.jobs.slice(-MAX_ENTRIES);
       await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
       const file = this.file(key);
@@ -98,6 +129,57 @@ export class SavepointHistoryStore {
     await this.update(key, (h) => {
       if (!h.savepoints.some((s) => s.path === entry.path)) h.savepoints.push(entry);
     });
+  }
+
+  /** Marks savepoint entries (by path) retired or disposed. */
+  async markSavepoints(key: string, paths: readonly string[], change: Pick<SavepointEntry, 'retiredAt' | 'disposedAt' | 'disposeError'>): Promise<void> {
+    await this.update(key, (h) => {
+      for (const s of h.savepoints) if (paths.includes(s.path)) Object.assign(s, change);
+    });
+  }
+
+  /** Sets (or replaces) the periodic savepoint schedule of a job. */
+  async setSchedule(key: string, schedule: SavepointSchedule): Promise<void> {
+    await this.update(key, (h) => {
+      h.schedules = [...h.schedules.filter((s) => s.jobId !== schedule.jobId), schedule];
+    });
+  }
+
+  /** Removes a job's schedule; whether there was one. */
+  async clearSchedule(key: string, jobId: string): Promise<boolean> {
+    let had = false;
+    await this.update(key, (h) => {
+      had = h.schedules.some((s) => s.jobId === jobId);
+      h.schedules = h.schedules.filter((s) => s.jobId !== jobId);
+    });
+    return had;
+  }
+
+  /** Changes a job's schedule in place (no-op when it was cleared meanwhile). */
+  async patchSchedule(key: string, jobId: string, change: Partial<Omit<SavepointSchedule, 'jobId'>>): Promise<void> {
+    await this.update(key, (h) => {
+      const s = h.schedules.find((x) => x.jobId === jobId);
+      if (s) Object.assign(s, change);
+    });
+  }
+
+  /** An upgrade replaced the job: its schedule goes on for the job that runs now. */
+  async moveSchedule(key: string, fromJobId: string, toJobId: string): Promise<void> {
+    if (fromJobId === toJobId) return;
+    await this.update(key, (h) => {
+      const s = h.schedules.find((x) => x.jobId === fromJobId);
+      if (!s) return;
+      h.schedules = [...h.schedules.filter((x) => x.jobId !== fromJobId && x.jobId !== toJobId), { ...s, jobId: toJobId }];
+    });
+  }
+
+  async schedules(key: string): Promise<SavepointSchedule[]> {
+    return (await this.read(key)).schedules;
+  }
+
+  /** Every state path a recorded job was started from: never disposed, whatever a schedule says. */
+  async restoredFrom(key: string): Promise<Set<string>> {
+    return new Set((await this.read(key)).jobs.map((j) => j.restoredFrom).filter((p): p is string => !!p));
   }
 
   async recordSubmission(key: string, job: JobSubmission): Promise<void> {

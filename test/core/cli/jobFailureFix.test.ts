@@ -21,7 +21,7 @@ describe('fixes for known Flink failures', () => {
   test('a savepoint path Flink cannot find or read gets the savepoint fix', () => {
     assert.equal(flinkFailureFix(MISSING_SAVEPOINT_TRACE), SAVEPOINT_PATH_FIX);
     assert.equal(flinkFailureFix('java.io.FileNotFoundException: Cannot find meta data file \'_metadata\' in directory \'/tmp/sp\'.'), SAVEPOINT_PATH_FIX);
-    assert.match(SAVEPOINT_PATH_FIX, /^Check the savepoint path: it must be a savepoint folder \(or its _metadata file\) that the JobManager can read\.$/);
+    assert.match(SAVEPOINT_PATH_FIX, /^Check the savepoint path: it must be a savepoint folder \(or its _metadata file\) that the JobManager can read; flink-mesos savepoints lists the ones in the session's history\.$/);
   });
 
   test('state that maps to no operator gets the --allowNonRestoredState fix', () => {

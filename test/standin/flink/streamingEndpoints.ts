@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { FlinkJob } from './FlinkJob';
 import { FlinkVersion, versionAtLeast } from './flinkVersion';
 import { RestError } from './restErrors';
+import { defineSavepointDisposal } from './savepointDisposal';
 import type { ConfigReader } from './standinConfiguration';
 
 type Handler = (req: unknown, res: unknown, params: string[], query: URLSearchParams) => Promise<unknown>;
@@ -56,6 +57,7 @@ export function defineStreamingEndpoints(host: StreamingEndpointHost): Streaming
   const checkpointDir = conf.optional('execution.checkpointing.dir') ?? conf.optional('state.checkpoints.dir');
   const history = conf.int('web.checkpoints.history', 10);
   const checkpoints = (job: FlinkJob): boolean => job.program.streaming && intervalMs > 0;
+  defineSavepointDisposal(host);
 
   /** Makes the checkpoints due since the job started running (up to its end), and writes the newest one. */
   const advance = (job: FlinkJob, now = Date.now()): CheckpointState => {
