@@ -161,7 +161,7 @@ export function streamingJobsTests(ctx: StreamingContext): void {
       const sp = await cli(['savepoint', ...target(), '--json', jobId, `file://${blocked}/sp`]);
       assert.equal(sp.code, 1, sp.stderr);
       t.diagnostic(`unwritable folder: ${sp.stderr.trim()}`);
-      assert.match(sp.stderr, new RegExp(`The savepoint of job [0-9a-f]{32} into file://${blocked}/sp failed: .*\\(cause: \\w+(Exception|Error): .*\\n.*savepoint directory .* writable`));
+      assert.match(sp.stderr, new RegExp(`The savepoint of job [0-9a-f]{32} into file://${blocked}/sp failed: .*\\(cause: .*\\w+(Exception|Error): .*\\n.*savepoint directory .* writable`));
       assert.equal(await state(jobId), 'RUNNING');
 
       const finished = (await client.jobsOverview()).find((j) => j.state === 'FINISHED');

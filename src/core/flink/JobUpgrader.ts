@@ -129,7 +129,7 @@ export async function takeSavepoint(client: FlinkRestClient, jobId: string, opti
 function savepointFailure(err: FlinkRestError, jobId: string, targetDirectory: string | undefined): FlinkRestError {
   const last = (err.fullText ?? '').split('\n').filter((l) => /^\s*Caused by:/.test(l)).pop();
   const cls = last ? /Caused by:\s*(?:[\w$]+\.)*([\w$]*(?:Exception|Error)):/.exec(last)?.[1] : undefined;
-  const cause = err.rootCause ? ` (cause: ${cls && !err.rootCause.startsWith(cls) ? `${cls}: ` : ''}${err.rootCause})` : '';
+  const cause = err.rootCause ? ` (cause: ${cls && !err.rootCause.includes(cls) ? `${cls}: ` : ''}${err.rootCause})` : '';
   const where = targetDirectory ?? "the cluster's state.savepoints.dir";
   return new FlinkRestError(`The savepoint of job ${jobId} into ${where} failed: ${err.flinkMessage ?? err.message}${cause}`, {
     kind: 'operation', address: err.address, endpoint: err.endpoint, flinkMessage: err.flinkMessage, rootCause: err.rootCause, fullText: err.fullText, fix: err.fix, cause: err,
