@@ -59,8 +59,13 @@ export interface CommandInfo {
 
 export interface ContainerInfo {
   type: 'DOCKER' | 'MESOS';
-  docker?: { image: string; network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER'; force_pull_image?: boolean; port_mappings?: { host_port: number; container_port: number; protocol?: string }[] };
-  mesos?: { image?: { type: 'DOCKER' | 'APPC'; docker?: { name: string } } };
+  docker?: {
+    image: string; network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER'; force_pull_image?: boolean;
+    port_mappings?: { host_port: number; container_port: number; protocol?: string }[];
+    parameters?: { key: string; value: string }[];
+  };
+  /** Image.cached false: pull the image even when the agent has it. */
+  mesos?: { image?: { type: 'DOCKER' | 'APPC'; docker?: { name: string }; cached?: boolean } };
   volumes?: { container_path: string; host_path?: string; mode: 'RW' | 'RO' }[];
 }
 

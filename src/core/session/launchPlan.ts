@@ -3,18 +3,32 @@
 import type { Attribute, Offer, Range, Resource, TaskInfo } from '../mesos/types';
 import type { AttributeConstraint, SessionOptions } from './SessionOptions';
 import {
-  buildJobManagerTask, buildTaskManagerTask, jobManagerTaskId, taskManagerTaskId,
+  buildJobManagerTask, buildTaskManagerTask, jobManagerTaskId, taskManagerTaskId, taskOptionsOf,
   type JobManagerPorts, type SessionTaskSpec, type TaskManagerPorts,
 } from './flinkTasks';
 
-export interface TaskNeeds { cpus: number; memMb: number; diskMb: number; ports: number }
+/** gpus: whole GPUs (0 for none). */
+export interface TaskNeeds { cpus: number; memMb: number; diskMb: number; ports: number; gpus?: number }
 
 export function jobManagerNeeds(options: SessionOptions): TaskNeeds {
-  return { cpus: options.jobManagerCpus, memMb: options.jobManagerMemoryMb, diskMb: options.diskMb, ports: 3 };
+  return { cpus: options.jobManagerCpus, memMb: options.jobManagerMemoryMb, diskMb: options.diskMb, ports: 3 + taskOptionsOf(options).portAssignments.length };
 }
 
 export function taskManagerNeeds(options: SessionOptions): TaskNeeds {
-  return { cpus: options.taskManagerCpus, memMb: options.taskManagerMemoryMb, diskMb: options.diskMb, ports: 2 };
+  const task = taskOptionsOf(options);
+  return {
+    cpus: options.taskManagerCpus, memMb: options.taskManagerMemoryMb, diskMb: task.taskManagerDiskMb ?? options.diskMb,
+    ports: 2 + task.portAssignments.length, gpus: task.taskManagerGpus,
+  };
+}
+
+/** The ports of the port-assignment keys, after the session's own ones. */
+function assignedPorts(options: SessionOptions, ports: number[], first: number): Record<string, number> | undefined {
+  const keys = taskOptionsOf(options).portAssignments;
+  if (keys.length === 0) return undefined;
+  const out: Record<string, number> = {};
+  keys.forEach((k, i) => { out[k] = ports[first + i]; });
+  return out;
 }
 
 export interface PlanState {
@@ -50,7 +64,7 @@ export interface AgentLaunch {
 }
 
 /** The biggest agent offer seen: what the "does not fit" message compares against. */
-export interface OfferSize { agentId: string; hostname: string; cpus: number; memMb: number; diskMb: number; ports: number }
+export interface OfferSize { agentId: string; hostname: string; cpus: number; memMb: number; diskMb: number; ports: number; gpus: number }
 
 export interface OfferPlan {
   launches: AgentLaunch[];
@@ -90,6 +104,7 @@ class AgentTable {
   readonly memMb: Float64Array;
   readonly diskMb: Float64Array;
   readonly ports: Float64Array;
+  readonly gpus: Float64Array;
   /** The first constraint an agent's attributes do not match (only with constraints). */
   unmatched: (AttributeConstraint | undefined)[] | undefined;
   readonly pools = new Map<number, AgentPool>();
@@ -100,9 +115,12 @@ class AgentTable {
     this.memMb = new Float64Array(n);
     this.diskMb = new Float64Array(n);
     this.ports = new Float64Array(n);
+    this.gpus = new Float64Array(n);
     const index = new Map<string, number>();
     for (const offer of offers) {
-      const id = offer.agent_id.value;
+      // One ACCEPT takes offers of one agent allocated to one role (MULTI_ROLE): each (agent, role) is a unit here.
+      const role = offer.allocation_info?.role;
+      const id = role === undefined ? offer.agent_id.value : `${offer.agent_id.value}\u0000${role}`;
       let i = index.get(id);
       if (i === undefined) {
         i = this.first.length;
@@ -129,6 +147,7 @@ class AgentTable {
         if (r.name === 'cpus') this.cpus[i] += r.scalar.value;
         else if (r.name === 'mem') this.memMb[i] += r.scalar.value;
         else if (r.name === 'disk') this.diskMb[i] += r.scalar.value;
+        else if (r.name === 'gpus') this.gpus[i] += r.scalar.value;
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
         for (const x of r.ranges.range) if (x.end >= x.begin) this.ports[i] += x.end - x.begin + 1;
       }
@@ -141,7 +160,8 @@ class AgentTable {
   }
 
   fits(i: number, n: TaskNeeds): boolean {
-    return this.cpus[i] + 1e-9 >= n.cpus && this.memMb[i] + 1e-9 >= n.memMb && this.diskMb[i] + 1e-9 >= n.diskMb && this.ports[i] >= n.ports;
+    return this.cpus[i] + 1e-9 >= n.cpus && this.memMb[i] + 1e-9 >= n.memMb && this.diskMb[i] + 1e-9 >= n.diskMb && this.ports[i] >= n.ports &&
+      this.gpus[i] + 1e-9 >= (n.gpus ?? 0);
   }
 
   pool(i: number): AgentPool {
@@ -151,11 +171,11 @@ class AgentTable {
   }
 
   size(i: number): OfferSize {
-    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: round(this.cpus[i]), memMb: round(this.memMb[i]), diskMb: round(this.diskMb[i]), ports: this.ports[i] };
+    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: round(this.cpus[i]), memMb: round(this.memMb[i]), diskMb: round(this.diskMb[i]), ports: this.ports[i], gpus: round(this.gpus[i]) };
   }
 
   declined(i: number): DeclinedAgent {
-    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], unmatched: this.unmatched?.[i] };
+    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], gpus: this.gpus[i], unmatched: this.unmatched?.[i] };
   }
 }
 
@@ -168,6 +188,7 @@ export interface DeclinedAgent {
   readonly memMb: number;
   readonly diskMb: number;
   readonly ports: number;
+  readonly gpus: number;
   /** The first constraint the agent's attributes do not match. */
   readonly unmatched: AttributeConstraint | undefined;
 }
@@ -179,6 +200,7 @@ class AgentPool {
   private readonly cpuParts: ScalarPart[] = [];
   private readonly memParts: ScalarPart[] = [];
   private readonly diskParts: ScalarPart[] = [];
+  private readonly gpuParts: ScalarPart[] = [];
   private readonly portParts: RangePart[] = [];
   url?: string;
 
@@ -194,7 +216,7 @@ class AgentPool {
     }
     for (const r of offer.resources) {
       if (r.type === 'SCALAR' && r.scalar) {
-        const parts = r.name === 'cpus' ? this.cpuParts : r.name === 'mem' ? this.memParts : r.name === 'disk' ? this.diskParts : undefined;
+        const parts = r.name === 'cpus' ? this.cpuParts : r.name === 'mem' ? this.memParts : r.name === 'disk' ? this.diskParts : r.name === 'gpus' ? this.gpuParts : undefined;
         parts?.push({ template: r, remaining: r.scalar.value });
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
         const ranges: Range[] = [];
@@ -211,7 +233,8 @@ class AgentPool {
     takeScalar(this.cpuParts, n.cpus, resources);
     takeScalar(this.memParts, n.memMb, resources);
     if (n.diskMb > 0) takeScalar(this.diskParts, n.diskMb, resources);
-    table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb;
+    if ((n.gpus ?? 0) > 0) takeScalar(this.gpuParts, n.gpus ?? 0, resources);
+    table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb; table.gpus[i] -= n.gpus ?? 0;
     const ports: number[] = [];
     for (const part of this.portParts) {
       // Consecutive ports taken from one offered resource become one range of the task's resource.
@@ -308,15 +331,18 @@ export function describeMisfit(kind: 'JobManager' | 'TaskManager', needs: TaskNe
   if (largest.cpus < needs.cpus) missing.push('cpus');
   if (largest.diskMb < needs.diskMb) missing.push('disk');
   if (largest.ports < needs.ports) missing.push('ports');
+  if (largest.gpus < (needs.gpus ?? 0)) missing.push('GPUs');
   return `The session ${need}${constraintText}; the largest offer so far has ${fmt(largest.memMb)} MB and ${fmt(largest.cpus)} cpus` +
-    `${needs.diskMb > 0 ? ` and ${fmt(largest.diskMb)} MB disk` : ''} and ${largest.ports} ports on agent ${largest.agentId} (${largest.hostname})` +
+    `${needs.diskMb > 0 ? ` and ${fmt(largest.diskMb)} MB disk` : ''}${(needs.gpus ?? 0) > 0 ? ` and ${fmt(largest.gpus)} GPUs` : ''} and ${largest.ports} ports on agent ${largest.agentId} (${largest.hostname})` +
     `${missing.length > 0 ? `: not enough ${missing.join(', ')}` : ''}.` +
-    `${missing.length > 0 ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
+    `${missing.includes('GPUs') ? ` No agent offers ${fmt(needs.gpus ?? 0)} GPUs: lower --task-manager-gpus, or check that the GPU agents run with --isolation including gpu/nvidia and offer their GPUs to this role.` : ''}` +
+    `${missing.some((m) => m !== 'GPUs') ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
 }
 
 /** "needs 7000 MB and 1 cpu and 2 ports per TaskManager". */
 export function describeNeeds(kind: 'JobManager' | 'TaskManager', needs: TaskNeeds): string {
-  return `needs ${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}${needs.diskMb > 0 ? ` and ${fmt(needs.diskMb)} MB disk` : ''} and ${needs.ports} ports per ${kind}`;
+  return `needs ${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}${needs.diskMb > 0 ? ` and ${fmt(needs.diskMb)} MB disk` : ''}` +
+    `${(needs.gpus ?? 0) > 0 ? ` and ${fmt(needs.gpus ?? 0)} GPU${needs.gpus === 1 ? '' : 's'}` : ''} and ${needs.ports} ports per ${kind}`;
 }
 
 function fmt(x: number): string {
@@ -370,9 +396,11 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const hostname = table.hostname(i);
       const { resources, ports } = pool.take(jmNeeds);
       const jmPorts: JobManagerPorts = { rpc: ports[0], rest: ports[1], blob: ports[2] };
+      const assigned = assignedPorts(options, ports, 3);
+      if (assigned) jmPorts.assigned = assigned;
       jobManager = {
         kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
-        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
+        ports: { rpc: jmPorts.rpc, rest: jmPorts.rest, blob: jmPorts.blob, ...jmPorts.assigned }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
       };
       pool.tasks.push(jobManager);
       jmAddress = { hostname, rpcPort: jmPorts.rpc };
@@ -403,9 +431,11 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const hostname = table.hostname(i);
       const { resources, ports } = pool.take(tmNeeds);
       const tmPorts: TaskManagerPorts = { rpc: ports[0], data: ports[1] };
+      const assigned = assignedPorts(options, ports, 2);
+      if (assigned) tmPorts.assigned = assigned;
       const taskId = taskManagerTaskId(options.name, next++);
       const planned: PlannedTask = {
-        kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts as unknown as Record<string, number>,
+        kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts.assigned ? { rpc: tmPorts.rpc, data: tmPorts.data, ...tmPorts.assigned } : tmPorts as unknown as Record<string, number>,
         task: buildTaskManagerTask(spec, taskId, agentId, hostname, resources, tmPorts, jmAddress),
       };
       pool.tasks.push(planned);
@@ -475,8 +505,10 @@ export function agentShortfall(agent: Omit<DeclinedAgent, 'agentId' | 'hostname'
   if (diskShort) free.push(`${fmt(agent.diskMb)} MB disk`);
   const portsShort = agent.ports < needs.ports;
   if (portsShort) free.push(`${agent.ports} port${agent.ports === 1 ? '' : 's'}`);
+  const gpusShort = (agent.gpus ?? 0) + 1e-9 < (needs.gpus ?? 0);
+  if (gpusShort) free.push(`${fmt(agent.gpus ?? 0)} GPUs`);
   const need = `${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}` +
-    `${diskShort ? ` and ${fmt(needs.diskMb)} MB disk` : ''}${portsShort ? ` and ${needs.ports} ports` : ''}`;
+    `${diskShort ? ` and ${fmt(needs.diskMb)} MB disk` : ''}${portsShort ? ` and ${needs.ports} ports` : ''}${gpusShort ? ` and ${fmt(needs.gpus ?? 0)} GPUs` : ''}`;
   if (free.length === 0) return `not used in this round (${who} needs ${need})`;
   return `${free.join(' and ')} free, ${who} needs ${need}`;
 }

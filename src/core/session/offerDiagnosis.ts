@@ -75,9 +75,14 @@ export class OfferDiagnosis {
       : missing.wanted === null || !Number.isFinite(missing.taskManagers) ? 'TaskManagers' : `${missing.taskManagers} of ${missing.wanted} TaskManagers`;
     const constraintText = options.constraints.length > 0 ? ` on agents matching ${options.constraints.map((c) => `${c.attribute}:${c.value}`).join(',')}` : '';
     const short = agents.some((a) => / free, /.test(a.reason) && !/fits/.test(a.reason));
+    // GPUs short on every agent: no agent has enough of them, whatever the memory and cpus.
+    const gpus = needs.gpus ?? 0;
+    const noGpuAgent = gpus > 0 && agents.every((a) => / GPUs free, /.test(a.reason));
+    const fix = noGpuAgent
+      ? ` No agent offers ${gpus} GPUs: lower --task-manager-gpus, or check that the GPU agents run with --isolation including gpu/nvidia and offer their GPUs to this role.`
+      : short ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : '';
     return `The session ${describeNeeds(kind, needs)}${constraintText} and still waits for ${waiting}; the offers now, after what the session holds: ` +
-      `${agents.map((a) => `agent ${a.agentId} (${a.hostname}): ${a.reason}`).join('; ')}.` +
-      `${short ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
+      `${agents.map((a) => `agent ${a.agentId} (${a.hostname}): ${a.reason}`).join('; ')}.${fix}`;
   }
 }
 
