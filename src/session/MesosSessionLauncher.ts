@@ -11,6 +11,7 @@ import { SessionConflictError } from '../core/session/sessionErrors';
 import { serveSessionControl } from '../core/session/sessionControlService';
 import { checkForget, forgetSession, type ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
+import { rolesSetting, taskOptionsInput } from '../settings/taskSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
 import { readSandboxTail } from './sandboxTail';
 import { WatchedSessionHandle } from './WatchedSessionHandle';
@@ -28,11 +29,12 @@ export class MesosSessionLauncher implements SessionLauncher {
       slotsPerTaskManager: settings.slotsPerTaskManager, taskManagerMemoryMb: settings.taskManagerMemoryMb, taskManagerCpus: settings.taskManagerCpus,
       jobManagerMemoryMb: settings.jobManagerMemoryMb, jobManagerCpus: settings.jobManagerCpus,
       confDir: settings.configDir || undefined, dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation),
-      webUi: settings.webUi, role: settings.role === '*' ? undefined : settings.role, failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
+      webUi: settings.webUi, ...rolesSetting(settings.role), failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
       constraints: settings.constraints, fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, verbose: settings.verbose,
       maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
       user: settings.user ? settings.user : undefined,
       declineRefuseSeconds: settings.declineRefuseSeconds,
+      ...taskOptionsInput(settings),
     });
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
