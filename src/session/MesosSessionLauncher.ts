@@ -16,7 +16,7 @@ import { LaunchProgress, SessionLauncher } from './SessionLauncher';
 import { readSandboxTail } from './sandboxTail';
 import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
-import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
+import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView, placementPorts } from './sessionViews';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
 export class MesosSessionLauncher implements SessionLauncher {
@@ -228,7 +228,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     for (const t of [...(jm ? [jm] : []), ...s.taskManagers]) {
       const a = agents.get(t.agentId) ?? { agentId: t.agentId, hostname: t.hostname, cpusTotal: this.agents.get(t.agentId)?.cpus, memMbTotal: this.agents.get(t.agentId)?.mem, tasks: [] };
       const isJm = t.kind === 'jobmanager';
-      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: t.state, cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ports: Object.values(t.ports) });
+      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: t.state, cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ...placementPorts(t.ports) });
       agents.set(t.agentId, a);
     }
     const wanted = s.progress.wanted;

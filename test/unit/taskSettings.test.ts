@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pickTaskSettings, rolesSetting, taskOptionsInput } from '../../src/settings/taskSettings';
 import { parseSessionStartArgs, validateSessionOptions } from '../../src/core/session/SessionOptions';
+import { placementPorts } from '../../src/session/sessionViews';
 
 const base = { master: 'm:5050', user: 'flink' };
 
@@ -38,4 +39,9 @@ test('a profile\'s task keys are picked; "*" or an empty role setting is the def
   assert.deepEqual(rolesSetting('*'), {});
   assert.deepEqual(rolesSetting(''), {});
   assert.deepEqual(rolesSetting('flink'), { role: 'flink' });
+});
+
+test('Session Resources lists a task\'s own ports and its port-assignment keys by name', () => {
+  assert.deepEqual(placementPorts({ rpc: 31000, data: 31001, 'metrics.reporter.prom.port': 31002 }), { ports: [31000, 31001], assignedPorts: { 'metrics.reporter.prom.port': 31002 } });
+  assert.deepEqual(placementPorts({ rpc: 31000, rest: 31001, blob: 31002 }), { ports: [31000, 31001, 31002] });
 });
