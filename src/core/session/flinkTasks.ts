@@ -197,10 +197,14 @@ function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind, task:
     `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground`;
 }
 
-/** The bootstrap command in the task's own shell (it may export variables for Flink); a failure ends the task with its status. */
+/**
+ * The bootstrap command in the task's own shell (so it may export variables for Flink). An EXIT trap, cleared once it
+ * succeeded, names it when it fails or calls exit: the task then fails with its status and Flink never starts.
+ */
 function bootstrapScript(command: string | undefined): string {
   if (!command) return '';
-  return `{ { ${command}\n} || { flink_mesos_status=$?; echo "flink-mesos: the bootstrap command failed with exit status $flink_mesos_status" >&2; exit $flink_mesos_status; }; } && `;
+  const say = 'flink_mesos_status=$?; echo "flink-mesos: the bootstrap command failed with exit status $flink_mesos_status; Flink was not started" >&2';
+  return `trap '${say}' EXIT && { ${command}\n} || exit $?; trap - EXIT && `;
 }
 
 function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind, imageHome = DOCKER_FLINK_HOME): string {

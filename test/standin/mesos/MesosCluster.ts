@@ -29,6 +29,8 @@ export interface MesosClusterOptions {
   killGracePeriodMs?: number;
   /** Variables the agents pass to every task (JAVA_HOME for a real Flink that needs another Java). */
   agentEnvironment?: Record<string, string>;
+  /** The master's --roles whitelist. */
+  roleWhitelist?: string[];
 }
 
 /** Test-only faults; the same operations answer over HTTP as `POST <any master>/__test__/<name>` with a JSON object of arguments. */
@@ -96,6 +98,7 @@ export class MesosCluster implements EndpointHost {
       allocationIntervalMs: opts.allocationIntervalMs ?? 1000,
       offerTimeoutMs: opts.offerTimeoutMs,
       updateRetryMs: opts.updateRetryMs ?? 10000,
+      roleWhitelist: opts.roleWhitelist,
     });
     this.faults = this.makeFaults();
   }

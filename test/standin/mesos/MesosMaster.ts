@@ -20,6 +20,8 @@ export interface MesosMasterOptions {
   allocationIntervalMs: number;
   offerTimeoutMs?: number;
   updateRetryMs: number;
+  /** The master's --roles (a role whitelist, deprecated in Mesos but still honoured): frameworks with another role are refused. */
+  roleWhitelist?: string[];
 }
 
 interface Stream {
@@ -200,6 +202,12 @@ export class MesosMaster implements AgentLink {
     const suppressedRoles = (call.subscribe as Json).suppressed_roles;
     const invalid = validateFrameworkRoles(info, caps.has('MULTI_ROLE'), Array.isArray(suppressedRoles) ? suppressedRoles.map(String) : []);
     if (invalid) return refuse(invalid);
+    // Master::validateFrameworkSubscription: every role must be on the --roles whitelist when there is one (text from Mesos' source).
+    if (this.opts.roleWhitelist) {
+      const roles = caps.has('MULTI_ROLE') ? (info.roles ?? []) : [info.role ?? '*'];
+      const missing = [...new Set(roles)].filter((r) => r !== '*' && !this.opts.roleWhitelist?.includes(r)).sort();
+      if (missing.length > 0) return refuse(`Roles ${stringifySet(missing)} are not present in master's --roles`);
+    }
     if (requestedId && this.removedFrameworkIds.has(requestedId)) return refuse('Framework has been removed');
     let fw = requestedId ? this.frameworks.get(requestedId) : undefined;
     const now = nowNs();
