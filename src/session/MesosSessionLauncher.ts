@@ -34,6 +34,7 @@ export class MesosSessionLauncher implements SessionLauncher {
       maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
       user: settings.user ? settings.user : undefined,
       declineRefuseSeconds: settings.declineRefuseSeconds,
+      unreachableGraceSeconds: settings.unreachableGraceSeconds,
       ...taskOptionsInput(settings),
     });
     for (const w of validated.warnings) this.log.warn(w);
@@ -291,7 +292,10 @@ export function declinedOffers(s: Pick<SessionSnapshot, 'phase' | 'diagnosis'> &
 }
 
 function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {
-  return { id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl };
+  return {
+    id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl,
+    ...(t.unreachableSince !== undefined ? { unreachable: true } : {}), ...(t.replaced ? { replacedAfterGrace: true } : {}),
+  };
 }
 
 function viewPhase(s: SessionSnapshot): SessionPhase {

@@ -25,6 +25,9 @@ export interface TaskManagerView {
   heartbeatAgoMs?: number;
   observedAt?: number;
   lost: boolean;
+  /** Its agent is cut off (TASK_UNREACHABLE); replacedAfterGrace once the grace period passed and another took its place. */
+  unreachable?: boolean;
+  replacedAfterGrace?: boolean;
   /** The id of the TaskManager that replaced this one. */
   replacedBy?: string;
   hasSandbox: boolean;

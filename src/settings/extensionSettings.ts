@@ -33,6 +33,8 @@ export interface SessionSettings extends StartInput {
   user?: string;
   /** refuse_seconds sent with DECLINE (`flinkMesos.declineRefuseSeconds`). */
   declineRefuseSeconds?: number;
+  /** How long a TaskManager may be unreachable before it is replaced (`flinkMesos.unreachableGraceSeconds`). */
+  unreachableGraceSeconds?: number;
 }
 
 export interface ConnectionSettings {
@@ -64,6 +66,7 @@ export function readSessionSettings(): SessionSettings {
     maxTaskManagerFailuresPerMinute: c.get<number>('maxTaskManagerFailuresPerMinute', SESSION_DEFAULTS.maxTaskManagerFailuresPerMinute),
     user: (c.get<string>('user', '') ?? '').trim(),
     declineRefuseSeconds: c.get<number>('declineRefuseSeconds', SESSION_DEFAULTS.declineRefuseSeconds),
+    unreachableGraceSeconds: c.get<number>('unreachableGraceSeconds', SESSION_DEFAULTS.unreachableGraceSeconds),
     taskManagerDiskMb: c.get<number>('taskManagerDiskMb', 0),
     taskManagerGpus: c.get<number>('taskManagerGpus', 0),
     fetchUris: c.get<string[]>('fetchUris', []),

@@ -44,6 +44,8 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       --on-partial-fit stop|keep    when the fit timeout runs out with only some TaskManagers placed: stop the session
                                     and everything it started (default), or keep it with the TaskManagers that fit
       --max-failures-per-minute N   TaskManager replacement limit (default 10)
+      --unreachable-grace SECONDS   how long a TaskManager on a cut-off agent (TASK_UNREACHABLE) may stay so before it is
+                                    replaced (default 60); if it comes back after that, it is killed
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored

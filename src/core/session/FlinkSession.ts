@@ -43,9 +43,10 @@ function noMasterListening(reason: string): boolean {
 }
 
 
-/** MULTI_ROLE always (roles, allocation info); GPU_RESOURCES only when TaskManagers ask for GPUs (Mesos then offers GPU agents). */
+/** MULTI_ROLE and PARTITION_AWARE always; GPU_RESOURCES only when TaskManagers ask for GPUs (Mesos then offers GPU agents). */
 function frameworkCapabilities(options: SessionOptions): { type: string }[] {
-  const caps = [{ type: 'MULTI_ROLE' }];
+  // PARTITION_AWARE: a cut-off agent's tasks become TASK_UNREACHABLE (not LOST) and may come back; TaskTracker waits a grace period.
+  const caps = [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }];
   if ((options.taskOptions?.taskManagerGpus ?? 0) > 0) caps.push({ type: 'GPU_RESOURCES' });
   return caps;
 }
@@ -346,6 +347,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.lease.beat(now);
     if (this.connection !== 'subscribed') return;
     await this.reconciler.tick(now);
+    this.tasks.replaceUnreachable(now);
     await this.offers.checkFitTimeout(now);
   }
 

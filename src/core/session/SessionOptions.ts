@@ -44,6 +44,8 @@ export interface SessionOptions {
   fitTimeoutSeconds: number;
   /** refuse_seconds sent with DECLINE for offers the session cannot use. */
   declineRefuseSeconds: number;
+  /** How long a TaskManager may stay TASK_UNREACHABLE before it is replaced (absent in older saved sessions: the default). */
+  unreachableGraceSeconds?: number;
   /** What shapes each TaskInfo beyond cpus and memory (absent in sessions saved before these options existed). */
   taskOptions?: TaskOptions;
 }
@@ -78,6 +80,8 @@ export const SESSION_DEFAULTS = {
   maxTaskManagerFailuresPerMinute: 10,
   fitTimeoutSeconds: 300,
   declineRefuseSeconds: 120,
+  // A little longer than Flink's heartbeat.timeout (50 s): a TaskManager Flink still counts is not replaced.
+  unreachableGraceSeconds: 60,
   frameworkName: 'Flink session',
 } as const;
 
@@ -152,6 +156,8 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     'the TaskManager failure-rate limit', 'Pass 1 or more (Flink used 10 a minute).');
   const fitTimeout = positiveNumber('--fit-timeout', input.fitTimeoutSeconds ?? SESSION_DEFAULTS.fitTimeoutSeconds, 'the fit timeout', 'Pass seconds above 0.');
   const declineRefuse = positiveNumber('--decline-seconds', input.declineRefuseSeconds ?? SESSION_DEFAULTS.declineRefuseSeconds, 'the decline filter', 'Pass seconds above 0.');
+  const unreachableGrace = positiveNumber('--unreachable-grace', input.unreachableGraceSeconds ?? SESSION_DEFAULTS.unreachableGraceSeconds,
+    'the unreachable grace period', 'Pass seconds above 0 (default 60, a little longer than Flink\'s heartbeat.timeout).');
 
   const dynamicProperties = parseDynamicProperties(input.dynamicProperties ?? {});
   const constraints = parseConstraints(input.constraints ?? []);
@@ -184,6 +190,7 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     frameworkName: input.frameworkName ?? `${SESSION_DEFAULTS.frameworkName} ${name}`,
     failoverTimeoutSeconds: failover, constraints, verbose: input.verbose ?? SESSION_DEFAULTS.verbose,
     maxTaskManagerFailuresPerMinute: maxFailures, fitTimeoutSeconds: fitTimeout, declineRefuseSeconds: declineRefuse,
+    unreachableGraceSeconds: unreachableGrace,
     taskOptions: validateTaskOptions(input, flink.kind === 'docker'),
   };
   if (roles.length > 1) options.roles = roles;
@@ -435,6 +442,7 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--max-failures-per-minute': input.maxTaskManagerFailuresPerMinute = num(); break;
       case '--fit-timeout': input.fitTimeoutSeconds = num(); break;
       case '--decline-seconds': input.declineRefuseSeconds = num(); break;
+      case '--unreachable-grace': input.unreachableGraceSeconds = num(); break;
       default: if (!parseTaskFlag(flag, value, num, input)) rest.push(arg);
     }
   }

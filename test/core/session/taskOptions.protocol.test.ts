@@ -53,7 +53,7 @@ const isTm = (t: TaskInfo): boolean => t.task_id.value.startsWith('taskmanager-'
 describe('TaskManager disk and GPUs', () => {
   test('gpus and disk reach the TaskManagers (not the JobManager), GPU_RESOURCES is declared, Flink\'s GPU resource matches', async () => {
     const { m, framework } = await session({ taskManagerGpus: 2, taskManagerDiskMb: 4096, diskMb: 100 });
-    assert.deepEqual(framework().capabilities?.map((c) => c.type).sort(), ['GPU_RESOURCES', 'MULTI_ROLE']);
+    assert.deepEqual(framework().capabilities?.map((c) => c.type).sort(), ['GPU_RESOURCES', 'MULTI_ROLE', 'PARTITION_AWARE']);
     m.offers([offer({ agent: 'a1', gpus: 4 }), offer({ agent: 'a2', gpus: 4 })]);
     await until('the launch', () => m.launched().length === 3);
     for (const t of m.launched()) {
@@ -72,7 +72,7 @@ describe('TaskManager disk and GPUs', () => {
 
   test('without GPUs the framework does not declare GPU_RESOURCES', async () => {
     const { framework } = await session({});
-    assert.deepEqual(framework().capabilities?.map((c) => c.type), ['MULTI_ROLE']);
+    assert.deepEqual(framework().capabilities?.map((c) => c.type), ['MULTI_ROLE', 'PARTITION_AWARE']);
   });
 
   test('more GPUs than any agent has: no TaskManager is launched, and the diagnosis names GPUs', async () => {
