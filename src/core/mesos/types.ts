@@ -44,6 +44,8 @@ export interface Offer {
   resources: Resource[];
   attributes?: Attribute[];
   allocation_info?: { role?: string };
+  /** Set when the agent's machine is in the maintenance schedule: the window's start (and length). */
+  unavailability?: { start: { nanoseconds: number }; duration?: { nanoseconds: number } };
 }
 
 export interface CommandURI { value: string; executable?: boolean; extract?: boolean; cache?: boolean; output_file?: string }

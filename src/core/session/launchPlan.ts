@@ -107,6 +107,8 @@ class AgentTable {
   readonly gpus: Float64Array;
   /** The first constraint an agent's attributes do not match (only with constraints). */
   unmatched: (AttributeConstraint | undefined)[] | undefined;
+  /** When the agent's machine goes into maintenance (epoch ms; only when an offer of the round carries unavailability). */
+  maintenanceFrom: (number | undefined)[] | undefined;
   readonly pools = new Map<number, AgentPool>();
 
   constructor(offers: readonly Offer[]) {
@@ -175,7 +177,10 @@ class AgentTable {
   }
 
   declined(i: number): DeclinedAgent {
-    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], gpus: this.gpus[i], unmatched: this.unmatched?.[i] };
+    return {
+      agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], gpus: this.gpus[i],
+      unmatched: this.unmatched?.[i], maintenanceFrom: this.maintenanceFrom?.[i],
+    };
   }
 }
 
@@ -191,6 +196,8 @@ export interface DeclinedAgent {
   readonly gpus: number;
   /** The first constraint the agent's attributes do not match. */
   readonly unmatched: AttributeConstraint | undefined;
+  /** Its machine is scheduled for maintenance from then (epoch ms): no new task goes there. */
+  readonly maintenanceFrom?: number;
 }
 
 /** The parts of one agent's offers that tasks are cut from; the totals stay in the AgentTable. */
@@ -362,13 +369,19 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
   let largest = -1;
   let refusedByConstraints = 0;
   const constrained = options.constraints.length > 0;
-  // Agents whose attributes match, by index (all of them without constraints).
+  // Offers of a machine in the maintenance schedule carry unavailability: no new task goes to such an agent.
+  const scheduled = offers.some((o) => o.unavailability !== undefined);
+  // Agents whose attributes match and that are not scheduled for maintenance, by index (all of them otherwise).
   let eligible: number[] | undefined;
-  if (constrained) {
-    eligible = [];
-    table.unmatched = new Array<AttributeConstraint | undefined>(agents);
-  }
+  if (constrained || scheduled) eligible = [];
+  if (constrained) table.unmatched = new Array<AttributeConstraint | undefined>(agents);
+  if (scheduled) table.maintenanceFrom = new Array<number | undefined>(agents);
   for (let i = 0; i < agents; i++) {
+    if (scheduled) {
+      const from = table.offersOf(i).find((o) => o.unavailability)?.unavailability?.start.nanoseconds;
+      if (from !== undefined) { (table.maintenanceFrom as (number | undefined)[])[i] = Math.floor(from / 1e6); continue; }
+      if (!constrained) (eligible as number[]).push(i);
+    }
     if (constrained) {
       const unmatched = unmatchedConstraint(table, i, options.constraints);
       (table.unmatched as (AttributeConstraint | undefined)[])[i] = unmatched;
@@ -490,10 +503,16 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
  * "does not match constraint rack:r1", "not needed: the session has all it asked for".
  */
 export function declineReason(agent: DeclinedAgent, plan: Pick<OfferPlan, 'unplaced'>, options: SessionOptions): string {
+  if (agent.maintenanceFrom !== undefined) return maintenanceReason(agent.maintenanceFrom);
   if (agent.unmatched) return `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}`;
   if (plan.unplaced.jobManager) return agentShortfall(agent, jobManagerNeeds(options), 'the JobManager');
   if (plan.unplaced.taskManagers > 0) return agentShortfall(agent, taskManagerNeeds(options), 'a TaskManager');
   return 'not needed: the session has all it asked for';
+}
+
+/** Why an agent scheduled for maintenance gets no task. */
+export function maintenanceReason(from: number): string {
+  return `its machine is scheduled for maintenance from ${new Date(from).toISOString()}: no new task goes there`;
 }
 
 /** What an agent's offer lacks for one task: "6592 MB free, a TaskManager needs 7000 MB and 1 cpu". */

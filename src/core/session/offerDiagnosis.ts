@@ -4,7 +4,7 @@
 import type { SessionOptions } from './SessionOptions';
 import type { SessionRecord, TaskRecord } from './SessionStore';
 import {
-  agentShortfall, declineReason, describeMisfit, describeNeeds, jobManagerNeeds, taskManagerNeeds, type DeclinedAgent, type OfferPlan,
+  agentShortfall, declineReason, describeMisfit, describeNeeds, jobManagerNeeds, maintenanceReason, taskManagerNeeds, type DeclinedAgent, type OfferPlan,
 } from './launchPlan';
 
 /** An agent's offers declined in one round, and why ("4096 MB free, a TaskManager needs 8192 MB and 2 cpus"). */
@@ -58,7 +58,8 @@ export class OfferDiagnosis {
     const who = missing.jobManager ? 'the JobManager' : 'a TaskManager';
     const needs = missing.jobManager ? jobManagerNeeds(options) : taskManagerNeeds(options);
     return [...this.now.values()].map(({ agent, at }) => {
-      const short = agent.unmatched ? `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}` : agentShortfall(agent, needs, who);
+      const short = agent.maintenanceFrom !== undefined ? maintenanceReason(agent.maintenanceFrom)
+        : agent.unmatched ? `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}` : agentShortfall(agent, needs, who);
       const reason = short.startsWith('not used in this round') ? `${fmtNumber(agent.memMb)} MB and ${fmtNumber(agent.cpus)} cpus free: fits ${who}, waiting for its next offer` : short;
       return { agentId: agent.agentId, hostname: agent.hostname, cpus: round(agent.cpus), memMb: round(agent.memMb), diskMb: round(agent.diskMb), ports: agent.ports, reason, at };
     }).sort((a, b) => a.hostname.localeCompare(b.hostname) || a.agentId.localeCompare(b.agentId));
