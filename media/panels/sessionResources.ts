@@ -29,7 +29,8 @@ export function renderSessionResources(d: SessionResourcesData): Node {
       a.tasks.length === 0 ? h('p', { class: 'muted' }, 'No tasks of this session.') :
         table(['Task', 'Role', 'State', 'CPUs', 'Memory (MB)', 'Ports'], a.tasks.map(t => [
           t.role === 'TaskManager' ? linkButton(t.taskId, () => void request({ action: 'showTaskManager', taskManagerId: t.taskId })) : t.taskId,
-          t.role, t.state, t.cpus.toFixed(1), String(Math.round(t.memMb)), t.ports.join(', '),
+          t.role, t.state, t.cpus.toFixed(1), String(Math.round(t.memMb)),
+          [...t.ports.map(String), ...Object.entries(t.assignedPorts ?? {}).map(([key, port]) => `${key}=${port}`)].join(', '),
         ]))));
   }
   root.appendChild(agents);

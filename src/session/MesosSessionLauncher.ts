@@ -12,11 +12,12 @@ import { serveSessionControl } from '../core/session/sessionControlService';
 import { runPeriodicSavepoints } from '../core/session/periodicSavepoints';
 import { checkForget, forgetSession, type ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
+import { rolesSetting, taskOptionsInput } from '../settings/taskSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
 import { readSandboxTail } from './sandboxTail';
 import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
-import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView } from './sessionViews';
+import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView, placementPorts } from './sessionViews';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
 export class MesosSessionLauncher implements SessionLauncher {
@@ -29,11 +30,13 @@ export class MesosSessionLauncher implements SessionLauncher {
       slotsPerTaskManager: settings.slotsPerTaskManager, taskManagerMemoryMb: settings.taskManagerMemoryMb, taskManagerCpus: settings.taskManagerCpus,
       jobManagerMemoryMb: settings.jobManagerMemoryMb, jobManagerCpus: settings.jobManagerCpus,
       confDir: settings.configDir || undefined, dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation),
-      webUi: settings.webUi, role: settings.role === '*' ? undefined : settings.role, failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
+      webUi: settings.webUi, ...rolesSetting(settings.role), failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
       constraints: settings.constraints, fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, verbose: settings.verbose,
       maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
       user: settings.user ? settings.user : undefined,
       declineRefuseSeconds: settings.declineRefuseSeconds,
+      unreachableGraceSeconds: settings.unreachableGraceSeconds,
+      ...taskOptionsInput(settings),
     });
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
@@ -230,7 +233,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     for (const t of [...(jm ? [jm] : []), ...s.taskManagers]) {
       const a = agents.get(t.agentId) ?? { agentId: t.agentId, hostname: t.hostname, cpusTotal: this.agents.get(t.agentId)?.cpus, memMbTotal: this.agents.get(t.agentId)?.mem, tasks: [] };
       const isJm = t.kind === 'jobmanager';
-      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: t.state, cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ports: Object.values(t.ports) });
+      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: t.state, cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ...placementPorts(t.ports) });
       agents.set(t.agentId, a);
     }
     const wanted = s.progress.wanted;
@@ -293,7 +296,10 @@ export function declinedOffers(s: Pick<SessionSnapshot, 'phase' | 'diagnosis'> &
 }
 
 function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {
-  return { id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl };
+  return {
+    id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl,
+    ...(t.unreachableSince !== undefined ? { unreachable: true } : {}), ...(t.replaced ? { replacedAfterGrace: true } : {}),
+  };
 }
 
 function viewPhase(s: SessionSnapshot): SessionPhase {

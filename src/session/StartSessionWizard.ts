@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { FlinkConfigurationError, readFlinkConfiguration } from '../core/flink/flinkConfiguration';
 import { MIN_JOB_MANAGER_MEMORY_MB, MIN_TASK_MANAGER_MEMORY_MB, parseDynamicProperties, validateMasterAddress } from '../core/session/SessionOptions';
 import { StartInput, readProfiles, readSessionSettings } from '../settings/extensionSettings';
+import { pickTaskSettings } from '../settings/taskSettings';
 import { QuickInputUi, StepValidation, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
 
 const LAST_RUN_KEY = 'flinkMesos.lastStart';
@@ -57,7 +58,8 @@ export class StartSessionWizard {
       const picked = await pickStep({ ui: this.ui, title: TITLE, step: 1, totalSteps: 1, placeholder: 'Start a profile in one step, or enter the values', items });
       if (!picked || typeof picked === 'symbol') return undefined;
       if (picked.profile) {
-        const input = { ...defaults, ...pickStartInput(profiles.get(picked.profile) ?? {}) };
+        const profile = profiles.get(picked.profile) ?? {};
+        const input = { ...defaults, ...pickStartInput(profile), ...pickTaskSettings(profile as Record<string, unknown>) };
         if (!profiles.get(picked.profile)?.name) input.name = picked.profile;
         const problem = checkStartInput(input);
         if (problem) throw new Error(`Profile "${picked.profile}": ${problem} Fix it in the setting flinkMesos.profiles.`);

@@ -8,7 +8,7 @@ import { SessionWatcher, type WatchedSession } from '../core/session/sessionWatc
 import type { SessionStore } from '../core/session/SessionStore';
 import type { MesosSessionHandle } from './SessionManager';
 import { readSandboxTail } from './sandboxTail';
-import type { SessionPhase, SessionView, TaskManagerView } from './sessionViews';
+import { placementPorts, type SessionPhase, type SessionView, type TaskManagerView } from './sessionViews';
 
 export interface WatchOptions { credentials?: Credentials; tls?: TlsOptions; log: Logger; leaseStaleMs: number; intervalMs: number }
 
@@ -50,7 +50,7 @@ export class WatchedSessionHandle implements MesosSessionHandle {
     for (const t of r.tasks) {
       const a = agents.get(t.agentId) ?? { agentId: t.agentId, hostname: t.hostname, tasks: [] };
       const isJm = t.kind === 'jobmanager';
-      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: state(t.taskId, t.state), cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ports: Object.values(t.ports) });
+      a.tasks.push({ taskId: t.taskId, role: isJm ? 'JobManager' : 'TaskManager', state: state(t.taskId, t.state), cpus: isJm ? o.jobManagerCpus : o.taskManagerCpus, memMb: isJm ? o.jobManagerMemoryMb : o.taskManagerMemoryMb, ...placementPorts(t.ports) });
       agents.set(t.agentId, a);
     }
     const wanted = r.wantedTaskManagers;

@@ -25,6 +25,9 @@ export interface TaskManagerView {
   heartbeatAgoMs?: number;
   observedAt?: number;
   lost: boolean;
+  /** Its agent is cut off (TASK_UNREACHABLE); replacedAfterGrace once the grace period passed and another took its place. */
+  unreachable?: boolean;
+  replacedAfterGrace?: boolean;
   /** The id of the TaskManager that replaced this one. */
   replacedBy?: string;
   hasSandbox: boolean;
@@ -46,6 +49,17 @@ export interface JarView { id: string; name: string; uploaded?: number; entryCla
 // Placement and declines reach the Session Resources panel unchanged: one shape, the protocol's.
 // Placement and declines reach the Session Resources panel unchanged: one shape, the protocol's.
 export type TaskPlacement = TaskPlacementData;
+
+/** A task's ports for Session Resources: the session's own, and those of the port-assignment keys (Flink options: dotted names). */
+export function placementPorts(ports: Record<string, number>): Pick<TaskPlacementData, 'ports' | 'assignedPorts'> {
+  const own: number[] = [];
+  let assignedPorts: Record<string, number> | undefined;
+  for (const [key, port] of Object.entries(ports)) {
+    if (key.includes('.')) (assignedPorts ??= {})[key] = port;
+    else own.push(port);
+  }
+  return assignedPorts ? { ports: own, assignedPorts } : { ports: own };
+}
 export type AgentUsage = AgentUsageData;
 export type DeclinedOffer = DeclinedOfferData;
 

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { SESSION_DEFAULTS } from '../core/session/SessionOptions';
+import type { TaskSettings } from './taskSettings';
 
 export const SECTION = 'flinkMesos';
 
-/** What the Start Session wizard asks for; the same shape is saved as "the last run" and used by profiles. */
-export interface StartInput {
+/** What the Start Session wizard asks for; the same shape is saved as "the last run" and used by profiles (which may also set the task settings). */
+export interface StartInput extends TaskSettings {
   name: string;
   master: string;
   taskManagers: number | 'greedy';
@@ -32,6 +33,8 @@ export interface SessionSettings extends StartInput {
   user?: string;
   /** refuse_seconds sent with DECLINE (`flinkMesos.declineRefuseSeconds`). */
   declineRefuseSeconds?: number;
+  /** How long a TaskManager may be unreachable before it is replaced (`flinkMesos.unreachableGraceSeconds`). */
+  unreachableGraceSeconds?: number;
 }
 
 export interface ConnectionSettings {
@@ -63,6 +66,20 @@ export function readSessionSettings(): SessionSettings {
     maxTaskManagerFailuresPerMinute: c.get<number>('maxTaskManagerFailuresPerMinute', SESSION_DEFAULTS.maxTaskManagerFailuresPerMinute),
     user: (c.get<string>('user', '') ?? '').trim(),
     declineRefuseSeconds: c.get<number>('declineRefuseSeconds', SESSION_DEFAULTS.declineRefuseSeconds),
+    unreachableGraceSeconds: c.get<number>('unreachableGraceSeconds', SESSION_DEFAULTS.unreachableGraceSeconds),
+    taskManagerDiskMb: c.get<number>('taskManagerDiskMb', 0),
+    taskManagerGpus: c.get<number>('taskManagerGpus', 0),
+    fetchUris: c.get<string[]>('fetchUris', []),
+    environment: c.get<Record<string, string>>('environment', {}),
+    bootstrapCommand: c.get<string>('bootstrapCommand', ''),
+    portAssignments: c.get<string[]>('portAssignments', []),
+    taskManagerHostname: c.get<string>('taskManagerHostname', ''),
+    containerizer: c.get<'docker' | 'mesos'>('container.containerizer', 'docker'),
+    imageFlinkHome: c.get<string>('container.imageFlinkHome', '/opt/flink'),
+    dockerForcePull: c.get<boolean>('container.forcePull', false),
+    dockerVolumes: c.get<string[]>('container.volumes', []),
+    dockerParameters: c.get<string[]>('container.parameters', []),
+    dockerNetwork: c.get<string>('container.network', 'HOST'),
   };
 }
 

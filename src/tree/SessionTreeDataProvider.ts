@@ -414,6 +414,7 @@ function sessionTooltip(s: SessionView): vscode.MarkdownString {
 
 function taskManagerDescription(t: TaskManagerView, now: number): string {
   if (t.lost) return `lost${t.mesosState ? ` (${t.mesosState})` : ''}${t.replacedBy ? ' · replaced' : ''}`;
+  if (t.unreachable) return `unreachable (its agent is cut off)${t.replacedAfterGrace ? ' · replaced, killed if it comes back' : ' · waiting for the grace period'}`;
   const parts = [`${t.mesosState ?? 'no Mesos task'} · ${t.registered ? 'registered' : 'not registered'}`];
   if (t.slotsTotal !== undefined) parts.push(`${t.slotsFree ?? 0}/${t.slotsTotal} slots free`);
   if (t.memoryMb) parts.push(formatMb(t.memoryMb));
@@ -427,6 +428,7 @@ function taskManagerDescription(t: TaskManagerView, now: number): string {
 
 function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
+  if (t.unreachable) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
   return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
 }

@@ -14,7 +14,8 @@ export interface PanelResource {
 
 // ---- data the extension sends (every string in here came from the cluster: the webview shows it with textContent only)
 
-export interface TaskPlacementData { taskId: string; role: 'JobManager' | 'TaskManager'; state: string; cpus: number; memMb: number; ports: number[] }
+/** ports: the task's own (RPC, REST, blob, data); assignedPorts: the port-assignment keys' ports, by Flink option. */
+export interface TaskPlacementData { taskId: string; role: 'JobManager' | 'TaskManager'; state: string; cpus: number; memMb: number; ports: number[]; assignedPorts?: Record<string, number> }
 export interface AgentUsageData { agentId: string; hostname: string; cpusTotal?: number; memMbTotal?: number; tasks: TaskPlacementData[] }
 /** An offer the session declined while it waited: the agent's host, why, and when (ms since the epoch). */
 export interface DeclinedOfferData { agent: string; reason: string; at: number }

@@ -23,15 +23,30 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       -D key=value                  Flink option, repeatable; wins over the configuration folder
       --flink-home DIR | --flink-uri URI | --docker-image IMAGE
                                     Flink on the agents: a folder on every agent, an archive they fetch, or an image (/opt/flink)
+      --mesos-image IMAGE           the image run by the Mesos containerizer (universal container runtime) instead of Docker
+      --image-flink-home DIR        where Flink is inside the image (default /opt/flink)
+      --docker-force-pull  --docker-volume HOST:CONTAINER[:ro|rw]  --docker-parameter KEY=VALUE  --docker-network HOST|BRIDGE
+                                    Docker options (repeatable volume/parameter); BRIDGE maps each offered port to itself
+      -tmd, --task-manager-disk MB  disk per TaskManager (default: --disk)
+      -tmg, --task-manager-gpus N   whole GPUs per TaskManager (declares GPU_RESOURCES; sets Flink's GPU external resource)
+      --uri URI[,executable][,extract|no-extract][,cache]
+                                    an extra file every task fetches into its sandbox (repeatable)
+      --env NAME=VALUE              an environment variable of every task (repeatable)
+      --bootstrap-command CMD       run in each task's shell before Flink starts (a failure ends the task)
+      --port-assignment KEY         a Flink option that gets a port of the offer in every task (repeatable, or comma-separated)
+      --task-manager-hostname T     the TaskManagers' advertised address; _TASK_ becomes the task id (Mesos-DNS names)
       -w / --no-web-ui              announce Flink's web UI (default) or not
       --name NAME                   session name (default "default"); several sessions need distinct names
       --role ROLE  --principal P  --failover-timeout SECONDS (default 604800, one week)
+                                    --role is repeatable (or comma-separated): the session takes offers of each of its roles
       --user USER                   the user the tasks run as (default: this process's operating-system user)
       --constraint ATTR:VALUE       only agents with this attribute value (repeatable; "hostname" matches the host)
       --fit-timeout SECONDS         how long to wait for offers that fit the JobManager and every TaskManager (default 300)
       --on-partial-fit stop|keep    when the fit timeout runs out with only some TaskManagers placed: stop the session
                                     and everything it started (default), or keep it with the TaskManagers that fit
       --max-failures-per-minute N   TaskManager replacement limit (default 10)
+      --unreachable-grace SECONDS   how long a TaskManager on a cut-off agent (TASK_UNREACHABLE) may stay so before it is
+                                    replaced (default 60); if it comes back after that, it is killed
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored

@@ -44,6 +44,8 @@ export interface Offer {
   resources: Resource[];
   attributes?: Attribute[];
   allocation_info?: { role?: string };
+  /** Set when the agent's machine is in the maintenance schedule: the window's start (and length). */
+  unavailability?: { start: { nanoseconds: number }; duration?: { nanoseconds: number } };
 }
 
 export interface CommandURI { value: string; executable?: boolean; extract?: boolean; cache?: boolean; output_file?: string }
@@ -59,8 +61,13 @@ export interface CommandInfo {
 
 export interface ContainerInfo {
   type: 'DOCKER' | 'MESOS';
-  docker?: { image: string; network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER'; force_pull_image?: boolean; port_mappings?: { host_port: number; container_port: number; protocol?: string }[] };
-  mesos?: { image?: { type: 'DOCKER' | 'APPC'; docker?: { name: string } } };
+  docker?: {
+    image: string; network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER'; force_pull_image?: boolean;
+    port_mappings?: { host_port: number; container_port: number; protocol?: string }[];
+    parameters?: { key: string; value: string }[];
+  };
+  /** Image.cached false: pull the image even when the agent has it. */
+  mesos?: { image?: { type: 'DOCKER' | 'APPC'; docker?: { name: string }; cached?: boolean } };
   volumes?: { container_path: string; host_path?: string; mode: 'RW' | 'RO' }[];
 }
 

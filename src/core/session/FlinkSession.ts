@@ -8,7 +8,7 @@ import { SchedulerClient, type ConnectionState, type SchedulerClientOptions, typ
 import type { MesosError } from '../mesos/MesosError';
 import type { FrameworkInfo } from '../mesos/types';
 import { silentLogger, type Logger } from '../log';
-import type { ValidatedSessionOptions } from './SessionOptions';
+import type { SessionOptions, ValidatedSessionOptions } from './SessionOptions';
 import { taskManagerNumber } from './flinkTasks';
 import type { SessionPhase, SessionRecord } from './SessionStore';
 import { SessionError } from './sessionErrors';
@@ -42,6 +42,14 @@ function noMasterListening(reason: string): boolean {
   return problems.every((p) => /^SUBSCRIBE: (connection to \S+ refused|the host of \S+ cannot be resolved)$/.test(p));
 }
 
+
+/** MULTI_ROLE and PARTITION_AWARE always; GPU_RESOURCES only when TaskManagers ask for GPUs (Mesos then offers GPU agents). */
+function frameworkCapabilities(options: SessionOptions): { type: string }[] {
+  // PARTITION_AWARE: a cut-off agent's tasks become TASK_UNREACHABLE (not LOST) and may come back; TaskTracker waits a grace period.
+  const caps = [{ type: 'MULTI_ROLE' }, { type: 'PARTITION_AWARE' }];
+  if ((options.taskOptions?.taskManagerGpus ?? 0) > 0) caps.push({ type: 'GPU_RESOURCES' });
+  return caps;
+}
 
 /**
  * One session. Create it with FlinkSession.create(validated, deps) then start(), or FlinkSession.attach(name, deps).
@@ -206,8 +214,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     const options = this.record.options;
     const frameworkInfo: FrameworkInfo = {
       user: options.user, name: options.frameworkName, failover_timeout: options.failoverTimeoutSeconds, checkpoint: true,
-      capabilities: [{ type: 'MULTI_ROLE' }],
-      roles: [options.role ?? '*'],
+      capabilities: frameworkCapabilities(options),
+      roles: options.roles ?? [options.role ?? '*'],
       labels: { labels: [{ key: 'flink-mesos.session', value: options.name }] },
     };
     if (options.principal) frameworkInfo.principal = options.principal;
@@ -278,7 +286,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     // A session taken over (or re-subscribed) may have been suppressed by its previous stream: ask again if work is pending.
     if (!first || this.attaching) {
       if (this.offers.needsMore()) this.offers.wantOffers();
-      else if (this.record.wantedTaskManagers !== null) { this.offers.suppressed = true; void this.scheduler?.suppress().catch(() => undefined); }
+      else if (this.record.wantedTaskManagers !== null) { this.offers.suppressed = true; void this.scheduler?.suppress(this.offers.roles()).catch(() => undefined); }
     }
     if (this.record.jobManagerUrl) this.registration.schedulePoll(0);
     if (this.record.stopPending) {
@@ -339,6 +347,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.lease.beat(now);
     if (this.connection !== 'subscribed') return;
     await this.reconciler.tick(now);
+    this.tasks.replaceUnreachable(now);
     await this.offers.checkFitTimeout(now);
   }
 

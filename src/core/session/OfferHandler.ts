@@ -119,14 +119,19 @@ export class OfferHandler {
   /** New work appeared (a replacement, a scale up, a relaunch): REVIVE once, never on a timer. */
   wantOffers(): void {
     this.suppressed = false;
-    void this.ctx.scheduler?.revive().catch(() => undefined);
+    void this.ctx.scheduler?.revive(this.roles()).catch(() => undefined);
+  }
+
+  /** A session of several roles names them in SUPPRESS and REVIVE; one role leaves them empty (every role of the framework). */
+  roles(): string[] | undefined {
+    return this.ctx.record.options.roles;
   }
 
   /** SUPPRESS unless already sent; a refused one is sent again next time. */
   private async suppress(): Promise<void> {
     if (this.suppressed) return;
     this.suppressed = true;
-    await this.ctx.scheduler?.suppress().catch(() => { this.suppressed = false; });
+    await this.ctx.scheduler?.suppress(this.roles()).catch(() => { this.suppressed = false; });
   }
 
   /** A cluster that can never fit: stop waiting after fitTimeoutSeconds with what is missing. */

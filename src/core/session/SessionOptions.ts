@@ -2,6 +2,7 @@
 // -m master, -n TaskManagers, -s slots, -tm/-jm memory, -c conf dir, -D, -w web UI, -v verbose, -j and -l.
 import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
+import { parseTaskFlag, validateTaskOptions, type TaskOptions, type TaskOptionsInput } from './taskOptions';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -29,6 +30,8 @@ export interface SessionOptions {
   flink: FlinkLocation;
   webUi: boolean;
   role?: string;
+  /** Every role of the session when it has several (MULTI_ROLE); role is then the first. */
+  roles?: string[];
   principal?: string;
   user: string;
   frameworkName: string;
@@ -41,14 +44,20 @@ export interface SessionOptions {
   fitTimeoutSeconds: number;
   /** refuse_seconds sent with DECLINE for offers the session cannot use. */
   declineRefuseSeconds: number;
+  /** How long a TaskManager may stay TASK_UNREACHABLE before it is replaced (absent in older saved sessions: the default). */
+  unreachableGraceSeconds?: number;
+  /** What shapes each TaskInfo beyond cpus and memory (absent in sessions saved before these options existed). */
+  taskOptions?: TaskOptions;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
-export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink'>> & {
+export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'taskOptions' | 'roles'>> & TaskOptionsInput & {
   master?: string;
   dynamicProperties?: Record<string, string> | string[];
   constraints?: AttributeConstraint[] | string[];
   flink?: FlinkLocation;
+  /** Several roles (each may hold several, comma-separated); role, when given too, comes first. */
+  roles?: string[];
 };
 
 export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
@@ -71,6 +80,8 @@ export const SESSION_DEFAULTS = {
   maxTaskManagerFailuresPerMinute: 10,
   fitTimeoutSeconds: 300,
   declineRefuseSeconds: 120,
+  // A little longer than Flink's heartbeat.timeout (50 s): a TaskManager Flink still counts is not replaced.
+  unreachableGraceSeconds: 60,
   frameworkName: 'Flink session',
 } as const;
 
@@ -145,13 +156,13 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     'the TaskManager failure-rate limit', 'Pass 1 or more (Flink used 10 a minute).');
   const fitTimeout = positiveNumber('--fit-timeout', input.fitTimeoutSeconds ?? SESSION_DEFAULTS.fitTimeoutSeconds, 'the fit timeout', 'Pass seconds above 0.');
   const declineRefuse = positiveNumber('--decline-seconds', input.declineRefuseSeconds ?? SESSION_DEFAULTS.declineRefuseSeconds, 'the decline filter', 'Pass seconds above 0.');
+  const unreachableGrace = positiveNumber('--unreachable-grace', input.unreachableGraceSeconds ?? SESSION_DEFAULTS.unreachableGraceSeconds,
+    'the unreachable grace period', 'Pass seconds above 0 (default 60, a little longer than Flink\'s heartbeat.timeout).');
 
   const dynamicProperties = parseDynamicProperties(input.dynamicProperties ?? {});
   const constraints = parseConstraints(input.constraints ?? []);
   const flink = validateFlinkLocation(input.flink);
-  if (input.role !== undefined && !/^[^/\s][^\s]*$/.test(input.role)) {
-    throw new SessionOptionError('--role', `"${input.role}" is not a valid Mesos role.`, 'Pass a role name without spaces that does not start with "/", such as "flink" or "*".');
-  }
+  const roles = validateRoles(input.role, input.roles);
   if (input.principal !== undefined && input.principal.trim() === '') {
     throw new SessionOptionError('--principal', 'the principal is empty.', 'Pass the Mesos principal your credentials belong to, or leave --principal out.');
   }
@@ -175,12 +186,39 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   const options: SessionOptions = {
     name, master, taskManagers, slotsPerTaskManager: slots, taskManagerMemoryMb: tmMem, taskManagerCpus: tmCpus,
     jobManagerMemoryMb: jmMem, jobManagerCpus: jmCpus, diskMb: disk, confDir: input.confDir, dynamicProperties, flink,
-    webUi: input.webUi ?? SESSION_DEFAULTS.webUi, role: input.role, principal: input.principal, user,
+    webUi: input.webUi ?? SESSION_DEFAULTS.webUi, role: roles[0], principal: input.principal, user,
     frameworkName: input.frameworkName ?? `${SESSION_DEFAULTS.frameworkName} ${name}`,
     failoverTimeoutSeconds: failover, constraints, verbose: input.verbose ?? SESSION_DEFAULTS.verbose,
     maxTaskManagerFailuresPerMinute: maxFailures, fitTimeoutSeconds: fitTimeout, declineRefuseSeconds: declineRefuse,
+    unreachableGraceSeconds: unreachableGrace,
+    taskOptions: validateTaskOptions(input, flink.kind === 'docker'),
   };
+  if (roles.length > 1) options.roles = roles;
   return { options, flinkConfiguration, warnings };
+}
+
+/**
+ * The session's roles, in order, without repeats: --role and --roles (comma-separated lists allowed). A role name follows
+ * Mesos' roles::validate: no spaces, not "." or "..", not starting with "/" or "-", not ending with "/", no "//" or "/.".
+ */
+function validateRoles(role: string | undefined, more: string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const item of [...(role !== undefined ? [role] : []), ...(more ?? [])]) {
+    for (const part of item.split(',')) {
+      const r = part.trim();
+      if (r === '' && item.trim() !== '') continue;
+      const bad = r === '' || r === '.' || r === '..' || /\s/.test(r) || r.startsWith('/') || r.startsWith('-') ||
+        r.endsWith('/') || r.includes('//') || r.includes('/.');
+      if (bad) {
+        throw new SessionOptionError('--role', `"${r}" is not a valid Mesos role.`, 'Pass a role name without spaces that does not start with "/", such as "flink" or "*".');
+      }
+      if (!out.includes(r)) out.push(r);
+    }
+  }
+  if (out.length > 1 && out.includes('*')) {
+    throw new SessionOptionError('--role', `"*" cannot be one of several roles (${out.join(', ')}).`, 'List named roles only, e.g. --role flink --role analytics.');
+  }
+  return out;
 }
 
 /** Checks the form of a master address (reachability is the scheduler client's job). */
@@ -309,6 +347,15 @@ export function sessionFlinkConfiguration(options: SessionOptions, base: Record<
   if (options.taskManagers !== undefined) {
     conf['parallelism.default'] = String(options.taskManagers * options.slotsPerTaskManager);
   }
+  // Flink's GPU external resource, sized as Mesos gives it (Flink then discovers the GPU ids in each TaskManager).
+  const gpus = options.taskOptions?.taskManagerGpus ?? 0;
+  if (gpus > 0) {
+    const names = (conf['external-resources'] ?? '').split(';').map((n) => n.trim()).filter((n) => n !== '' && n !== 'none');
+    if (!names.includes('gpu')) names.push('gpu');
+    conf['external-resources'] = names.join(';');
+    conf['external-resource.gpu.amount'] = String(gpus);
+    conf['external-resource.gpu.driver-factory.class'] ??= 'org.apache.flink.externalresource.gpu.GPUDriverFactory';
+  }
   return conf;
 }
 
@@ -361,6 +408,7 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--flink-home': input.flink = { kind: 'home', path: value() }; locations.push(flag); break;
       case '--flink-uri': input.flink = { kind: 'uri', uri: value() }; locations.push(flag); break;
       case '--docker-image': input.flink = { kind: 'docker', image: value() }; locations.push(flag); break;
+      case '--mesos-image': input.flink = { kind: 'docker', image: value() }; input.containerizer = 'mesos'; locations.push(flag); break;
       case '-j': case '--jar': {
         const jar = value();
         if (/\.jar$/i.test(jar)) {
@@ -385,7 +433,7 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--no-web-ui': input.webUi = false; break;
       case '-v': case '--verbose': input.verbose = true; break;
       case '--name': input.name = value(); break;
-      case '--role': input.role = value(); break;
+      case '--role': case '--roles': (input.roles ??= []).push(value()); break;
       case '--principal': input.principal = value(); break;
       case '--user': input.user = value(); break;
       case '--framework-name': input.frameworkName = value(); break;
@@ -394,11 +442,12 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--max-failures-per-minute': input.maxTaskManagerFailuresPerMinute = num(); break;
       case '--fit-timeout': input.fitTimeoutSeconds = num(); break;
       case '--decline-seconds': input.declineRefuseSeconds = num(); break;
-      default: rest.push(arg);
+      case '--unreachable-grace': input.unreachableGraceSeconds = num(); break;
+      default: if (!parseTaskFlag(flag, value, num, input)) rest.push(arg);
     }
   }
   if (locations.length > 1) {
-    throw new SessionOptionError(locations[1], `Flink's location is given twice (${locations.join(' and ')}).`, 'Pass only one of --flink-home, --flink-uri and --docker-image.');
+    throw new SessionOptionError(locations[1], `Flink's location is given twice (${locations.join(' and ')}).`, 'Pass only one of --flink-home, --flink-uri, --docker-image and --mesos-image.');
   }
   input.dynamicProperties = dynamic;
   input.constraints = constraints;

@@ -31,6 +31,10 @@ export interface TaskRecord {
   updatedAt: number;
   /** The session asked Mesos to kill it (scale down, stop): its end is not a failure. */
   killRequested?: boolean;
+  /** When TASK_UNREACHABLE arrived (its agent is cut off); cleared when the task is reachable again. */
+  unreachableSince?: number;
+  /** Replaced after its unreachable grace period: killed if it comes back. */
+  replaced?: boolean;
 }
 
 /** The client that drives the session: a second one refuses while this one's heartbeat is fresh. */
@@ -185,5 +189,7 @@ function copyTask(t: TaskRecord): TaskRecord {
   c.launchedAt = t.launchedAt;
   c.updatedAt = t.updatedAt;
   if (t.killRequested !== undefined) c.killRequested = t.killRequested;
+  if (t.unreachableSince !== undefined) c.unreachableSince = t.unreachableSince;
+  if (t.replaced !== undefined) c.replaced = t.replaced;
   return c;
 }

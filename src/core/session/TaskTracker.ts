@@ -42,7 +42,10 @@ export class TaskTracker {
     const id = status.task_id.value;
     ctx.reconciler.answered(id);
     const task = ctx.record.tasks.find((t) => t.taskId === id);
-    const terminal = TERMINAL_TASK_STATES.has(status.state);
+    // TASK_UNKNOWN: the master knows nothing of the task (its agent was removed and forgotten): it is not running; a KILL
+    // goes out in case it still is somewhere.
+    const unknown = status.state === 'TASK_UNKNOWN';
+    const terminal = TERMINAL_TASK_STATES.has(status.state) || unknown;
     if (!task) {
       // Not ours (any more): a task we do not know is killed, so nothing is left behind.
       if (!terminal && ctx.record.phase !== 'stopping') {
@@ -61,12 +64,30 @@ export class TaskTracker {
       await this.acknowledge(scheduler, status);
       return;
     }
-    const everRan = task.state === 'TASK_RUNNING' || task.state === 'TASK_KILLING';
+    const everRan = task.state === 'TASK_RUNNING' || task.state === 'TASK_KILLING' || task.unreachableSince !== undefined;
+    const wasUnreachable = task.unreachableSince !== undefined;
     task.state = status.state;
     task.message = status.message;
     task.updatedAt = Date.now();
     if (status.agent_id?.value) task.agentId = status.agent_id.value;
+    if (status.state === 'TASK_UNREACHABLE') {
+      task.unreachableSince ??= Date.now();
+      if (!task.killRequested && ctx.record.phase !== 'stopping') {
+        ctx.emit('warning', `${task.kind === 'jobmanager' ? 'The JobManager' : `TaskManager ${task.taskId}`} on ${task.hostname} is unreachable ` +
+          `(its agent's health checks fail)${task.kind === 'taskmanager' ? `: it is replaced if it stays so for ${this.graceSeconds()} s` : ''}.`);
+      }
+    } else if (wasUnreachable && !terminal) {
+      task.unreachableSince = undefined;
+      if (task.replaced) {
+        // Back after its replacement: the plan has one TaskManager for that slot, the replacement.
+        ctx.emit('warning', `TaskManager ${task.taskId} on ${task.hostname} is reachable again after its replacement: killing it.`);
+        await scheduler.kill(task.taskId, task.agentId).catch(() => undefined);
+      } else {
+        ctx.emit('warning', `${task.kind === 'jobmanager' ? 'The JobManager' : `TaskManager ${task.taskId}`} on ${task.hostname} is reachable again; nothing was replaced.`);
+      }
+    }
     ctx.emit('task', { ...task });
+    if (unknown) await scheduler.kill(task.taskId, task.agentId).catch(() => undefined);
     if (terminal) {
       ctx.record.tasks = ctx.record.tasks.filter((t) => t !== task);
       ctx.registration.registered.delete(task.taskId);
@@ -158,6 +179,31 @@ export class TaskTracker {
       ctx.registration.schedulePoll(0);
     });
     return { killed };
+  }
+
+  /** TaskManagers unreachable for longer than the grace period are replaced (once each); called by the housekeeping tick. */
+  replaceUnreachable(now: number): void {
+    const ctx = this.ctx;
+    if (!ctx.isLive()) return;
+    const graceMs = this.graceSeconds() * 1000;
+    let replaced = false;
+    for (const t of this.active()) {
+      if (t.unreachableSince === undefined || now - t.unreachableSince < graceMs) continue;
+      t.replaced = true;
+      t.killRequested = true;
+      ctx.registration.registered.delete(t.taskId);
+      replaced = true;
+      this.onTaskManagerLost(t, { task_id: { value: t.taskId }, state: 'TASK_UNREACHABLE',
+        message: `unreachable for ${Math.round((now - t.unreachableSince) / 1000)} s, longer than the grace period of ${this.graceSeconds()} s; killed if it comes back` });
+    }
+    if (!replaced) return;
+    void ctx.persist();
+    ctx.registration.emitProgress();
+    ctx.changed();
+  }
+
+  private graceSeconds(): number {
+    return this.ctx.record.options.unreachableGraceSeconds ?? 60;
   }
 
   /** Acknowledges an update that asks for it (it carries a uuid); master-generated updates and reconciliation answers do not. */

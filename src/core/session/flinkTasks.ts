@@ -3,14 +3,24 @@
 import type { CommandInfo, ContainerInfo, Resource, TaskInfo } from '../mesos/types';
 import type { FlinkLocation, SessionOptions } from './SessionOptions';
 import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
+import { DEFAULT_CONTAINER, containerInfo } from './taskContainer';
+import type { TaskOptions } from './taskOptions';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
 
 /** Where Flink is inside a Docker image (the official images use it). */
 export const DOCKER_FLINK_HOME = '/opt/flink';
 
-export interface JobManagerPorts { rpc: number; rest: number; blob: number }
-export interface TaskManagerPorts { rpc: number; data: number }
+/** assigned: the ports of the port-assignment keys, by key. */
+export interface JobManagerPorts { rpc: number; rest: number; blob: number; assigned?: Record<string, number> }
+export interface TaskManagerPorts { rpc: number; data: number; assigned?: Record<string, number> }
+
+const NO_TASK_OPTIONS: TaskOptions = { taskManagerGpus: 0, uris: [], environment: {}, portAssignments: [], container: DEFAULT_CONTAINER };
+
+/** The session's task options (none for a session saved before they existed). */
+export function taskOptionsOf(options: SessionOptions): TaskOptions {
+  return options.taskOptions ?? NO_TASK_OPTIONS;
+}
 
 /** What every task of one session shares. */
 export interface SessionTaskSpec {
@@ -40,10 +50,18 @@ function bindHost(hostname: string): string {
   return /^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname) || hostname.includes(':') ? hostname : '0.0.0.0';
 }
 
+/** In a BRIDGE container the agent's address is not the container's: bind every interface. */
+function bridged(spec: SessionTaskSpec): boolean {
+  return spec.options.flink.kind === 'docker' && taskOptionsOf(spec.options).container.network === 'BRIDGE' && taskOptionsOf(spec.options).container.containerizer === 'docker';
+}
+
 export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string, ports: JobManagerPorts): Record<string, string> {
   const base = spec.flinkConfiguration;
+  const assigned: Record<string, string> = {};
+  for (const [key, port] of Object.entries(ports.assigned ?? {})) assigned[key] = String(port);
   return {
     ...base,
+    ...assigned,
     // As the old guide promised: the JobManager's address is the agent it runs on.
     'jobmanager.rpc.address': hostname,
     'jobmanager.rpc.port': String(ports.rpc),
@@ -53,32 +71,43 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
     'rest.address': hostname,
     'rest.port': String(ports.rest),
     'rest.bind-port': String(ports.rest),
-    'rest.bind-address': base['rest.bind-address'] ?? bindHost(hostname),
+    'rest.bind-address': base['rest.bind-address'] ?? (bridged(spec) ? '0.0.0.0' : bindHost(hostname)),
     'blob.server.port': String(ports.blob),
   };
 }
 
 export function taskManagerConfiguration(spec: SessionTaskSpec, taskId: string, hostname: string, ports: TaskManagerPorts,
   jobManager: { hostname: string; rpcPort: number }): Record<string, string> {
-  return { ...spec.flinkConfiguration, ...taskManagerOwnConfiguration(spec.flinkConfiguration, taskId, hostname, ports, jobManager) };
+  return { ...spec.flinkConfiguration, ...taskManagerOwnConfiguration(spec, taskId, hostname, ports, jobManager) };
 }
 
 /** The keys each TaskManager sets for itself, over the session's configuration. */
-function taskManagerOwnConfiguration(base: Record<string, string>, taskId: string, hostname: string, ports: TaskManagerPorts,
+function taskManagerOwnConfiguration(spec: SessionTaskSpec, taskId: string, hostname: string, ports: TaskManagerPorts,
   jobManager: { hostname: string; rpcPort: number }): Record<string, string> {
-  return {
+  const base = spec.flinkConfiguration;
+  const template = taskOptionsOf(spec.options).taskManagerHostname;
+  const own: Record<string, string> = {
     'jobmanager.rpc.address': jobManager.hostname,
     'jobmanager.rpc.port': String(jobManager.rpcPort),
-    'taskmanager.host': hostname,
-    'taskmanager.bind-host': base['taskmanager.bind-host'] ?? bindHost(hostname),
+    // The advertised address: the agent's, or the template's name (a Mesos-DNS name) with _TASK_ as the task id.
+    'taskmanager.host': template ? template.split('_TASK_').join(taskId) : hostname,
+    'taskmanager.bind-host': base['taskmanager.bind-host'] ?? (bridged(spec) ? '0.0.0.0' : bindHost(hostname)),
     'taskmanager.rpc.port': String(ports.rpc),
     'taskmanager.data.port': String(ports.data),
     // Flink's /taskmanagers ids then equal Mesos task ids.
     'taskmanager.resource-id': taskId,
   };
+  for (const [key, port] of Object.entries(ports.assigned ?? {})) own[key] = String(port);
+  return own;
 }
 
-const TASK_MANAGER_OWN_KEYS = Object.keys(taskManagerOwnConfiguration({}, 't', 'h', { rpc: 1, data: 2 }, { hostname: 'j', rpcPort: 3 }));
+/** The keys every TaskManager sets for itself: the session's own, then the port-assignment keys. */
+function taskManagerOwnKeys(spec: SessionTaskSpec): string[] {
+  return [...BASE_TASK_MANAGER_OWN_KEYS, ...taskOptionsOf(spec.options).portAssignments.filter((k) => !BASE_TASK_MANAGER_OWN_KEYS.includes(k))];
+}
+
+const BASE_TASK_MANAGER_OWN_KEYS = ['jobmanager.rpc.address', 'jobmanager.rpc.port', 'taskmanager.host', 'taskmanager.bind-host', 'taskmanager.rpc.port',
+  'taskmanager.data.port', 'taskmanager.resource-id'];
 
 /**
  * The TaskManager command of one session, with the -D words every TaskManager shares quoted once: a round that launches
@@ -92,7 +121,9 @@ interface TaskManagerCommandTemplate {
   uris: CommandInfo['uris'];
   environment: CommandInfo['environment'];
   labels: TaskInfo['labels'];
+  /** Shared by every TaskManager unless BRIDGE maps each one's own ports. */
   container: ContainerInfo | undefined;
+  ownKeys: string[];
 }
 
 const templates = new WeakMap<SessionTaskSpec, TaskManagerCommandTemplate>();
@@ -101,7 +132,8 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
   let template = templates.get(spec);
   if (template) return template;
   const base = spec.flinkConfiguration;
-  const own = new Set(TASK_MANAGER_OWN_KEYS);
+  const ownKeys = taskManagerOwnKeys(spec);
+  const own = new Set(ownKeys);
   const pieces: { shared?: string; key?: string; prefix?: string }[] = [];
   let run: string[] = [];
   const endRun = (): void => { if (run.length > 0) pieces.push({ shared: ` ${run.join(' ')}` }); run = []; };
@@ -110,14 +142,16 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
     if (own.has(key)) { endRun(); pieces.push({ key, prefix: ` -D ${key}=` }); } else run.push('-D', shellQuote(`${key}=${base[key]}`));
   }
   endRun();
-  for (const key of TASK_MANAGER_OWN_KEYS) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
+  for (const key of ownKeys) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
   const location = spec.options.flink;
+  const uris = commandUris(spec);
   template = {
-    pieces, head: flinkCommandHead(location, 'taskmanager'),
-    uris: location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : undefined,
-    environment: { variables: [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }] },
+    pieces, head: flinkCommandHead(location, 'taskmanager', taskOptionsOf(spec.options)),
+    uris: uris.length > 0 ? uris : undefined,
+    environment: commandEnvironment(spec),
     labels: taskLabels(spec, 'taskmanager'),
-    container: containerInfo(location),
+    container: bridged(spec) ? undefined : containerInfo(location, taskOptionsOf(spec.options).container),
+    ownKeys,
   };
   templates.set(spec, template);
   return template;
@@ -131,10 +165,10 @@ export function shellQuote(word: string): string {
 }
 
 /** The shell command run by the Mesos command executor. */
-export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>): string {
+export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>, task: TaskOptions = NO_TASK_OPTIONS): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
-  const head = flinkCommandHead(location, kind);
+  const head = flinkCommandHead(location, kind, task);
   if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
   return head.replace(START_JOBMANAGER, `${legacyJobManagerStart(configuration)}${START_JOBMANAGER}`) + ` ${parts.join(' ')}`;
 }
@@ -156,17 +190,27 @@ function legacyJobManagerStart(configuration: Record<string, string>): string {
 }
 
 /** The command up to its -D words. */
-function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind): string {
-  const home = flinkHomeScript(location, kind);
+function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind, task: TaskOptions): string {
+  const home = flinkHomeScript(location, kind, task.container.flinkHome);
   // Logs stay in the task's sandbox so each task's log is readable through the agent.
-  return `${home} && mkdir -p "$MESOS_SANDBOX/log" && export FLINK_LOG_DIR="$MESOS_SANDBOX/log" && ` +
+  return `${home} && ${bootstrapScript(task.bootstrapCommand)}mkdir -p "$MESOS_SANDBOX/log" && export FLINK_LOG_DIR="$MESOS_SANDBOX/log" && ` +
     `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground`;
 }
 
-function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): string {
+/**
+ * The bootstrap command in the task's own shell (so it may export variables for Flink). An EXIT trap, cleared once it
+ * succeeded, names it when it fails or calls exit: the task then fails with its status and Flink never starts.
+ */
+function bootstrapScript(command: string | undefined): string {
+  if (!command) return '';
+  const say = 'flink_mesos_status=$?; echo "flink-mesos: the bootstrap command failed with exit status $flink_mesos_status; Flink was not started" >&2';
+  return `trap '${say}' EXIT && { ${command}\n} || exit $?; trap - EXIT && `;
+}
+
+function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind, imageHome = DOCKER_FLINK_HOME): string {
   switch (location.kind) {
     case 'home': return `export FLINK_HOME=${shellQuote(location.path)} && ${distributionCheck(location.path, kind, '--flink-home')}`;
-    case 'docker': return `export FLINK_HOME=${DOCKER_FLINK_HOME} && ${distributionCheck(`${DOCKER_FLINK_HOME} in the image ${location.image}`, kind, '--docker-image')}`;
+    case 'docker': return `export FLINK_HOME=${shellQuote(imageHome)} && ${distributionCheck(`${imageHome} in the image ${location.image}`, kind, '--image-flink-home')}`;
     case 'uri':
       // The archive is extracted into the sandbox, usually with one top folder (flink-1.19.1/).
       return `if [ -x "$MESOS_SANDBOX/bin/${kind}.sh" ]; then FLINK_HOME="$MESOS_SANDBOX"; ` +
@@ -186,29 +230,46 @@ export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, confi
   const location = spec.options.flink;
   const command: CommandInfo = {
     shell: true,
-    value: flinkCommand(location, kind, configuration),
-    environment: { variables: [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }] },
+    value: flinkCommand(location, kind, configuration, taskOptionsOf(spec.options)),
+    environment: commandEnvironment(spec),
   };
-  if (location.kind === 'uri') command.uris = [{ value: location.uri, extract: true, cache: false }];
+  const uris = commandUris(spec);
+  if (uris.length > 0) command.uris = uris;
   return command;
 }
 
-export function containerInfo(location: FlinkLocation): ContainerInfo | undefined {
-  if (location.kind !== 'docker') return undefined;
-  // Host networking: Flink binds the ports offered by the agent itself.
-  return { type: 'DOCKER', docker: { image: location.image, network: 'HOST' } };
+/** The Flink archive (for --flink-uri), then the extra fetcher URIs. */
+function commandUris(spec: SessionTaskSpec): NonNullable<CommandInfo['uris']> {
+  const location = spec.options.flink;
+  const uris: NonNullable<CommandInfo['uris']> = location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : [];
+  for (const u of taskOptionsOf(spec.options).uris) uris.push({ value: u.value, executable: u.executable, extract: u.extract, cache: u.cache });
+  return uris;
+}
+
+function commandEnvironment(spec: SessionTaskSpec): NonNullable<CommandInfo['environment']> {
+  const variables = [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }];
+  for (const [name, value] of Object.entries(taskOptionsOf(spec.options).environment)) variables.push({ name, value });
+  return { variables };
+}
+
+/** Every port a task took, for BRIDGE port mappings. */
+function portList(ports: { assigned?: Record<string, number> } & Record<string, unknown>): number[] {
+  const out: number[] = [];
+  for (const [k, v] of Object.entries(ports)) if (k !== 'assigned' && typeof v === 'number') out.push(v);
+  for (const v of Object.values(ports.assigned ?? {})) out.push(v);
+  return out;
 }
 
 export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, hostname: string, resources: Resource[], ports: JobManagerPorts): TaskInfo {
   const taskId = jobManagerTaskId(spec.options.name);
   return task(spec, 'jobmanager', taskId, `Flink JobManager (${spec.options.name})`, agentId, resources,
-    jobManagerConfiguration(spec, hostname, ports));
+    jobManagerConfiguration(spec, hostname, ports), portList({ ...ports }));
 }
 
 export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agentId: string, hostname: string, resources: Resource[],
   ports: TaskManagerPorts, jobManager: { hostname: string; rpcPort: number }): TaskInfo {
   const template = taskManagerTemplate(spec);
-  const own = taskManagerOwnConfiguration(spec.flinkConfiguration, taskId, hostname, ports, jobManager);
+  const own = taskManagerOwnConfiguration(spec, taskId, hostname, ports, jobManager);
   let value = template.head;
   for (const piece of template.pieces) {
     if (piece.shared !== undefined) { value += piece.shared; continue; }
@@ -226,7 +287,8 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
     command,
     labels: template.labels,
   };
-  if (template.container) info.container = template.container;
+  const container = template.container ?? containerInfo(spec.options.flink, taskOptionsOf(spec.options).container, portList({ ...ports }));
+  if (container) info.container = container;
   return info;
 }
 
@@ -235,7 +297,7 @@ function taskLabels(spec: SessionTaskSpec, kind: FlinkProcessKind): TaskInfo['la
 }
 
 function task(spec: SessionTaskSpec, kind: FlinkProcessKind, taskId: string, name: string, agentId: string, resources: Resource[],
-  configuration: Record<string, string>): TaskInfo {
+  configuration: Record<string, string>, ports: number[]): TaskInfo {
   const info: TaskInfo = {
     name,
     task_id: { value: taskId },
@@ -244,7 +306,7 @@ function task(spec: SessionTaskSpec, kind: FlinkProcessKind, taskId: string, nam
     command: commandInfo(spec, kind, configuration),
     labels: taskLabels(spec, kind),
   };
-  const container = containerInfo(spec.options.flink);
+  const container = containerInfo(spec.options.flink, taskOptionsOf(spec.options).container, ports);
   if (container) info.container = container;
   return info;
 }

@@ -3,18 +3,35 @@
 import type { Attribute, Offer, Range, Resource, TaskInfo } from '../mesos/types';
 import type { AttributeConstraint, SessionOptions } from './SessionOptions';
 import {
-  buildJobManagerTask, buildTaskManagerTask, jobManagerTaskId, taskManagerTaskId,
+  buildJobManagerTask, buildTaskManagerTask, jobManagerTaskId, taskManagerTaskId, taskOptionsOf,
   type JobManagerPorts, type SessionTaskSpec, type TaskManagerPorts,
 } from './flinkTasks';
+import { describeMisfit } from './misfitText';
 
-export interface TaskNeeds { cpus: number; memMb: number; diskMb: number; ports: number }
+export { agentShortfall, declineReason, describeMisfit, describeNeeds, largerOffer, maintenanceReason } from './misfitText';
+
+/** gpus: whole GPUs (0 for none). */
+export interface TaskNeeds { cpus: number; memMb: number; diskMb: number; ports: number; gpus?: number }
 
 export function jobManagerNeeds(options: SessionOptions): TaskNeeds {
-  return { cpus: options.jobManagerCpus, memMb: options.jobManagerMemoryMb, diskMb: options.diskMb, ports: 3 };
+  return { cpus: options.jobManagerCpus, memMb: options.jobManagerMemoryMb, diskMb: options.diskMb, ports: 3 + taskOptionsOf(options).portAssignments.length };
 }
 
 export function taskManagerNeeds(options: SessionOptions): TaskNeeds {
-  return { cpus: options.taskManagerCpus, memMb: options.taskManagerMemoryMb, diskMb: options.diskMb, ports: 2 };
+  const task = taskOptionsOf(options);
+  return {
+    cpus: options.taskManagerCpus, memMb: options.taskManagerMemoryMb, diskMb: task.taskManagerDiskMb ?? options.diskMb,
+    ports: 2 + task.portAssignments.length, gpus: task.taskManagerGpus,
+  };
+}
+
+/** The ports of the port-assignment keys, after the session's own ones. */
+function assignedPorts(options: SessionOptions, ports: number[], first: number): Record<string, number> | undefined {
+  const keys = taskOptionsOf(options).portAssignments;
+  if (keys.length === 0) return undefined;
+  const out: Record<string, number> = {};
+  keys.forEach((k, i) => { out[k] = ports[first + i]; });
+  return out;
 }
 
 export interface PlanState {
@@ -50,7 +67,7 @@ export interface AgentLaunch {
 }
 
 /** The biggest agent offer seen: what the "does not fit" message compares against. */
-export interface OfferSize { agentId: string; hostname: string; cpus: number; memMb: number; diskMb: number; ports: number }
+export interface OfferSize { agentId: string; hostname: string; cpus: number; memMb: number; diskMb: number; ports: number; gpus: number }
 
 export interface OfferPlan {
   launches: AgentLaunch[];
@@ -90,8 +107,11 @@ class AgentTable {
   readonly memMb: Float64Array;
   readonly diskMb: Float64Array;
   readonly ports: Float64Array;
+  readonly gpus: Float64Array;
   /** The first constraint an agent's attributes do not match (only with constraints). */
   unmatched: (AttributeConstraint | undefined)[] | undefined;
+  /** When the agent's machine goes into maintenance (epoch ms; only when an offer of the round carries unavailability). */
+  maintenanceFrom: (number | undefined)[] | undefined;
   readonly pools = new Map<number, AgentPool>();
 
   constructor(offers: readonly Offer[]) {
@@ -100,9 +120,12 @@ class AgentTable {
     this.memMb = new Float64Array(n);
     this.diskMb = new Float64Array(n);
     this.ports = new Float64Array(n);
+    this.gpus = new Float64Array(n);
     const index = new Map<string, number>();
     for (const offer of offers) {
-      const id = offer.agent_id.value;
+      // One ACCEPT takes offers of one agent allocated to one role (MULTI_ROLE): each (agent, role) is a unit here.
+      const role = offer.allocation_info?.role;
+      const id = role === undefined ? offer.agent_id.value : `${offer.agent_id.value}\u0000${role}`;
       let i = index.get(id);
       if (i === undefined) {
         i = this.first.length;
@@ -129,6 +152,7 @@ class AgentTable {
         if (r.name === 'cpus') this.cpus[i] += r.scalar.value;
         else if (r.name === 'mem') this.memMb[i] += r.scalar.value;
         else if (r.name === 'disk') this.diskMb[i] += r.scalar.value;
+        else if (r.name === 'gpus') this.gpus[i] += r.scalar.value;
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
         for (const x of r.ranges.range) if (x.end >= x.begin) this.ports[i] += x.end - x.begin + 1;
       }
@@ -141,7 +165,8 @@ class AgentTable {
   }
 
   fits(i: number, n: TaskNeeds): boolean {
-    return this.cpus[i] + 1e-9 >= n.cpus && this.memMb[i] + 1e-9 >= n.memMb && this.diskMb[i] + 1e-9 >= n.diskMb && this.ports[i] >= n.ports;
+    return this.cpus[i] + 1e-9 >= n.cpus && this.memMb[i] + 1e-9 >= n.memMb && this.diskMb[i] + 1e-9 >= n.diskMb && this.ports[i] >= n.ports &&
+      this.gpus[i] + 1e-9 >= (n.gpus ?? 0);
   }
 
   pool(i: number): AgentPool {
@@ -151,11 +176,14 @@ class AgentTable {
   }
 
   size(i: number): OfferSize {
-    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: round(this.cpus[i]), memMb: round(this.memMb[i]), diskMb: round(this.diskMb[i]), ports: this.ports[i] };
+    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: round(this.cpus[i]), memMb: round(this.memMb[i]), diskMb: round(this.diskMb[i]), ports: this.ports[i], gpus: round(this.gpus[i]) };
   }
 
   declined(i: number): DeclinedAgent {
-    return { agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], unmatched: this.unmatched?.[i] };
+    return {
+      agentId: this.agentId(i), hostname: this.hostname(i), cpus: this.cpus[i], memMb: this.memMb[i], diskMb: this.diskMb[i], ports: this.ports[i], gpus: this.gpus[i],
+      unmatched: this.unmatched?.[i], maintenanceFrom: this.maintenanceFrom?.[i],
+    };
   }
 }
 
@@ -168,8 +196,11 @@ export interface DeclinedAgent {
   readonly memMb: number;
   readonly diskMb: number;
   readonly ports: number;
+  readonly gpus: number;
   /** The first constraint the agent's attributes do not match. */
   readonly unmatched: AttributeConstraint | undefined;
+  /** Its machine is scheduled for maintenance from then (epoch ms): no new task goes there. */
+  readonly maintenanceFrom?: number;
 }
 
 /** The parts of one agent's offers that tasks are cut from; the totals stay in the AgentTable. */
@@ -179,6 +210,7 @@ class AgentPool {
   private readonly cpuParts: ScalarPart[] = [];
   private readonly memParts: ScalarPart[] = [];
   private readonly diskParts: ScalarPart[] = [];
+  private readonly gpuParts: ScalarPart[] = [];
   private readonly portParts: RangePart[] = [];
   url?: string;
 
@@ -194,7 +226,7 @@ class AgentPool {
     }
     for (const r of offer.resources) {
       if (r.type === 'SCALAR' && r.scalar) {
-        const parts = r.name === 'cpus' ? this.cpuParts : r.name === 'mem' ? this.memParts : r.name === 'disk' ? this.diskParts : undefined;
+        const parts = r.name === 'cpus' ? this.cpuParts : r.name === 'mem' ? this.memParts : r.name === 'disk' ? this.diskParts : r.name === 'gpus' ? this.gpuParts : undefined;
         parts?.push({ template: r, remaining: r.scalar.value });
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
         const ranges: Range[] = [];
@@ -211,7 +243,8 @@ class AgentPool {
     takeScalar(this.cpuParts, n.cpus, resources);
     takeScalar(this.memParts, n.memMb, resources);
     if (n.diskMb > 0) takeScalar(this.diskParts, n.diskMb, resources);
-    table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb;
+    if ((n.gpus ?? 0) > 0) takeScalar(this.gpuParts, n.gpus ?? 0, resources);
+    table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb; table.gpus[i] -= n.gpus ?? 0;
     const ports: number[] = [];
     for (const part of this.portParts) {
       // Consecutive ports taken from one offered resource become one range of the task's resource.
@@ -287,41 +320,6 @@ function unmatchedConstraint(table: AgentTable, i: number, constraints: Attribut
   return undefined;
 }
 
-/** The offer closer to fitting: more memory, then more cpus. */
-export function largerOffer(a: OfferSize | undefined, b: OfferSize | undefined): OfferSize | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  if (b.memMb !== a.memMb) return b.memMb > a.memMb ? b : a;
-  return b.cpus > a.cpus ? b : a;
-}
-
-/** "needs 8192 MB and 2 cpus per TaskManager; the largest offer so far has 4096 MB and 8 cpus on agent X (host)". */
-export function describeMisfit(kind: 'JobManager' | 'TaskManager', needs: TaskNeeds, largest: OfferSize | undefined, constraints: AttributeConstraint[] = [], refusedByConstraints = 0): string {
-  const need = describeNeeds(kind, needs);
-  const constraintText = constraints.length > 0 ? ` on agents matching ${constraints.map((c) => `${c.attribute}:${c.value}`).join(',')}` : '';
-  if (!largest) {
-    if (refusedByConstraints > 0) return `The session ${need}${constraintText}; none of the ${refusedByConstraints} agents offered so far matches the constraints.`;
-    return `The session ${need}; no offer has arrived yet (check the role and that the cluster has free agents).`;
-  }
-  const missing: string[] = [];
-  if (largest.memMb < needs.memMb) missing.push('memory');
-  if (largest.cpus < needs.cpus) missing.push('cpus');
-  if (largest.diskMb < needs.diskMb) missing.push('disk');
-  if (largest.ports < needs.ports) missing.push('ports');
-  return `The session ${need}${constraintText}; the largest offer so far has ${fmt(largest.memMb)} MB and ${fmt(largest.cpus)} cpus` +
-    `${needs.diskMb > 0 ? ` and ${fmt(largest.diskMb)} MB disk` : ''} and ${largest.ports} ports on agent ${largest.agentId} (${largest.hostname})` +
-    `${missing.length > 0 ? `: not enough ${missing.join(', ')}` : ''}.` +
-    `${missing.length > 0 ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
-}
-
-/** "needs 7000 MB and 1 cpu and 2 ports per TaskManager". */
-export function describeNeeds(kind: 'JobManager' | 'TaskManager', needs: TaskNeeds): string {
-  return `needs ${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}${needs.diskMb > 0 ? ` and ${fmt(needs.diskMb)} MB disk` : ''} and ${needs.ports} ports per ${kind}`;
-}
-
-function fmt(x: number): string {
-  return String(round(x));
-}
 
 /**
  * Decides one offer round. The JobManager goes on the first agent that fits it; TaskManagers are spread one per agent in turn
@@ -336,13 +334,19 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
   let largest = -1;
   let refusedByConstraints = 0;
   const constrained = options.constraints.length > 0;
-  // Agents whose attributes match, by index (all of them without constraints).
+  // Offers of a machine in the maintenance schedule carry unavailability: no new task goes to such an agent.
+  const scheduled = offers.some((o) => o.unavailability !== undefined);
+  // Agents whose attributes match and that are not scheduled for maintenance, by index (all of them otherwise).
   let eligible: number[] | undefined;
-  if (constrained) {
-    eligible = [];
-    table.unmatched = new Array<AttributeConstraint | undefined>(agents);
-  }
+  if (constrained || scheduled) eligible = [];
+  if (constrained) table.unmatched = new Array<AttributeConstraint | undefined>(agents);
+  if (scheduled) table.maintenanceFrom = new Array<number | undefined>(agents);
   for (let i = 0; i < agents; i++) {
+    if (scheduled) {
+      const from = table.offersOf(i).find((o) => o.unavailability)?.unavailability?.start.nanoseconds;
+      if (from !== undefined) { (table.maintenanceFrom as (number | undefined)[])[i] = Math.floor(from / 1e6); continue; }
+      if (!constrained) (eligible as number[]).push(i);
+    }
     if (constrained) {
       const unmatched = unmatchedConstraint(table, i, options.constraints);
       (table.unmatched as (AttributeConstraint | undefined)[])[i] = unmatched;
@@ -370,9 +374,11 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const hostname = table.hostname(i);
       const { resources, ports } = pool.take(jmNeeds);
       const jmPorts: JobManagerPorts = { rpc: ports[0], rest: ports[1], blob: ports[2] };
+      const assigned = assignedPorts(options, ports, 3);
+      if (assigned) jmPorts.assigned = assigned;
       jobManager = {
         kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
-        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
+        ports: { rpc: jmPorts.rpc, rest: jmPorts.rest, blob: jmPorts.blob, ...jmPorts.assigned }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
       };
       pool.tasks.push(jobManager);
       jmAddress = { hostname, rpcPort: jmPorts.rpc };
@@ -403,9 +409,11 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const hostname = table.hostname(i);
       const { resources, ports } = pool.take(tmNeeds);
       const tmPorts: TaskManagerPorts = { rpc: ports[0], data: ports[1] };
+      const assigned = assignedPorts(options, ports, 2);
+      if (assigned) tmPorts.assigned = assigned;
       const taskId = taskManagerTaskId(options.name, next++);
       const planned: PlannedTask = {
-        kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts as unknown as Record<string, number>,
+        kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts.assigned ? { rpc: tmPorts.rpc, data: tmPorts.data, ...tmPorts.assigned } : tmPorts as unknown as Record<string, number>,
         task: buildTaskManagerTask(spec, taskId, agentId, hostname, resources, tmPorts, jmAddress),
       };
       pool.tasks.push(planned);
@@ -453,30 +461,4 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
     launches, declineOfferIds, declined, left, jobManager, taskManagers, nextTaskManagerNumber: next, unplaced, largest: largestSize,
     agentsRefusedByConstraints: refusedByConstraints, diagnosis,
   };
-}
-
-/**
- * Why an agent of the round got no task, for people: "4096 MB free, a TaskManager needs 8192 MB and 2 cpus",
- * "does not match constraint rack:r1", "not needed: the session has all it asked for".
- */
-export function declineReason(agent: DeclinedAgent, plan: Pick<OfferPlan, 'unplaced'>, options: SessionOptions): string {
-  if (agent.unmatched) return `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}`;
-  if (plan.unplaced.jobManager) return agentShortfall(agent, jobManagerNeeds(options), 'the JobManager');
-  if (plan.unplaced.taskManagers > 0) return agentShortfall(agent, taskManagerNeeds(options), 'a TaskManager');
-  return 'not needed: the session has all it asked for';
-}
-
-/** What an agent's offer lacks for one task: "6592 MB free, a TaskManager needs 7000 MB and 1 cpu". */
-export function agentShortfall(agent: Omit<DeclinedAgent, 'agentId' | 'hostname' | 'unmatched'>, needs: TaskNeeds, who: string): string {
-  const free: string[] = [];
-  if (agent.memMb + 1e-9 < needs.memMb) free.push(`${fmt(agent.memMb)} MB`);
-  if (agent.cpus + 1e-9 < needs.cpus) free.push(`${fmt(agent.cpus)} cpu${agent.cpus === 1 ? '' : 's'}`);
-  const diskShort = agent.diskMb + 1e-9 < needs.diskMb;
-  if (diskShort) free.push(`${fmt(agent.diskMb)} MB disk`);
-  const portsShort = agent.ports < needs.ports;
-  if (portsShort) free.push(`${agent.ports} port${agent.ports === 1 ? '' : 's'}`);
-  const need = `${fmt(needs.memMb)} MB and ${fmt(needs.cpus)} cpu${needs.cpus === 1 ? '' : 's'}` +
-    `${diskShort ? ` and ${fmt(needs.diskMb)} MB disk` : ''}${portsShort ? ` and ${needs.ports} ports` : ''}`;
-  if (free.length === 0) return `not used in this round (${who} needs ${need})`;
-  return `${free.join(' and ')} free, ${who} needs ${need}`;
 }

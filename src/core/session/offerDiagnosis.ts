@@ -4,7 +4,7 @@
 import type { SessionOptions } from './SessionOptions';
 import type { SessionRecord, TaskRecord } from './SessionStore';
 import {
-  agentShortfall, declineReason, describeMisfit, describeNeeds, jobManagerNeeds, taskManagerNeeds, type DeclinedAgent, type OfferPlan,
+  agentShortfall, declineReason, describeMisfit, describeNeeds, jobManagerNeeds, maintenanceReason, taskManagerNeeds, type DeclinedAgent, type OfferPlan,
 } from './launchPlan';
 
 /** An agent's offers declined in one round, and why ("4096 MB free, a TaskManager needs 8192 MB and 2 cpus"). */
@@ -58,7 +58,8 @@ export class OfferDiagnosis {
     const who = missing.jobManager ? 'the JobManager' : 'a TaskManager';
     const needs = missing.jobManager ? jobManagerNeeds(options) : taskManagerNeeds(options);
     return [...this.now.values()].map(({ agent, at }) => {
-      const short = agent.unmatched ? `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}` : agentShortfall(agent, needs, who);
+      const short = agent.maintenanceFrom !== undefined ? maintenanceReason(agent.maintenanceFrom)
+        : agent.unmatched ? `does not match constraint ${agent.unmatched.attribute}:${agent.unmatched.value}` : agentShortfall(agent, needs, who);
       const reason = short.startsWith('not used in this round') ? `${fmtNumber(agent.memMb)} MB and ${fmtNumber(agent.cpus)} cpus free: fits ${who}, waiting for its next offer` : short;
       return { agentId: agent.agentId, hostname: agent.hostname, cpus: round(agent.cpus), memMb: round(agent.memMb), diskMb: round(agent.diskMb), ports: agent.ports, reason, at };
     }).sort((a, b) => a.hostname.localeCompare(b.hostname) || a.agentId.localeCompare(b.agentId));
@@ -75,9 +76,14 @@ export class OfferDiagnosis {
       : missing.wanted === null || !Number.isFinite(missing.taskManagers) ? 'TaskManagers' : `${missing.taskManagers} of ${missing.wanted} TaskManagers`;
     const constraintText = options.constraints.length > 0 ? ` on agents matching ${options.constraints.map((c) => `${c.attribute}:${c.value}`).join(',')}` : '';
     const short = agents.some((a) => / free, /.test(a.reason) && !/fits/.test(a.reason));
+    // GPUs short on every agent: no agent has enough of them, whatever the memory and cpus.
+    const gpus = needs.gpus ?? 0;
+    const noGpuAgent = gpus > 0 && agents.every((a) => / GPUs free, /.test(a.reason));
+    const fix = noGpuAgent
+      ? ` No agent offers ${gpus} GPUs: lower --task-manager-gpus, or check that the GPU agents run with --isolation including gpu/nvidia and offer their GPUs to this role.`
+      : short ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : '';
     return `The session ${describeNeeds(kind, needs)}${constraintText} and still waits for ${waiting}; the offers now, after what the session holds: ` +
-      `${agents.map((a) => `agent ${a.agentId} (${a.hostname}): ${a.reason}`).join('; ')}.` +
-      `${short ? ` Lower ${kind === 'TaskManager' ? '-tm/-tmc' : '-jm/-jmc'} or free resources on the cluster.` : ''}`;
+      `${agents.map((a) => `agent ${a.agentId} (${a.hostname}): ${a.reason}`).join('; ')}.${fix}`;
   }
 }
 

@@ -11,8 +11,8 @@ export type RecordedCall =
   | { type: 'KILL'; at: number; taskId: string; agentId?: string }
   | { type: 'ACKNOWLEDGE'; at: number; taskId: string; uuid?: string }
   | { type: 'RECONCILE'; at: number; tasks: { taskId: string; agentId?: string }[] }
-  | { type: 'REVIVE'; at: number }
-  | { type: 'SUPPRESS'; at: number }
+  | { type: 'REVIVE'; at: number; roles?: string[] }
+  | { type: 'SUPPRESS'; at: number; roles?: string[] }
   | { type: 'TEARDOWN'; at: number };
 
 export const FRAMEWORK_ID = 'fw-scripted-0001';
@@ -43,8 +43,8 @@ export class RecordingScheduler extends EventEmitter<SchedulerClientEvents> {
   async reconcile(tasks: { taskId: string; agentId?: string }[]): Promise<void> {
     this.calls.push({ type: 'RECONCILE', at: Date.now(), tasks });
   }
-  async revive(): Promise<void> { this.calls.push({ type: 'REVIVE', at: Date.now() }); }
-  async suppress(): Promise<void> { this.calls.push({ type: 'SUPPRESS', at: Date.now() }); }
+  async revive(roles?: string[]): Promise<void> { this.calls.push({ type: 'REVIVE', at: Date.now(), roles }); }
+  async suppress(roles?: string[]): Promise<void> { this.calls.push({ type: 'SUPPRESS', at: Date.now(), roles }); }
   async teardown(): Promise<void> {
     this.calls.push({ type: 'TEARDOWN', at: Date.now() });
     this.state = 'closed';

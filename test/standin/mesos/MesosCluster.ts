@@ -8,6 +8,7 @@ import { MesosMaster } from './MesosMaster';
 import { MasterEndpoint, type CallFaults, type EndpointHost } from './MasterEndpoint';
 import type { Json } from './mesosJson';
 import { fromResources } from './resources';
+import { healAgent, partitionAgent } from './agentPartitions';
 
 export interface AgentSpec { cpus?: number; mem?: number; disk?: number; ports?: [number, number]; attributes?: Record<string, string>; hostname?: string }
 
@@ -29,6 +30,10 @@ export interface MesosClusterOptions {
   killGracePeriodMs?: number;
   /** Variables the agents pass to every task (JAVA_HOME for a real Flink that needs another Java). */
   agentEnvironment?: Record<string, string>;
+  /** The master's --roles whitelist. */
+  roleWhitelist?: string[];
+  /** agent_ping_timeout x max_agent_ping_timeouts (Mesos: 75 s). */
+  agentPingTimeoutMs?: number;
 }
 
 /** Test-only faults; the same operations answer over HTTP as `POST <any master>/__test__/<name>` with a JSON object of arguments. */
@@ -41,6 +46,10 @@ export interface MesosFaults {
   switchLeader(index: number | null): void;
   /** The agent disappears: its processes are killed, its tasks become TASK_LOST (REASON_AGENT_REMOVED), frameworks get FAILURE. */
   removeAgent(agentId: string): Promise<void>;
+  /** The agent is cut off: its health checks fail and, after agentPingTimeoutMs, the master marks it unreachable (its tasks go on). */
+  partitionAgent(agentId: string): void;
+  /** The partition heals: the agent re-registers; its tasks are reachable again. */
+  healAgent(agentId: string): void;
   /** The task fails on its own (process killed with SIGKILL; no-process mode: TASK_FAILED). */
   failTask(taskId: string, message?: string): void;
   /** Sends a signal to the task's process group, as if something outside Mesos killed it. */
@@ -96,6 +105,8 @@ export class MesosCluster implements EndpointHost {
       allocationIntervalMs: opts.allocationIntervalMs ?? 1000,
       offerTimeoutMs: opts.offerTimeoutMs,
       updateRetryMs: opts.updateRetryMs ?? 10000,
+      roleWhitelist: opts.roleWhitelist,
+      agentPingTimeoutMs: opts.agentPingTimeoutMs,
     });
     this.faults = this.makeFaults();
   }
@@ -205,6 +216,8 @@ export class MesosCluster implements EndpointHost {
       case 'resumeHeartbeats': return f.resumeHeartbeats(str('frameworkId'));
       case 'switchLeader': return f.switchLeader(args.index === null || args.index === undefined ? null : Number(args.index));
       case 'removeAgent': return f.removeAgent(String(args.agentId));
+      case 'partitionAgent': return f.partitionAgent(String(args.agentId));
+      case 'healAgent': return f.healAgent(String(args.agentId));
       case 'failTask': return f.failTask(String(args.taskId), str('message'));
       case 'killTask': return f.killTask(String(args.taskId), str('signal') as NodeJS.Signals | undefined);
       case 'delayCalls': return f.delayCalls(Number(args.ms ?? 0), Array.isArray(args.callTypes) ? (args.callTypes as string[]) : undefined);
@@ -216,7 +229,7 @@ export class MesosCluster implements EndpointHost {
       case 'clear': return f.clear();
       case 'state': return { leader: this.leader, masters: this.masterUrls, agents: this.agents, pids: this.runningPids() };
       default:
-        throw new Error(`unknown test fault '${name}'; use one of dropStream, stopHeartbeats, resumeHeartbeats, switchLeader, removeAgent, failTask, killTask, delayCalls, refuseCalls, restartMaster, clear, state`);
+        throw new Error(`unknown test fault '${name}'; use one of dropStream, stopHeartbeats, resumeHeartbeats, switchLeader, removeAgent, partitionAgent, healAgent, failTask, killTask, delayCalls, refuseCalls, restartMaster, clear, state`);
     }
   }
 
@@ -240,6 +253,8 @@ export class MesosCluster implements EndpointHost {
         this.setLeader(index);
         this.updateZooKeeper();
       },
+      partitionAgent: (agentId) => partitionAgent(this.master, agentId),
+      healAgent: (agentId) => healAgent(this.master, agentId),
       removeAgent: async (agentId) => {
         const agent = this.master.removeAgent(agentId);
         if (!agent) throw new Error(`removeAgent: no agent '${agentId}'`);

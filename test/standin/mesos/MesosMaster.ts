@@ -10,6 +10,7 @@ import type { AgentLink, MesosAgent } from './MesosAgent';
 import { idOf, isObject, recordIo, type Json } from './mesosJson';
 import { attributesJson, attributesV0 } from './attributes';
 import { openStream, replyEmpty, replyJson, replyText } from './httpReplies';
+import { holdUpdate, unreachableReconcileStatus } from './agentPartitions';
 import {
   add, contains, formatResourceList, formatResourceSet, fromResources, isAllocatable, isEmpty, subtract, toResources,
   emptyResources, type ResourceSet,
@@ -20,6 +21,10 @@ export interface MesosMasterOptions {
   allocationIntervalMs: number;
   offerTimeoutMs?: number;
   updateRetryMs: number;
+  /** agent_ping_timeout x max_agent_ping_timeouts: how long a silent agent stays registered before it is marked unreachable. */
+  agentPingTimeoutMs?: number;
+  /** The master's --roles (a role whitelist, deprecated in Mesos but still honoured): frameworks with another role are refused. */
+  roleWhitelist?: string[];
 }
 
 interface Stream {
@@ -44,6 +49,8 @@ export interface MasterTask {
   queue: TaskStatus[];
   retryTimer?: NodeJS.Timeout;
   role: string;
+  /** Set while its agent is unreachable (nanoseconds, as Mesos' unreachable_time). */
+  unreachableTime?: number;
 }
 
 export interface Framework {
@@ -76,7 +83,7 @@ export interface AgentRecord {
   allocated: ResourceSet;
 }
 
-interface OfferRecord {
+export interface OfferRecord {
   id: string;
   frameworkId: string;
   agentId: string;
@@ -102,8 +109,12 @@ export class MesosMaster implements AgentLink {
   readonly completedFrameworks: Framework[] = [];
   private readonly removedFrameworkIds = new Set<string>();
   readonly agents = new Map<string, AgentRecord>();
+  /** Agents marked unreachable (their health checks failed), kept for when they re-register; see agentPartitions.ts. */
+  readonly unreachableAgents = new Map<string, AgentRecord & { heldUpdates: { frameworkId: string; status: TaskStatus }[] }>();
+  /** Agents whose health checks fail from now on (partitioned), with the timer that marks them unreachable. */
+  readonly silentAgents = new Map<string, NodeJS.Timeout | undefined>();
   private readonly removedAgentIds = new Set<string>();
-  private readonly offers = new Map<string, OfferRecord>();
+  readonly offers = new Map<string, OfferRecord>();
   private frameworkSeq = 0;
   private offerSeq = 0;
   private offerTurn = 0;
@@ -114,7 +125,7 @@ export class MesosMaster implements AgentLink {
   /** The leading master's address, or undefined while there is no leader (no offers are made then). */
   leader?: { hostname: string; port: number; id: string };
 
-  constructor(private readonly opts: MesosMasterOptions) {}
+  constructor(readonly opts: MesosMasterOptions) {}
 
   start(): void {
     this.allocationTimer = setInterval(() => this.allocate(), this.opts.allocationIntervalMs);
@@ -147,7 +158,7 @@ export class MesosMaster implements AgentLink {
 
   // ---------------- streams ----------------
 
-  private send(fw: Framework, event: Json): void {
+  send(fw: Framework, event: Json): void {
     if (fw.stream?.open) fw.stream.res.write(recordIo(event));
   }
 
@@ -200,6 +211,12 @@ export class MesosMaster implements AgentLink {
     const suppressedRoles = (call.subscribe as Json).suppressed_roles;
     const invalid = validateFrameworkRoles(info, caps.has('MULTI_ROLE'), Array.isArray(suppressedRoles) ? suppressedRoles.map(String) : []);
     if (invalid) return refuse(invalid);
+    // Master::validateFrameworkSubscription: every role must be on the --roles whitelist when there is one (text from Mesos' source).
+    if (this.opts.roleWhitelist) {
+      const roles = caps.has('MULTI_ROLE') ? (info.roles ?? []) : [info.role ?? '*'];
+      const missing = [...new Set(roles)].filter((r) => r !== '*' && !this.opts.roleWhitelist?.includes(r)).sort();
+      if (missing.length > 0) return refuse(`Roles ${stringifySet(missing)} are not present in master's --roles`);
+    }
     if (requestedId && this.removedFrameworkIds.has(requestedId)) return refuse('Framework has been removed');
     let fw = requestedId ? this.frameworks.get(requestedId) : undefined;
     const now = nowNs();
@@ -355,7 +372,7 @@ export class MesosMaster implements AgentLink {
     return 5;
   }
 
-  private masterStatus(taskId: string, state: TaskState, message: string, reason: string, agentId?: string, containerStatus?: unknown): TaskStatus {
+  masterStatus(taskId: string, state: TaskState, message: string, reason: string, agentId?: string, containerStatus?: unknown): TaskStatus {
     return {
       task_id: { value: taskId }, state, message, source: 'SOURCE_MASTER', reason,
       ...(agentId !== undefined ? { agent_id: { value: agentId } } : {}),
@@ -364,7 +381,7 @@ export class MesosMaster implements AgentLink {
     };
   }
 
-  private sendMasterUpdate(fw: Framework, status: TaskStatus): void {
+  sendMasterUpdate(fw: Framework, status: TaskStatus): void {
     this.send(fw, { type: 'UPDATE', update: { status } });
   }
 
@@ -510,6 +527,7 @@ export class MesosMaster implements AgentLink {
   }
 
   private reconcileStatus(t: MasterTask): TaskStatus {
+    if (t.unreachableTime !== undefined) return unreachableReconcileStatus(this, t);
     const latest = t.statuses[t.statuses.length - 1];
     return this.masterStatus(t.info.task_id.value, t.state, 'Reconciliation: Latest task state', 'REASON_RECONCILIATION', t.agentId, latest?.container_status);
   }
@@ -517,7 +535,8 @@ export class MesosMaster implements AgentLink {
   private reconcile(fw: Framework, rec: Json): void {
     const list = Array.isArray(rec.tasks) ? (rec.tasks as Json[]) : [];
     if (list.length === 0) {
-      for (const t of fw.tasks.values()) this.sendMasterUpdate(fw, this.reconcileStatus(t));
+      // Implicit reconciliation leaves unreachable tasks out (recorded: no update for them).
+      for (const t of fw.tasks.values()) if (t.unreachableTime === undefined) this.sendMasterUpdate(fw, this.reconcileStatus(t));
       return;
     }
     for (const entry of list) {
@@ -536,6 +555,8 @@ export class MesosMaster implements AgentLink {
   // ---------------- status updates from agents ----------------
 
   statusUpdate(agentId: string, frameworkId: string, status: TaskStatus): void {
+    // A partitioned agent's updates reach the master only when it re-registers.
+    if (holdUpdate(this, agentId, frameworkId, status)) return;
     const fw = this.frameworks.get(frameworkId);
     const task = fw?.tasks.get(status.task_id.value);
     if (!fw || !task || task.agentId !== agentId) return;
@@ -614,7 +635,7 @@ export class MesosMaster implements AgentLink {
 
   // ---------------- allocator ----------------
 
-  private removeOffer(o: OfferRecord): void {
+  removeOffer(o: OfferRecord): void {
     if (o.timer) clearTimeout(o.timer);
     this.offers.delete(o.id);
   }
@@ -722,11 +743,12 @@ export class MesosMaster implements AgentLink {
   getTasks(): Json {
     const tasks: Json[] = [];
     const completed: Json[] = [];
+    const unreachable: Json[] = [];
     for (const fw of [...this.frameworks.values(), ...this.completedFrameworks]) {
-      for (const t of fw.tasks.values()) tasks.push(this.taskJson(t));
+      for (const t of fw.tasks.values()) (t.unreachableTime !== undefined ? unreachable : tasks).push({ ...this.taskJson(t), ...(t.unreachableTime !== undefined ? { state: 'TASK_UNREACHABLE' } : {}) });
       for (const t of fw.completedTasks) completed.push(this.taskJson(t));
     }
-    return { tasks, unreachable_tasks: [], completed_tasks: completed };
+    return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
   }
 
   private frameworkJson(fw: Framework, completed: boolean): Json {
