@@ -33,6 +33,8 @@ export class MesosSessionLauncher implements SessionLauncher {
       maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
       user: settings.user ? settings.user : undefined,
       declineRefuseSeconds: settings.declineRefuseSeconds,
+      ha: settings.highAvailability || undefined, haStorage: settings.highAvailabilityStorage || undefined,
+      maxJobManagerRestartsPerHour: settings.maxJobManagerRestartsPerHour,
     });
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
@@ -148,6 +150,7 @@ function describe(s: SessionSnapshot): string {
     case 'subscribing': return `subscribing to ${s.masters}`;
     case 'launchingJobManager': return s.diagnosis ? `waiting for offers: ${s.diagnosis}` : 'launching the JobManager';
     case 'jobManagerUp': return `JobManager up at ${s.jobManagerUrl ?? ''}`;
+    case 'recoveringJobManager': return `JobManager recovering${s.reason ? `: ${s.reason}` : ''}${s.diagnosis ? `; waiting for offers: ${s.diagnosis}` : ''}`;
     case 'taskManagers': return `TaskManagers ${s.progress.registered}/${s.progress.wanted ?? 'greedy'} registered${s.diagnosis ? `; ${s.diagnosis}` : ''}`;
     default: return s.phase;
   }

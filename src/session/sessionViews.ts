@@ -3,7 +3,7 @@
 import type { AgentUsageData, DeclinedOfferData, TaskPlacementData } from '../webviews/protocol';
 
 export type SessionPhase =
-  | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'taskManagers' | 'running'
+  | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'recoveringJobManager' | 'taskManagers' | 'running'
   | 'stopping' | 'stopped' | 'failed' | 'disconnected' | 'attached'
   /** The master answered and no longer knows the framework: nothing runs; Forget frees the name. */
   | 'gone';

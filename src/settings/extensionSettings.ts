@@ -17,6 +17,10 @@ export interface StartInput {
   flinkLocation: string;
   configDir: string;
   dynamicProperties: string[];
+  /** ZooKeeper HA, `zk://host:port[,host:port]/path` (`flinkMesos.highAvailability`); empty for none. */
+  highAvailability?: string;
+  /** HA storage: a folder every agent shares or a URI (`flinkMesos.highAvailabilityStorage`). */
+  highAvailabilityStorage?: string;
 }
 
 export interface SessionSettings extends StartInput {
@@ -32,6 +36,8 @@ export interface SessionSettings extends StartInput {
   user?: string;
   /** refuse_seconds sent with DECLINE (`flinkMesos.declineRefuseSeconds`). */
   declineRefuseSeconds?: number;
+  /** With HA: JobManager relaunches an hour before the session stops (`flinkMesos.maxJobManagerRestartsPerHour`). */
+  maxJobManagerRestartsPerHour?: number;
 }
 
 export interface ConnectionSettings {
@@ -63,6 +69,9 @@ export function readSessionSettings(): SessionSettings {
     maxTaskManagerFailuresPerMinute: c.get<number>('maxTaskManagerFailuresPerMinute', SESSION_DEFAULTS.maxTaskManagerFailuresPerMinute),
     user: (c.get<string>('user', '') ?? '').trim(),
     declineRefuseSeconds: c.get<number>('declineRefuseSeconds', SESSION_DEFAULTS.declineRefuseSeconds),
+    highAvailability: (c.get<string>('highAvailability', '') ?? '').trim(),
+    highAvailabilityStorage: (c.get<string>('highAvailabilityStorage', '') ?? '').trim(),
+    maxJobManagerRestartsPerHour: c.get<number>('maxJobManagerRestartsPerHour', SESSION_DEFAULTS.maxJobManagerRestartsPerHour),
   };
 }
 

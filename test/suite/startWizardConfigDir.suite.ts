@@ -66,7 +66,7 @@ suite('Start wizard: the configuration folder step', function () {
     const box = await driver.nextBox('configuration folder');
     assert.equal(box.step, 10);
     assert.equal(box.totalSteps, START_WIZARD_STEPS);
-    assert.equal(START_WIZARD_STEPS, 11);
+    assert.equal(START_WIZARD_STEPS, 12);
     return { result, box };
   }
 

@@ -31,6 +31,11 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       --on-partial-fit stop|keep    when the fit timeout runs out with only some TaskManagers placed: stop the session
                                     and everything it started (default), or keep it with the TaskManagers that fit
       --max-failures-per-minute N   TaskManager replacement limit (default 10)
+      --ha zk://HOST:PORT[,HOST:PORT]/PATH  --ha-storage DIR_OR_URI
+                                    Flink's ZooKeeper high availability: a lost JobManager is relaunched (another agent
+                                    when one fits) and its jobs recover from their latest checkpoint; the storage is a
+                                    folder every agent shares or a URI (hdfs://, s3://). Kubernetes HA does not apply
+      --max-job-manager-restarts N  with --ha: JobManager relaunches an hour before the session stops (default 3)
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored
@@ -152,6 +157,7 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo, star
       case 'subscribing': say(`Subscribing to Mesos at ${s.masters}...`); break;
       case 'launchingJobManager': say(`Framework ${s.frameworkId ?? ''} registered${s.leaderUrl ? ` at ${s.leaderUrl}` : ''}. Waiting for the JobManager...`); break;
       case 'jobManagerUp': say(`JobManager up at ${detail.jobManagerUrl ?? s.jobManagerUrl}.`); break;
+      case 'recoveringJobManager': say(`JobManager recovering: ${detail.reason ?? s.reason ?? 'the JobManager task ended'}`); break;
       case 'taskManagers': say(s.progress.wanted === null ? 'Taking every offer that fits a TaskManager (greedy)...' : `Waiting for ${s.progress.wanted} TaskManager(s)...`); break;
       case 'stopping': say('Stopping the session (TEARDOWN)...'); break;
       default: break;

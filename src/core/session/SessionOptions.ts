@@ -2,6 +2,7 @@
 // -m master, -n TaskManagers, -s slots, -tm/-jm memory, -c conf dir, -D, -w web UI, -v verbose, -j and -l.
 import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
+import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, validateHighAvailability, type HighAvailabilityOptions } from './highAvailability';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -41,11 +42,19 @@ export interface SessionOptions {
   fitTimeoutSeconds: number;
   /** refuse_seconds sent with DECLINE for offers the session cannot use. */
   declineRefuseSeconds: number;
+  /** Flink's ZooKeeper high availability (--ha, --ha-storage): a lost JobManager is relaunched and its jobs recover. */
+  ha?: HighAvailabilityOptions;
+  /** With HA: JobManager restarts within an hour before the session stops replacing it. */
+  maxJobManagerRestartsPerHour?: number;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
-export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink'>> & {
+export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'ha'>> & {
   master?: string;
+  /** zk://host:port[,host:port]/path */
+  ha?: string;
+  /** An absolute folder every agent shares, or a URI. */
+  haStorage?: string;
   dynamicProperties?: Record<string, string> | string[];
   constraints?: AttributeConstraint[] | string[];
   flink?: FlinkLocation;
@@ -71,6 +80,7 @@ export const SESSION_DEFAULTS = {
   maxTaskManagerFailuresPerMinute: 10,
   fitTimeoutSeconds: 300,
   declineRefuseSeconds: 120,
+  maxJobManagerRestartsPerHour: DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR,
   frameworkName: 'Flink session',
 } as const;
 
@@ -145,6 +155,8 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     'the TaskManager failure-rate limit', 'Pass 1 or more (Flink used 10 a minute).');
   const fitTimeout = positiveNumber('--fit-timeout', input.fitTimeoutSeconds ?? SESSION_DEFAULTS.fitTimeoutSeconds, 'the fit timeout', 'Pass seconds above 0.');
   const declineRefuse = positiveNumber('--decline-seconds', input.declineRefuseSeconds ?? SESSION_DEFAULTS.declineRefuseSeconds, 'the decline filter', 'Pass seconds above 0.');
+  const maxJmRestarts = positiveInteger('--max-job-manager-restarts', input.maxJobManagerRestartsPerHour ?? SESSION_DEFAULTS.maxJobManagerRestartsPerHour,
+    'the JobManager restart limit (per hour)', `Pass 1 or more (default ${DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR}).`);
 
   const dynamicProperties = parseDynamicProperties(input.dynamicProperties ?? {});
   const constraints = parseConstraints(input.constraints ?? []);
@@ -171,6 +183,7 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   }
   warnings.push(...unknownKeyWarnings(Object.keys(dynamicProperties), '-D'));
   for (const [k, v] of Object.entries(dynamicProperties)) flinkConfiguration[k] = v;
+  const ha = validateHighAvailability(input.ha, input.haStorage, flinkConfiguration);
 
   const options: SessionOptions = {
     name, master, taskManagers, slotsPerTaskManager: slots, taskManagerMemoryMb: tmMem, taskManagerCpus: tmCpus,
@@ -179,7 +192,9 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     frameworkName: input.frameworkName ?? `${SESSION_DEFAULTS.frameworkName} ${name}`,
     failoverTimeoutSeconds: failover, constraints, verbose: input.verbose ?? SESSION_DEFAULTS.verbose,
     maxTaskManagerFailuresPerMinute: maxFailures, fitTimeoutSeconds: fitTimeout, declineRefuseSeconds: declineRefuse,
+    maxJobManagerRestartsPerHour: maxJmRestarts,
   };
+  if (ha) options.ha = ha;
   return { options, flinkConfiguration, warnings };
 }
 
@@ -394,6 +409,9 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--max-failures-per-minute': input.maxTaskManagerFailuresPerMinute = num(); break;
       case '--fit-timeout': input.fitTimeoutSeconds = num(); break;
       case '--decline-seconds': input.declineRefuseSeconds = num(); break;
+      case '--ha': input.ha = value(); break;
+      case '--ha-storage': input.haStorage = value(); break;
+      case '--max-job-manager-restarts': input.maxJobManagerRestartsPerHour = num(); break;
       default: rest.push(arg);
     }
   }

@@ -199,8 +199,8 @@ export function containerInfo(location: FlinkLocation): ContainerInfo | undefine
   return { type: 'DOCKER', docker: { image: location.image, network: 'HOST' } };
 }
 
-export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, hostname: string, resources: Resource[], ports: JobManagerPorts): TaskInfo {
-  const taskId = jobManagerTaskId(spec.options.name);
+export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, hostname: string, resources: Resource[], ports: JobManagerPorts,
+  taskId = jobManagerTaskId(spec.options.name)): TaskInfo {
   return task(spec, 'jobmanager', taskId, `Flink JobManager (${spec.options.name})`, agentId, resources,
     jobManagerConfiguration(spec, hostname, ports));
 }

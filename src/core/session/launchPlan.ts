@@ -26,6 +26,8 @@ export interface PlanState {
   taskManagersToPlace: number;
   /** Number of the next TaskManager task id. */
   nextTaskManagerNumber: number;
+  /** The JobManager's task id when it is not the first generation's (a relaunch after a loss). */
+  jobManagerTaskId?: string;
   /** How many of the last declined agents plan.declined describes (default: all). */
   describeDeclined?: number;
 }
@@ -371,8 +373,8 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const { resources, ports } = pool.take(jmNeeds);
       const jmPorts: JobManagerPorts = { rpc: ports[0], rest: ports[1], blob: ports[2] };
       jobManager = {
-        kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
-        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
+        kind: 'jobmanager', taskId: state.jobManagerTaskId ?? jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
+        ports: { ...jmPorts }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts, state.jobManagerTaskId),
       };
       pool.tasks.push(jobManager);
       jmAddress = { hostname, rpcPort: jmPorts.rpc };

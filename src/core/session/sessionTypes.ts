@@ -110,6 +110,10 @@ export interface SessionSnapshot {
   offersNow: AgentOfferNow[];
   /** What ended the session when it failed, for callers that map it (the CLI's exit codes): a MesosError kind, or 'unreachable'. */
   failureKind?: string;
+  /** ZooKeeper HA is on: a lost JobManager is relaunched (phase recoveringJobManager) and its jobs recover. */
+  highAvailability: boolean;
+  /** The JobManager's launch number: 1, then one more for each relaunch after a loss. */
+  jobManagerGeneration: number;
   options: SessionOptions;
 }
 
