@@ -5,6 +5,7 @@ import { Logger } from '../core/log';
 import { AgentFiles } from '../core/mesos/AgentFiles';
 import { OperatorClient } from '../core/mesos/OperatorClient';
 import { FlinkSession, FlinkSessionDeps, PartialFit, PartialFitChoice, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
+import { JOB_MANAGER_LOST } from '../core/session/JobManagerRecovery';
 import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOptions';
 import { FileSessionStore, SessionStore, ownerIsAlive } from '../core/session/SessionStore';
 import { SessionConflictError } from '../core/session/sessionErrors';
@@ -235,6 +236,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     const wanted = s.progress.wanted;
     return {
       phase: viewPhase(s),
+      restartable: s.phase === 'failed' && s.failureKind === JOB_MANAGER_LOST ? true : undefined,
       phaseDetail: s.reason ?? s.diagnosis ?? (s.replacementBlocked ? 'TaskManager replacement stopped: the failure-rate limit was hit.' : undefined),
       master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId, user: o.user,
       jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state } : undefined,

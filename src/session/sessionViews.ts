@@ -54,6 +54,8 @@ export interface SessionView {
   phase: SessionPhase;
   /** e.g. "needs 8192 MB per TaskManager; the largest offer so far has 4096 MB on agent X", or a failure reason. */
   phaseDetail?: string;
+  /** The JobManager ended a session without HA: it can be started again with the same options (its jobs are not recovered). */
+  restartable?: boolean;
   /** Attached to a JobManager by address: no Mesos framework of ours behind it. */
   jobManagerOnly: boolean;
   /** This window follows a session that another client (a window, a terminal) drives, and sends it Scale and Stop. */

@@ -2,7 +2,7 @@
 import { ExitCode, type CliIo } from './cliIo';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
 import { FlinkSession, SessionConflictError, SessionError, type SessionSnapshot } from '../session/FlinkSession';
-import { FileSessionStore } from '../session/SessionStore';
+import { FileSessionStore, defaultSessionDir } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
 import { statusCommand } from './sessionStatusCommand';
 import { forgetCommand } from './sessionForgetCommand';
@@ -10,6 +10,8 @@ import { ControlChannelError } from '../session/sessionControlChannel';
 import { requestScale, requestStop, serveSessionControl } from '../session/sessionControlService';
 import { UsageError, cliLogger, credentials, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
+import { JOB_MANAGER_LOST } from '../session/JobManagerRecovery';
+import { restartCommandLine } from './restartCommand';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -249,9 +251,12 @@ async function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): Promise
   const kept = s.phase === 'failed' && s.frameworkId !== undefined && await new FileSessionStore(common.storeDir).load(s.name).catch(() => undefined) !== undefined;
   const leaving = kept ? ` Session ${s.name} (framework ${s.frameworkId}) is left on Mesos as it is, its tasks may still run: ` +
     `stop it with "flink-mesos session stop --name ${s.name}" once the cause is fixed.` : '';
-  if (common.json) io.out(`${JSON.stringify({ ...summary(s), ...(kept ? { leftRunning: true } : {}) })}\n`);
+  // Its JobManager ended a session without HA: one command starts it again as it was (its jobs are not recovered).
+  const restart = s.phase === 'failed' && s.failureKind === JOB_MANAGER_LOST ? restartCommandLine(s.options, { storeDir: common.storeDir !== defaultSessionDir(io.env) ? common.storeDir : undefined }) : undefined;
+  if (common.json) io.out(`${JSON.stringify({ ...summary(s), ...(kept ? { leftRunning: true } : {}), ...(restart ? { restartCommand: restart } : {}) })}\n`);
   else if (s.phase === 'stopped') io.err('Session stopped.\n');
   else io.err(`flink-mesos: session ${s.name} ${s.phase}: ${s.reason ?? ''}${leaving}\n`);
+  if (restart && !common.json) io.err(`Restart it with the same options (add --ha zk://HOST:PORT/PATH --ha-storage DIR so a lost JobManager comes back with its jobs):\n  ${restart}\n`);
   if (s.phase === 'stopped') return ExitCode.ok;
   if (s.phase === 'failed' && !s.frameworkId && ((s.failureKind !== undefined && NO_MASTER_KINDS.has(s.failureKind))
     || (s.reason !== undefined && /refused|cannot be resolved|accepted the subscription/.test(s.reason)))) return ExitCode.unreachable;
