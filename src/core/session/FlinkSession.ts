@@ -23,6 +23,8 @@ import { TaskReconciler } from './TaskReconciler';
 import { TaskManagerRegistration } from './TaskManagerRegistration';
 import { StoreLease } from './StoreLease';
 import { JobManagerRecovery } from './JobManagerRecovery';
+import { probeZooKeeper } from './zookeeperProbe';
+import { DEFAULT_ZOOKEEPER_PROBE_MS } from './highAvailability';
 import { teardownAndVerify } from './frameworkTeardown';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
@@ -115,6 +117,15 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
   static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
     const { options } = validated;
+    if (options.ha) {
+      // Before anything registers with Mesos: a quorum that does not answer fails the start, with nothing left behind.
+      const ms = deps.timings?.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS;
+      const problem = await probeZooKeeper(options.ha.quorum, ms);
+      if (problem) {
+        throw new SessionError(`High availability needs ZooKeeper, but ${problem}.`,
+          `Start ZooKeeper at ${options.ha.quorum} (or fix --ha zk://HOST:PORT/PATH), or start the session without --ha; nothing was started.`, 'unreachable');
+      }
+    }
     const existing = await deps.store.load(options.name);
     if (existing) {
       throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.gone ? `gone: ${existing.gone.reason}` : existing.phase}).`,
@@ -161,6 +172,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       offersNow: this.offers.needsMore() && !END_PHASES.has(r.phase) ? this.offers.offersNow() : [],
       failureKind: this.failureKind,
       highAvailability: r.options.ha !== undefined, jobManagerGeneration: r.jobManagerGeneration ?? 1,
+      highAvailabilityProblem: this.recovery.zookeeperProblem,
     };
   }
 
@@ -347,6 +359,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     if (this.connection !== 'subscribed') return;
     await this.reconciler.tick(now);
     await this.offers.checkFitTimeout(now);
+    this.recovery.tick(now);
   }
 
   private isLive(): boolean {

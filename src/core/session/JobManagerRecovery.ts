@@ -4,7 +4,8 @@
 // and the restarts are in the saved record, so a client that comes back (attach) finishes a recovery it did not see begin.
 import type { TaskStatus } from '../mesos/types';
 import type { TaskRecord } from './SessionStore';
-import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR } from './highAvailability';
+import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, DEFAULT_ZOOKEEPER_CHECK_MS, DEFAULT_ZOOKEEPER_PROBE_MS } from './highAvailability';
+import { probeZooKeeper } from './zookeeperProbe';
 import type { SessionContext } from './sessionContext';
 
 const HOUR_MS = 3600_000;
@@ -13,7 +14,32 @@ const HOUR_MS = 3600_000;
 export const JOB_MANAGER_LOST = 'jobManagerLost';
 
 export class JobManagerRecovery {
+  /** ZooKeeper does not answer: what the last probe said (undefined while it answers). */
+  zookeeperProblem?: string;
+  private lastProbe = 0;
+  private probing = false;
+
   constructor(private readonly ctx: SessionContext) {}
+
+  /** Housekeeping: probes ZooKeeper now and then, outside the event chain, and reports an outage and its end. */
+  tick(now: number): void {
+    const ha = this.ctx.record.options.ha;
+    const every = this.ctx.timings.zookeeperCheckMs ?? DEFAULT_ZOOKEEPER_CHECK_MS;
+    if (!ha || this.probing || now - this.lastProbe < every) return;
+    this.lastProbe = now;
+    this.probing = true;
+    void probeZooKeeper(ha.quorum, this.ctx.timings.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS).then((problem) => {
+      this.probing = false;
+      if (!this.ctx.isLive() || problem === this.zookeeperProblem || (problem !== undefined && this.zookeeperProblem !== undefined)) return;
+      const was = this.zookeeperProblem;
+      this.zookeeperProblem = problem;
+      this.ctx.emit('warning', problem
+        ? `ZooKeeper of the session's high availability does not answer (${problem}). Flink's JobManager loses its leadership while it lasts, ` +
+          'and Flink decides what happens to the running jobs; the session keeps its tasks and says when ZooKeeper is back.'
+        : `ZooKeeper ${ha.quorum} answers again (it did not: ${was}).`);
+      this.ctx.changed();
+    });
+  }
 
   /** HA is on: a lost JobManager is relaunched rather than ending the session. */
   get enabled(): boolean {

@@ -14,6 +14,9 @@ export interface HighAvailabilityOptions {
 
 /** JobManager restarts an hour the session makes before it stops replacing the JobManager. */
 export const DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR = 3;
+/** How long a ZooKeeper probe waits, and how often a running session with HA probes. */
+export const DEFAULT_ZOOKEEPER_PROBE_MS = 10000;
+export const DEFAULT_ZOOKEEPER_CHECK_MS = 15000;
 
 const HA_FIX = 'Write it as --ha zk://HOST:PORT[,HOST:PORT]/PATH, e.g. --ha zk://zk1:2181,zk2:2181/flink.';
 

@@ -49,6 +49,9 @@ export interface SessionTimings {
   callTimeoutMs?: number;
   connectTimeoutMs?: number;
   flinkTimeoutMs: number;
+  /** With HA: how long a ZooKeeper probe waits, and how often a running session probes. */
+  zookeeperProbeMs?: number;
+  zookeeperCheckMs?: number;
 }
 
 export const DEFAULT_TIMINGS: SessionTimings = {
@@ -114,6 +117,8 @@ export interface SessionSnapshot {
   highAvailability: boolean;
   /** The JobManager's launch number: 1, then one more for each relaunch after a loss. */
   jobManagerGeneration: number;
+  /** With HA: ZooKeeper does not answer (set while it lasts). */
+  highAvailabilityProblem?: string;
   options: SessionOptions;
 }
 
