@@ -4,7 +4,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { MesosCluster } from '../standin/mesos/MesosCluster';
 import { FlinkSession, SessionError, type FlinkSessionDeps, type SessionSnapshot } from '../../src/core/session/FlinkSession';
 import { FileSessionStore } from '../../src/core/session/SessionStore';
