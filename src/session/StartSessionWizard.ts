@@ -142,7 +142,7 @@ function haError(text: string): string | undefined {
     validateHighAvailability(words[0], words[1], {});
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message.replace(/^--ha(-storage)?: /, '') : String(err);
+    return err instanceof Error ? err.message.replace(/^--ha-storage: /, 'The storage ').replace(/^--ha: /, 'The ZooKeeper address: ') : String(err);
   }
 }
 
