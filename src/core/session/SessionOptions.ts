@@ -3,6 +3,7 @@
 import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
 import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, validateHighAvailability, type HighAvailabilityOptions } from './highAvailability';
+import { SessionOptionError } from './sessionOptionError';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -84,12 +85,7 @@ export const SESSION_DEFAULTS = {
   frameworkName: 'Flink session',
 } as const;
 
-export class SessionOptionError extends Error {
-  constructor(readonly option: string, problem: string, readonly fix: string) {
-    super(`${option}: ${problem} ${fix}`);
-    this.name = 'SessionOptionError';
-  }
-}
+export { SessionOptionError } from './sessionOptionError';
 
 export interface ValidatedSessionOptions {
   options: SessionOptions;

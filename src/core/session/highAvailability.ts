@@ -1,7 +1,7 @@
 // Flink's ZooKeeper high availability for a session: the --ha and --ha-storage options, and the Flink keys they become.
 // The session is the framework, so it relaunches a lost JobManager itself (JobManagerRecovery.ts); ZooKeeper lets the
 // TaskManagers and the new JobManager find each other and recover the jobs. Kubernetes HA does not apply on Mesos.
-import { SessionOptionError } from './SessionOptions';
+import { SessionOptionError } from './sessionOptionError';
 
 export interface HighAvailabilityOptions {
   /** The ZooKeeper quorum, host:port[,host:port]. */
