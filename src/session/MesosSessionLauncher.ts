@@ -5,6 +5,7 @@ import { Logger } from '../core/log';
 import { AgentFiles } from '../core/mesos/AgentFiles';
 import { OperatorClient } from '../core/mesos/OperatorClient';
 import { FlinkSession, FlinkSessionDeps, PartialFit, PartialFitChoice, SessionSnapshot, SessionTimings, TaskRecord } from '../core/session/FlinkSession';
+import { JOB_MANAGER_LOST } from '../core/session/JobManagerRecovery';
 import { FlinkLocation, validateSessionOptions } from '../core/session/SessionOptions';
 import { FileSessionStore, SessionStore, ownerIsAlive } from '../core/session/SessionStore';
 import { SessionConflictError } from '../core/session/sessionErrors';
@@ -37,6 +38,8 @@ export class MesosSessionLauncher implements SessionLauncher {
       declineRefuseSeconds: settings.declineRefuseSeconds,
       unreachableGraceSeconds: settings.unreachableGraceSeconds,
       ...taskOptionsInput(settings),
+      ha: settings.highAvailability || undefined, haStorage: settings.highAvailabilityStorage || undefined,
+      maxJobManagerRestartsPerHour: settings.maxJobManagerRestartsPerHour,
     });
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
@@ -155,6 +158,7 @@ function describe(s: SessionSnapshot): string {
     case 'subscribing': return `subscribing to ${s.masters}`;
     case 'launchingJobManager': return s.diagnosis ? `waiting for offers: ${s.diagnosis}` : 'launching the JobManager';
     case 'jobManagerUp': return `JobManager up at ${s.jobManagerUrl ?? ''}`;
+    case 'recoveringJobManager': return `JobManager recovering${s.reason ? `: ${s.reason}` : ''}${s.diagnosis ? `; waiting for offers: ${s.diagnosis}` : ''}`;
     case 'taskManagers': return `TaskManagers ${s.progress.registered}/${s.progress.wanted ?? 'greedy'} registered${s.diagnosis ? `; ${s.diagnosis}` : ''}`;
     default: return s.phase;
   }
@@ -239,6 +243,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
     const wanted = s.progress.wanted;
     return {
       phase: viewPhase(s),
+      restartable: s.phase === 'failed' && s.failureKind === JOB_MANAGER_LOST ? true : undefined,
       phaseDetail: s.reason ?? s.diagnosis ?? (s.replacementBlocked ? 'TaskManager replacement stopped: the failure-rate limit was hit.' : undefined),
       master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId, user: o.user,
       jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state } : undefined,

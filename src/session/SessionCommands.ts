@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
 import { CredentialStore } from '../credentials/CredentialStore';
 import { OutputChannelLogger, errorText } from '../logging/OutputChannelLogger';
-import { readConnectionSettings, readSessionSettings } from '../settings/extensionSettings';
+import { readConnectionSettings, readSessionSettings, type SessionSettings } from '../settings/extensionSettings';
 import { PanelManager } from '../webviews/PanelManager';
 import { SessionLauncher } from './SessionLauncher';
 import { SessionManager } from './SessionManager';
@@ -47,7 +47,11 @@ export class SessionCommands {
     const input = await new StartSessionWizard(this.context.globalState, () => this.manager.names(), this.ui).run();
     if (!input) return undefined;
     await rememberStart(this.context.globalState, input);
-    const settings = { ...readSessionSettings(), ...input };
+    return this.launch({ ...readSessionSettings(), ...input });
+  }
+
+  /** Starts a session from its settings; offers a one-step restart with the same settings if its JobManager ends it (no HA). */
+  private async launch(settings: SessionSettings): Promise<SessionView | undefined> {
     this.warnIfTlsOff();
     const creds = await this.credentials.get(settings.master);
     this.log.addSecret(creds?.secret);
@@ -59,7 +63,25 @@ export class SessionCommands {
     await this.manager.refresh(settings.name).catch(() => undefined);
     const view = this.manager.model.get(settings.name);
     void this.announce(view);
+    this.offerRestart(settings);
     return view;
+  }
+
+  private offerRestart(settings: SessionSettings): void {
+    const sub = this.manager.model.onDidChangeSession(() => {
+      const v = this.manager.model.get(settings.name);
+      if (!v || !ENDED_PHASES.includes(v.phase)) return;
+      sub.dispose();
+      if (!v.restartable) return;
+      void (async () => {
+        const choice = await vscode.window.showErrorMessage(`Flink session ${settings.name} failed: ${v.phaseDetail ?? 'its JobManager ended'} ` +
+          'Its jobs are not recovered without high availability (flinkMesos.highAvailability).', 'Restart Session');
+        if (choice !== 'Restart Session') return;
+        this.manager.remove(settings.name);
+        await this.launch(settings).catch((err) => vscode.window.showErrorMessage(`Restarting ${settings.name}: ${errorText(err, this.log)}`));
+      })();
+    });
+    this.context.subscriptions.push(sub);
   }
 
   /** After a window reload: reattach every saved session this window can drive; a session another window drives is refused clearly. */

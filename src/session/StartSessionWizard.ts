@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkConfigurationError, readFlinkConfiguration } from '../core/flink/flinkConfiguration';
 import { MIN_JOB_MANAGER_MEMORY_MB, MIN_TASK_MANAGER_MEMORY_MB, parseDynamicProperties, validateMasterAddress } from '../core/session/SessionOptions';
+import { validateHighAvailability } from '../core/session/highAvailability';
 import { StartInput, readProfiles, readSessionSettings } from '../settings/extensionSettings';
 import { pickTaskSettings } from '../settings/taskSettings';
 import { QuickInputUi, StepValidation, inputStep, pickStep, runSteps, vscodeQuickInput } from '../wizard/multiStep';
@@ -39,7 +40,7 @@ export const pickFolderWithDialog: FolderPicker = async current => {
 };
 
 /** The number of steps of the wizard when no profile is used. */
-export const START_WIZARD_STEPS = 11;
+export const START_WIZARD_STEPS = 12;
 
 export class StartSessionWizard {
   constructor(
@@ -90,8 +91,22 @@ export class StartSessionWizard {
         validate: checkConfigDir, browse: { tooltip: 'Browse…', pick: this.pickFolder },
       }), x => (x ? resolveConfigDir(x) : '')),
       async () => this.setParsed(v, 'dynamicProperties', await inputStep({ ui: this.ui, title: TITLE, step: 11, totalSteps: total, value: v.dynamicProperties.join(' '), prompt: 'Dynamic properties, key=value separated by spaces', placeholder: 'e.g. rest.flamegraph.enabled=true', validate: x => propsError(x) }), splitProps),
+      async () => this.setHa(v, await inputStep({
+        ui: this.ui, title: TITLE, step: 12, totalSteps: total, value: [v.highAvailability ?? '', v.highAvailabilityStorage ?? ''].join(' ').trim(),
+        prompt: 'JobManager high availability (ZooKeeper): zk://HOST:PORT/PATH and a storage folder every agent shares or a URI; empty for none',
+        placeholder: 'e.g. zk://zk1:2181/flink /shared/flink-ha  (Kubernetes HA does not apply on Mesos)', validate: x => haError(x),
+      })),
     ]);
     return ok ? v : undefined;
+  }
+
+  private setHa(v: StartInput, r: string | symbol | undefined): unknown {
+    if (typeof r === 'string') {
+      const [ha = '', storage = ''] = r.trim().split(/\s+/);
+      v.highAvailability = ha;
+      v.highAvailabilityStorage = storage;
+    }
+    return r;
   }
 
   private set<K extends keyof StartInput>(v: StartInput, key: K, r: StartInput[K] | symbol | undefined): StartInput[K] | symbol | undefined {
@@ -116,7 +131,21 @@ export function checkStartInput(v: StartInput): string | undefined {
     ?? intError(String(v.jobManagerMemoryMb), MIN_JOB_MANAGER_MEMORY_MB, 'JobManager memory')
     ?? cpuError(String(v.taskManagerCpus)) ?? cpuError(String(v.jobManagerCpus))
     ?? configDirError(v.configDir)
-    ?? propsError(v.dynamicProperties.join(' '));
+    ?? propsError(v.dynamicProperties.join(' '))
+    ?? haError([v.highAvailability ?? '', v.highAvailabilityStorage ?? ''].join(' '));
+}
+
+/** "zk://HOST:PORT/PATH STORAGE", or empty: the core's own check of --ha and --ha-storage. */
+function haError(text: string): string | undefined {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return undefined;
+  if (words.length > 2) return 'Give two values: the ZooKeeper address (zk://HOST:PORT/PATH) and the storage folder or URI, separated by a space.';
+  try {
+    validateHighAvailability(words[0], words[1], {});
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message.replace(/^--ha-storage: /, 'The storage ').replace(/^--ha: /, 'The ZooKeeper address: ') : String(err);
+  }
 }
 
 /** An absolute path for a typed folder: "~" is the home folder, a relative path is taken from the first workspace folder. */
@@ -201,7 +230,7 @@ function propsError(x: string): string | undefined {
 
 function pickStartInput(o: Partial<StartInput>): Partial<StartInput> {
   const out: Partial<StartInput> = {};
-  const keys: (keyof StartInput)[] = ['name', 'master', 'taskManagers', 'slotsPerTaskManager', 'taskManagerMemoryMb', 'taskManagerCpus', 'jobManagerMemoryMb', 'jobManagerCpus', 'flinkLocation', 'configDir', 'dynamicProperties'];
+  const keys: (keyof StartInput)[] = ['name', 'master', 'taskManagers', 'slotsPerTaskManager', 'taskManagerMemoryMb', 'taskManagerCpus', 'jobManagerMemoryMb', 'jobManagerCpus', 'flinkLocation', 'configDir', 'dynamicProperties', 'highAvailability', 'highAvailabilityStorage'];
   for (const k of keys) if (o[k] !== undefined && o[k] !== '') (out as Record<string, unknown>)[k] = o[k];
   return out;
 }

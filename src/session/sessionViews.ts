@@ -3,7 +3,7 @@
 import type { AgentUsageData, DeclinedOfferData, TaskPlacementData } from '../webviews/protocol';
 
 export type SessionPhase =
-  | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'taskManagers' | 'running'
+  | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'recoveringJobManager' | 'taskManagers' | 'running'
   | 'stopping' | 'stopped' | 'failed' | 'disconnected' | 'attached'
   /** The master answered and no longer knows the framework: nothing runs; Forget frees the name. */
   | 'gone';
@@ -68,6 +68,8 @@ export interface SessionView {
   phase: SessionPhase;
   /** e.g. "needs 8192 MB per TaskManager; the largest offer so far has 4096 MB on agent X", or a failure reason. */
   phaseDetail?: string;
+  /** The JobManager ended a session without HA: it can be started again with the same options (its jobs are not recovered). */
+  restartable?: boolean;
   /** Attached to a JobManager by address: no Mesos framework of ours behind it. */
   jobManagerOnly: boolean;
   /** This window follows a session that another client (a window, a terminal) drives, and sends it Scale and Stop. */

@@ -18,6 +18,10 @@ export interface StartInput extends TaskSettings {
   flinkLocation: string;
   configDir: string;
   dynamicProperties: string[];
+  /** ZooKeeper HA, `zk://host:port[,host:port]/path` (`flinkMesos.highAvailability`); empty for none. */
+  highAvailability?: string;
+  /** HA storage: a folder every agent shares or a URI (`flinkMesos.highAvailabilityStorage`). */
+  highAvailabilityStorage?: string;
 }
 
 export interface SessionSettings extends StartInput {
@@ -35,6 +39,8 @@ export interface SessionSettings extends StartInput {
   declineRefuseSeconds?: number;
   /** How long a TaskManager may be unreachable before it is replaced (`flinkMesos.unreachableGraceSeconds`). */
   unreachableGraceSeconds?: number;
+  /** With HA: JobManager relaunches an hour before the session stops (`flinkMesos.maxJobManagerRestartsPerHour`). */
+  maxJobManagerRestartsPerHour?: number;
 }
 
 export interface ConnectionSettings {
@@ -80,6 +86,9 @@ export function readSessionSettings(): SessionSettings {
     dockerVolumes: c.get<string[]>('container.volumes', []),
     dockerParameters: c.get<string[]>('container.parameters', []),
     dockerNetwork: c.get<string>('container.network', 'HOST'),
+    highAvailability: (c.get<string>('highAvailability', '') ?? '').trim(),
+    highAvailabilityStorage: (c.get<string>('highAvailabilityStorage', '') ?? '').trim(),
+    maxJobManagerRestartsPerHour: c.get<number>('maxJobManagerRestartsPerHour', SESSION_DEFAULTS.maxJobManagerRestartsPerHour),
   };
 }
 

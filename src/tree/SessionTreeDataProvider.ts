@@ -372,6 +372,7 @@ export function phaseLabel(s: SessionView): string {
     case 'subscribing': return 'subscribing';
     case 'launchingJobManager': return 'launching JobManager';
     case 'jobManagerUp': return 'JobManager up';
+    case 'recoveringJobManager': return 'JobManager recovering';
     case 'taskManagers': return `TaskManagers ${registeredCount(s)}/${s.taskManagersWanted}`;
     case 'running': return s.readOnly ? 'running (read-only)' : 'running';
     case 'stopping': return 'stopping';

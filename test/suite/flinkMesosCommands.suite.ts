@@ -229,12 +229,22 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     props.type('a=b c=d');
     assert.equal(props.error, undefined);
     props.accept();
+    const ha = await ui.nextBox('high availability');
+    assert.equal(ha.step, 12);
+    assert.equal(ha.error, undefined, 'empty: no high availability');
+    ha.type('zk://zk1:2181/flink');
+    assert.match(String(ha.error), /--ha-storage|storage/, 'the storage is needed with HA');
+    ha.type('zk://zk1:2181/flink relative/dir');
+    assert.match(String(ha.error), /neither an absolute path nor a URI/);
+    ha.type('zk://zk1:2181/flink /shared/ha');
+    assert.equal(ha.error, undefined);
+    ha.accept();
 
     const input = await result;
     assert.ok(input);
     assert.deepEqual(
       { ...input },
-      { ...input, master: '127.0.0.1:5050', name: 'wiz1', taskManagers: 3, slotsPerTaskManager: 2, taskManagerMemoryMb: 2048, taskManagerCpus: 0.5, jobManagerMemoryMb: 1600, jobManagerCpus: 1, flinkLocation: '/opt/flink', dynamicProperties: ['a=b', 'c=d'] },
+      { ...input, master: '127.0.0.1:5050', name: 'wiz1', taskManagers: 3, slotsPerTaskManager: 2, taskManagerMemoryMb: 2048, taskManagerCpus: 0.5, jobManagerMemoryMb: 1600, jobManagerCpus: 1, flinkLocation: '/opt/flink', dynamicProperties: ['a=b', 'c=d'], highAvailability: 'zk://zk1:2181/flink', highAvailabilityStorage: '/shared/ha' },
     );
   });
 

@@ -66,7 +66,7 @@ suite('Start wizard: the configuration folder step', function () {
     const box = await driver.nextBox('configuration folder');
     assert.equal(box.step, 10);
     assert.equal(box.totalSteps, START_WIZARD_STEPS);
-    assert.equal(START_WIZARD_STEPS, 11);
+    assert.equal(START_WIZARD_STEPS, 12);
     return { result, box };
   }
 
@@ -98,6 +98,7 @@ suite('Start wizard: the configuration folder step', function () {
     assert.equal(box.validationMessage, undefined);
     box.accept();
     (await driver.nextBox('Dynamic properties')).accept();
+    (await driver.nextBox('high availability')).accept();
     const input = await result;
     assert.equal(input?.configDir, good, 'the folder is kept as an absolute path');
   });
@@ -112,6 +113,7 @@ suite('Start wizard: the configuration folder step', function () {
     const props = await driver.nextBox('Dynamic properties');
     assert.equal(props.step, 11);
     props.accept();
+    (await driver.nextBox('high availability')).accept();
     assert.equal((await result)?.configDir, unknownKeys);
   });
 
@@ -136,6 +138,7 @@ suite('Start wizard: the configuration folder step', function () {
     assert.match(String(box.error), /both flink-conf\.yaml and config\.yaml/, 'the browsed folder is checked too');
     box.answer(good);
     (await driver.nextBox('Dynamic properties')).accept();
+    (await driver.nextBox('high availability')).accept();
     assert.equal((await result)?.configDir, good);
   });
 
@@ -148,6 +151,7 @@ suite('Start wizard: the configuration folder step', function () {
     assert.equal(box.value, good);
     box.accept();
     (await driver.nextBox('Dynamic properties')).accept();
+    (await driver.nextBox('high availability')).accept();
     assert.equal((await result)?.configDir, good);
   });
 });

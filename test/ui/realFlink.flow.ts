@@ -89,7 +89,7 @@ export async function run(ctx: FlowContext): Promise<void> {
 
   // 1. Start from the palette, every step prefilled from the settings; real JobManager and TaskManager JVMs come up.
   await helpers.runPaletteCommand(page, 'Start Session');
-  await helpers.answerWizardSteps(page, 11);
+  await helpers.answerWizardSteps(page, 12);
   await helpers.waitForNotification(page, /Flink session demo is up: JobManager at http/, JVM_START_MS);
   const rows = await waitFor('2/2 real TaskManagers in the tree', async () => {
     const r = await sessionRows(page, ctx);

@@ -63,7 +63,7 @@ export async function run(ctx: FlowContext): Promise<void> {
   // 1. Start a session from the palette: every step prefilled from the settings.
   await helpers.openViewContainer(page, 'Flink on Mesos');
   await helpers.runPaletteCommand(page, 'Start Session');
-  await answerSteps(page, ctx, 11);
+  await answerSteps(page, ctx, 12);
   await helpers.waitForNotification(page, /Flink session demo is up: JobManager at http/, 90_000);
   const rows = await waitFor('3/3 TaskManagers in the tree', async () => {
     const r = await sessionRows(page, ctx);

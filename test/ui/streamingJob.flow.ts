@@ -54,7 +54,7 @@ export async function run(ctx: FlowContext): Promise<void> {
   const { page, helpers, workspace, screenshot, log } = ctx;
   await helpers.openViewContainer(page, 'Flink on Mesos');
   await helpers.runPaletteCommand(page, 'Start Session');
-  await answerSteps(page, ctx, 11);
+  await answerSteps(page, ctx, 12);
   await helpers.waitForNotification(page, /Flink session stream is up/, 90_000);
   await helpers.clearNotifications(page);
 

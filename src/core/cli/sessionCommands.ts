@@ -2,7 +2,7 @@
 import { ExitCode, type CliIo } from './cliIo';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
 import { FlinkSession, SessionConflictError, SessionError, type SessionSnapshot } from '../session/FlinkSession';
-import { FileSessionStore } from '../session/SessionStore';
+import { FileSessionStore, defaultSessionDir } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
 import { statusCommand } from './sessionStatusCommand';
 import { forgetCommand } from './sessionForgetCommand';
@@ -11,6 +11,8 @@ import { requestScale, requestStop, serveSessionControl } from '../session/sessi
 import { runPeriodicSavepoints } from '../session/periodicSavepoints';
 import { UsageError, cliLogger, credentials, deps, drivenBy, ensureNoExtra, parseCommon, partialFitChoice, summary, tlsOptions, type CommonArgs } from './sessionCliCommon';
 import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
+import { JOB_MANAGER_LOST } from '../session/JobManagerRecovery';
+import { restartCommandLine } from './restartCommand';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -47,6 +49,11 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
       --max-failures-per-minute N   TaskManager replacement limit (default 10)
       --unreachable-grace SECONDS   how long a TaskManager on a cut-off agent (TASK_UNREACHABLE) may stay so before it is
                                     replaced (default 60); if it comes back after that, it is killed
+      --ha zk://HOST:PORT[,HOST:PORT]/PATH  --ha-storage DIR_OR_URI
+                                    Flink's ZooKeeper high availability: a lost JobManager is relaunched (another agent
+                                    when one fits) and its jobs recover from their latest checkpoint; the storage is a
+                                    folder every agent shares or a URI (hdfs://, s3://). Kubernetes HA does not apply
+      --max-job-manager-restarts N  with --ha: JobManager relaunches an hour before the session stops (default 3)
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored
@@ -168,6 +175,7 @@ async function follow(session: FlinkSession, common: CommonArgs, io: CliIo, star
       case 'subscribing': say(`Subscribing to Mesos at ${s.masters}...`); break;
       case 'launchingJobManager': say(`Framework ${s.frameworkId ?? ''} registered${s.leaderUrl ? ` at ${s.leaderUrl}` : ''}. Waiting for the JobManager...`); break;
       case 'jobManagerUp': say(`JobManager up at ${detail.jobManagerUrl ?? s.jobManagerUrl}.`); break;
+      case 'recoveringJobManager': say(`JobManager recovering: ${detail.reason ?? s.reason ?? 'the JobManager task ended'}`); break;
       case 'taskManagers': say(s.progress.wanted === null ? 'Taking every offer that fits a TaskManager (greedy)...' : `Waiting for ${s.progress.wanted} TaskManager(s)...`); break;
       case 'stopping': say('Stopping the session (TEARDOWN)...'); break;
       default: break;
@@ -261,9 +269,12 @@ async function ended(s: SessionSnapshot, io: CliIo, common: CommonArgs): Promise
   const kept = s.phase === 'failed' && s.frameworkId !== undefined && await new FileSessionStore(common.storeDir).load(s.name).catch(() => undefined) !== undefined;
   const leaving = kept ? ` Session ${s.name} (framework ${s.frameworkId}) is left on Mesos as it is, its tasks may still run: ` +
     `stop it with "flink-mesos session stop --name ${s.name}" once the cause is fixed.` : '';
-  if (common.json) io.out(`${JSON.stringify({ ...summary(s), ...(kept ? { leftRunning: true } : {}) })}\n`);
+  // Its JobManager ended a session without HA: one command starts it again as it was (its jobs are not recovered).
+  const restart = s.phase === 'failed' && s.failureKind === JOB_MANAGER_LOST ? restartCommandLine(s.options, { storeDir: common.storeDir !== defaultSessionDir(io.env) ? common.storeDir : undefined }) : undefined;
+  if (common.json) io.out(`${JSON.stringify({ ...summary(s), ...(kept ? { leftRunning: true } : {}), ...(restart ? { restartCommand: restart } : {}) })}\n`);
   else if (s.phase === 'stopped') io.err('Session stopped.\n');
   else io.err(`flink-mesos: session ${s.name} ${s.phase}: ${s.reason ?? ''}${leaving}\n`);
+  if (restart && !common.json) io.err(`Restart it with the same options (add --ha zk://HOST:PORT/PATH --ha-storage DIR so a lost JobManager comes back with its jobs):\n  ${restart}\n`);
   if (s.phase === 'stopped') return ExitCode.ok;
   if (s.phase === 'failed' && !s.frameworkId && ((s.failureKind !== undefined && NO_MASTER_KINDS.has(s.failureKind))
     || (s.reason !== undefined && /refused|cannot be resolved|accepted the subscription/.test(s.reason)))) return ExitCode.unreachable;

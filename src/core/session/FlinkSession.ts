@@ -22,6 +22,9 @@ import { TaskTracker } from './TaskTracker';
 import { TaskReconciler } from './TaskReconciler';
 import { TaskManagerRegistration } from './TaskManagerRegistration';
 import { StoreLease } from './StoreLease';
+import { JobManagerRecovery } from './JobManagerRecovery';
+import { probeZooKeeper } from './zookeeperProbe';
+import { DEFAULT_ZOOKEEPER_PROBE_MS } from './highAvailability';
 import { teardownAndVerify } from './frameworkTeardown';
 
 export type { SessionPhase, SessionRecord, TaskRecord } from './SessionStore';
@@ -70,6 +73,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private readonly tasks: TaskTracker;
   private readonly reconciler: TaskReconciler;
   private readonly registration: TaskManagerRegistration;
+  private readonly recovery: JobManagerRecovery;
   private tickTimer?: NodeJS.Timeout;
   private startFailTimer?: NodeJS.Timeout;
   private ended?: Promise<void>;
@@ -102,23 +106,34 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       get tasks() { return session.tasks; },
       get reconciler() { return session.reconciler; },
       get registration() { return session.registration; },
+      get recovery() { return session.recovery; },
       emit: (event, ...args) => { (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args); },
       changed: () => this.changed(),
       setPhase: (phase, detail, force) => this.setPhase(phase, detail, force),
       persist: () => this.persist(),
       serial: (fn) => this.serial(fn),
       isLive: () => this.isLive(),
-      failSession: (reason) => this.failSession(reason),
+      failSession: (reason, kind) => this.failSession(reason, kind),
     };
     this.lease = new StoreLease(deps.store, () => this.record, this.timings, this.log);
     this.offers = new OfferHandler(this.ctx);
     this.tasks = new TaskTracker(this.ctx);
     this.reconciler = new TaskReconciler(this.ctx);
     this.registration = new TaskManagerRegistration(this.ctx);
+    this.recovery = new JobManagerRecovery(this.ctx);
   }
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
   static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
     const { options } = validated;
+    if (options.ha) {
+      // Before anything registers with Mesos: a quorum that does not answer fails the start, with nothing left behind.
+      const ms = deps.timings?.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS;
+      const problem = await probeZooKeeper(options.ha.quorum, ms);
+      if (problem) {
+        throw new SessionError(`High availability needs ZooKeeper, but ${problem}.`,
+          `Start ZooKeeper at ${options.ha.quorum} (or fix --ha zk://HOST:PORT/PATH), or start the session without --ha; nothing was started.`, 'unreachable');
+      }
+    }
     const existing = await deps.store.load(options.name);
     if (existing) {
       throw new SessionError(`A session named "${options.name}" already exists (framework ${existing.frameworkId ?? 'not yet registered'}, ${existing.gone ? `gone: ${existing.gone.reason}` : existing.phase}).`,
@@ -164,6 +179,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       declinedOffers: this.offers.declinedOffers(),
       offersNow: this.offers.needsMore() && !END_PHASES.has(r.phase) ? this.offers.offersNow() : [],
       failureKind: this.failureKind,
+      highAvailability: r.options.ha !== undefined, jobManagerGeneration: r.jobManagerGeneration ?? 1,
+      highAvailabilityProblem: this.recovery.zookeeperProblem,
     };
   }
 
@@ -253,6 +270,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
 
   private resumePhase(): SessionPhase {
     const jm = this.record.tasks.find((t) => t.kind === 'jobmanager');
+    // A recovery the last client began (HA): this one finishes it.
+    if (this.record.options.ha && this.record.lostJobManagerAgent !== undefined) return 'recoveringJobManager';
     if (!jm) return 'launchingJobManager';
     if (!this.record.jobManagerUrl || jm.state !== 'TASK_RUNNING') return 'launchingJobManager';
     // Running again only once Flink lists every TaskManager (as after a start): some may have ended while no client followed.
@@ -349,6 +368,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     await this.reconciler.tick(now);
     this.tasks.replaceUnreachable(now);
     await this.offers.checkFitTimeout(now);
+    this.recovery.tick(now);
   }
 
   private isLive(): boolean {
@@ -356,7 +376,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     return !END_PHASES.has(phase) && phase !== 'stopping';
   }
 
-  private async failSession(reason: string): Promise<void> {
+  private async failSession(reason: string, kind?: string): Promise<void> {
+    if (kind) this.failureKind = kind;
     this.setPhase('failed', { reason });
     this.record.reason = reason;
     const result = await this.teardownAndVerify();

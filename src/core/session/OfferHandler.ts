@@ -3,6 +3,8 @@
 import type { Offer } from '../mesos/types';
 import { sessionFlinkConfiguration } from './SessionOptions';
 import { planOffers } from './launchPlan';
+import { jobManagerTaskId } from './flinkTasks';
+import { highAvailabilityClusterId, highAvailabilityConfiguration } from './highAvailability';
 import type { SessionTaskSpec } from './flinkTasks';
 import {
   DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
@@ -35,8 +37,9 @@ export class OfferHandler {
     const spec = this.taskSpec();
     const jm = record.tasks.find((t) => t.kind === 'jobmanager');
     const toPlace = ctx.tasks.toPlace();
-    const plan = planOffers(offers, {
+    const plan = planOffers(ctx.recovery.orderOffers(offers), {
       needJobManager: !jm,
+      jobManagerTaskId: jm ? undefined : ctx.recovery.taskId(jobManagerTaskId(record.name)),
       jobManager: jm ? { hostname: jm.hostname, rpcPort: jm.ports.rpc } : undefined,
       taskManagersToPlace: toPlace,
       nextTaskManagerNumber: record.nextTaskManagerNumber,
@@ -84,7 +87,10 @@ export class OfferHandler {
 
   taskSpec(): SessionTaskSpec {
     const record = this.ctx.record;
-    return { options: record.options, flinkConfiguration: sessionFlinkConfiguration(record.options, record.flinkConfiguration) };
+    const conf = sessionFlinkConfiguration(record.options, record.flinkConfiguration);
+    const ha = record.options.ha;
+    if (ha) Object.assign(conf, highAvailabilityConfiguration(ha, highAvailabilityClusterId(record.name, record.startedAt), conf));
+    return { options: record.options, flinkConfiguration: conf };
   }
 
   stillMissing(): StillMissing {

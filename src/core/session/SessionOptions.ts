@@ -3,6 +3,8 @@
 import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
 import { parseTaskFlag, validateTaskOptions, type TaskOptions, type TaskOptionsInput } from './taskOptions';
+import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, validateHighAvailability, type HighAvailabilityOptions } from './highAvailability';
+import { SessionOptionError } from './sessionOptionError';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -48,11 +50,19 @@ export interface SessionOptions {
   unreachableGraceSeconds?: number;
   /** What shapes each TaskInfo beyond cpus and memory (absent in sessions saved before these options existed). */
   taskOptions?: TaskOptions;
+  /** Flink's ZooKeeper high availability (--ha, --ha-storage): a lost JobManager is relaunched and its jobs recover. */
+  ha?: HighAvailabilityOptions;
+  /** With HA: JobManager restarts within an hour before the session stops replacing it. */
+  maxJobManagerRestartsPerHour?: number;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
-export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'taskOptions' | 'roles'>> & TaskOptionsInput & {
+export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'taskOptions' | 'roles' | 'ha'>> & TaskOptionsInput & {
   master?: string;
+  /** zk://host:port[,host:port]/path */
+  ha?: string;
+  /** An absolute folder every agent shares, or a URI. */
+  haStorage?: string;
   dynamicProperties?: Record<string, string> | string[];
   constraints?: AttributeConstraint[] | string[];
   flink?: FlinkLocation;
@@ -82,15 +92,11 @@ export const SESSION_DEFAULTS = {
   declineRefuseSeconds: 120,
   // A little longer than Flink's heartbeat.timeout (50 s): a TaskManager Flink still counts is not replaced.
   unreachableGraceSeconds: 60,
+  maxJobManagerRestartsPerHour: DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR,
   frameworkName: 'Flink session',
 } as const;
 
-export class SessionOptionError extends Error {
-  constructor(readonly option: string, problem: string, readonly fix: string) {
-    super(`${option}: ${problem} ${fix}`);
-    this.name = 'SessionOptionError';
-  }
-}
+export { SessionOptionError } from './sessionOptionError';
 
 export interface ValidatedSessionOptions {
   options: SessionOptions;
@@ -158,6 +164,8 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   const declineRefuse = positiveNumber('--decline-seconds', input.declineRefuseSeconds ?? SESSION_DEFAULTS.declineRefuseSeconds, 'the decline filter', 'Pass seconds above 0.');
   const unreachableGrace = positiveNumber('--unreachable-grace', input.unreachableGraceSeconds ?? SESSION_DEFAULTS.unreachableGraceSeconds,
     'the unreachable grace period', 'Pass seconds above 0 (default 60, a little longer than Flink\'s heartbeat.timeout).');
+  const maxJmRestarts = positiveInteger('--max-job-manager-restarts', input.maxJobManagerRestartsPerHour ?? SESSION_DEFAULTS.maxJobManagerRestartsPerHour,
+    'the JobManager restart limit (per hour)', `Pass 1 or more (default ${DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR}).`);
 
   const dynamicProperties = parseDynamicProperties(input.dynamicProperties ?? {});
   const constraints = parseConstraints(input.constraints ?? []);
@@ -182,6 +190,7 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   }
   warnings.push(...unknownKeyWarnings(Object.keys(dynamicProperties), '-D'));
   for (const [k, v] of Object.entries(dynamicProperties)) flinkConfiguration[k] = v;
+  const ha = validateHighAvailability(input.ha, input.haStorage, flinkConfiguration);
 
   const options: SessionOptions = {
     name, master, taskManagers, slotsPerTaskManager: slots, taskManagerMemoryMb: tmMem, taskManagerCpus: tmCpus,
@@ -192,8 +201,10 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     maxTaskManagerFailuresPerMinute: maxFailures, fitTimeoutSeconds: fitTimeout, declineRefuseSeconds: declineRefuse,
     unreachableGraceSeconds: unreachableGrace,
     taskOptions: validateTaskOptions(input, flink.kind === 'docker'),
+    maxJobManagerRestartsPerHour: maxJmRestarts,
   };
   if (roles.length > 1) options.roles = roles;
+  if (ha) options.ha = ha;
   return { options, flinkConfiguration, warnings };
 }
 
@@ -443,6 +454,9 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--fit-timeout': input.fitTimeoutSeconds = num(); break;
       case '--decline-seconds': input.declineRefuseSeconds = num(); break;
       case '--unreachable-grace': input.unreachableGraceSeconds = num(); break;
+      case '--ha': input.ha = value(); break;
+      case '--ha-storage': input.haStorage = value(); break;
+      case '--max-job-manager-restarts': input.maxJobManagerRestartsPerHour = num(); break;
       default: if (!parseTaskFlag(flag, value, num, input)) rest.push(arg);
     }
   }

@@ -9,6 +9,7 @@ export type SessionPhase =
   | 'subscribing'          // 1. connecting to Mesos
   | 'launchingJobManager'  // 2. waiting for an offer, then for the JobManager task
   | 'jobManagerUp'         // 3. the JobManager's REST API answers
+  | 'recoveringJobManager' //    (HA) the JobManager ended: a new one is placed and comes up; the TaskManagers wait for it
   | 'taskManagers'         // 4. TaskManagers k of N running and registered in Flink
   | 'running'              // 5. everything asked for is there
   | 'stopping'             // 6. TEARDOWN sent, checking that no task is left
@@ -65,6 +66,12 @@ export interface SessionRecord {
   stopPending?: number;
   /** The master answered and no longer knows the framework (torn down, or its failover timeout passed): nothing runs under it. */
   gone?: SessionGone;
+  /** The JobManager's launch number: 1 for the first, one more for each relaunch after a loss (HA). */
+  jobManagerGeneration?: number;
+  /** When the JobManager was relaunched after a loss (epoch ms, the last hour's): the restart limit counts them. */
+  jobManagerRestarts?: number[];
+  /** The agent the lost JobManager ran on: its replacement goes elsewhere when another agent fits. */
+  lostJobManagerAgent?: string;
 }
 
 export interface SessionGone { at: number; master: string; reason: string }

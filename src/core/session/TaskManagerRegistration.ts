@@ -60,7 +60,8 @@ export class TaskManagerRegistration {
       this.registered = new Set(tms.map((t) => t.id).filter((id) => ours.has(id)));
       for (const id of this.registered) this.everRegistered.add(id);
       await ctx.serial(() => {
-        if (ctx.record.phase === 'launchingJobManager') {
+        if (ctx.record.phase === 'launchingJobManager' || ctx.record.phase === 'recoveringJobManager') {
+          ctx.recovery.recovered();
           ctx.setPhase('jobManagerUp', { jobManagerUrl: ctx.record.jobManagerUrl });
           ctx.setPhase('taskManagers', {});
           void ctx.persist();

@@ -6,6 +6,7 @@ import { SessionError } from './sessionErrors';
 import { diagnoseStartupFailure, type StartupFailure } from './startupFailure';
 import { ACTIVE, END_PHASES, type SessionContext } from './sessionContext';
 import type { SchedulerApi } from './sessionTypes';
+import { JOB_MANAGER_LOST } from './JobManagerRecovery';
 
 const MAX_JOB_MANAGER_RELAUNCHES = 3;
 
@@ -92,6 +93,13 @@ export class TaskTracker {
       ctx.record.tasks = ctx.record.tasks.filter((t) => t !== task);
       ctx.registration.registered.delete(task.taskId);
       if (task.kind === 'jobmanager') {
+        if (ctx.recovery.enabled && !task.killRequested && ctx.isLive()) {
+          // HA: a new JobManager takes over; the TaskManagers stay and find it through ZooKeeper.
+          const { stopReason } = await ctx.recovery.onLost(task, status);
+          await this.acknowledge(scheduler, status);
+          if (stopReason) await ctx.failSession(stopReason, 'jobManagerRestartLimit');
+          return;
+        }
         const neverStarted = !everRan && (status.state === 'TASK_LOST' || status.state === 'TASK_DROPPED' || status.state === 'TASK_GONE');
         if (neverStarted && ctx.isLive() && this.jobManagerRelaunches < MAX_JOB_MANAGER_RELAUNCHES) {
           // Lost before it ever ran (an offer invalidated by a leader change, an agent gone): launch it again elsewhere.
@@ -104,7 +112,8 @@ export class TaskTracker {
         if (ctx.record.phase !== 'stopping' && !END_PHASES.has(ctx.record.phase)) {
           const why = status.state === 'TASK_FAILED' ? await this.startupFailure(task) : undefined;
           await ctx.failSession(`The JobManager task ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}.` +
-            `${why ? ` ${why.problem}${why.fix ? ` ${why.fix}` : ''}` : ''} Its TaskManagers were killed.`);
+            `${why ? ` ${why.problem}${why.fix ? ` ${why.fix}` : ''}` : ''} Its TaskManagers were killed. ` +
+            'Without high availability (--ha) its jobs are not recovered: restart the session with the same options to run them again.', JOB_MANAGER_LOST);
         }
         return;
       }

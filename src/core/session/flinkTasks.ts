@@ -260,8 +260,8 @@ function portList(ports: { assigned?: Record<string, number> } & Record<string, 
   return out;
 }
 
-export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, hostname: string, resources: Resource[], ports: JobManagerPorts): TaskInfo {
-  const taskId = jobManagerTaskId(spec.options.name);
+export function buildJobManagerTask(spec: SessionTaskSpec, agentId: string, hostname: string, resources: Resource[], ports: JobManagerPorts,
+  taskId = jobManagerTaskId(spec.options.name)): TaskInfo {
   return task(spec, 'jobmanager', taskId, `Flink JobManager (${spec.options.name})`, agentId, resources,
     jobManagerConfiguration(spec, hostname, ports), portList({ ...ports }));
 }

@@ -43,6 +43,8 @@ export interface PlanState {
   taskManagersToPlace: number;
   /** Number of the next TaskManager task id. */
   nextTaskManagerNumber: number;
+  /** The JobManager's task id when it is not the first generation's (a relaunch after a loss). */
+  jobManagerTaskId?: string;
   /** How many of the last declined agents plan.declined describes (default: all). */
   describeDeclined?: number;
 }
@@ -377,8 +379,8 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
       const assigned = assignedPorts(options, ports, 3);
       if (assigned) jmPorts.assigned = assigned;
       jobManager = {
-        kind: 'jobmanager', taskId: jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
-        ports: { rpc: jmPorts.rpc, rest: jmPorts.rest, blob: jmPorts.blob, ...jmPorts.assigned }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts),
+        kind: 'jobmanager', taskId: state.jobManagerTaskId ?? jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
+        ports: { rpc: jmPorts.rpc, rest: jmPorts.rest, blob: jmPorts.blob, ...jmPorts.assigned }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts, state.jobManagerTaskId),
       };
       pool.tasks.push(jobManager);
       jmAddress = { hostname, rpcPort: jmPorts.rpc };

@@ -97,7 +97,7 @@ export interface FitTimeout {
 }
 
 export function fitTimeoutReached(record: SessionRecord, activeTaskManagers: readonly TaskRecord[], now: number): FitTimeout | undefined {
-  const starting = record.phase === 'launchingJobManager' || record.phase === 'taskManagers' || record.phase === 'jobManagerUp';
+  const starting = record.phase === 'launchingJobManager' || record.phase === 'recoveringJobManager' || record.phase === 'taskManagers' || record.phase === 'jobManagerUp';
   if (!starting || now - record.startedAt <= record.options.fitTimeoutSeconds * 1000) return undefined;
   const noJobManager = !record.tasks.some((t) => t.kind === 'jobmanager');
   const wanted = record.wantedTaskManagers;

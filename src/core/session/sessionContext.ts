@@ -10,6 +10,7 @@ import type { TaskTracker } from './TaskTracker';
 import type { TaskReconciler } from './TaskReconciler';
 import type { TaskManagerRegistration } from './TaskManagerRegistration';
 import type { StoreLease } from './StoreLease';
+import type { JobManagerRecovery } from './JobManagerRecovery';
 
 export const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
 
@@ -29,6 +30,7 @@ export interface SessionContext {
   readonly tasks: TaskTracker;
   readonly reconciler: TaskReconciler;
   readonly registration: TaskManagerRegistration;
+  readonly recovery: JobManagerRecovery;
   emit<K extends keyof FlinkSessionEvents>(event: K, ...args: FlinkSessionEvents[K]): void;
   /** Any change: for views that re-render from snapshot(). */
   changed(): void;
@@ -38,6 +40,6 @@ export interface SessionContext {
   serial(fn: () => Promise<void> | void): Promise<void>;
   /** Neither ended nor stopping. */
   isLive(): boolean;
-  /** Tears the session down and ends it as failed. */
-  failSession(reason: string): Promise<void>;
+  /** Tears the session down and ends it as failed; kind names the failure for callers that map it (snapshot().failureKind). */
+  failSession(reason: string, kind?: string): Promise<void>;
 }

@@ -49,6 +49,9 @@ export interface SessionTimings {
   callTimeoutMs?: number;
   connectTimeoutMs?: number;
   flinkTimeoutMs: number;
+  /** With HA: how long a ZooKeeper probe waits, and how often a running session probes. */
+  zookeeperProbeMs?: number;
+  zookeeperCheckMs?: number;
 }
 
 export const DEFAULT_TIMINGS: SessionTimings = {
@@ -110,6 +113,12 @@ export interface SessionSnapshot {
   offersNow: AgentOfferNow[];
   /** What ended the session when it failed, for callers that map it (the CLI's exit codes): a MesosError kind, or 'unreachable'. */
   failureKind?: string;
+  /** ZooKeeper HA is on: a lost JobManager is relaunched (phase recoveringJobManager) and its jobs recover. */
+  highAvailability: boolean;
+  /** The JobManager's launch number: 1, then one more for each relaunch after a loss. */
+  jobManagerGeneration: number;
+  /** With HA: ZooKeeper does not answer (set while it lasts). */
+  highAvailabilityProblem?: string;
   options: SessionOptions;
 }
 

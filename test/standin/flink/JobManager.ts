@@ -16,7 +16,7 @@ import { RestError, badRequest, errorBody, jobNotFoundCause, notFound, stringify
 import { savepointDirectoryFailure } from './savepointFailure';
 import { StreamingStatistics, defineStreamingEndpoints } from './streamingEndpoints';
 import { HeartbeatRequest, HeartbeatResponse, RegistrationRequest, RegistrationResponse, TaskManagerMetrics, rpcCall, rpcGetStream, threadDump } from './rpcProtocol';
-import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
+import { ConfigReader, FlinkConfiguration, parsePortRange, standinLeaderFile } from './standinConfiguration';
 import { TaskExecutorMemory } from './taskExecutorMemory';
 
 const LOGGER = 'org.apache.flink.runtime.entrypoint.ClusterEntrypoint';
@@ -155,6 +155,12 @@ export class JobManager extends EventEmitter {
     this.rpcPort = await listen(this.rpcServer, this.rpcHost, parsePortRange(c.string('jobmanager.rpc.port', '6123'), 'jobmanager.rpc.port'), 'jobmanager.rpc.port');
     this.log.info('org.apache.flink.runtime.rpc.pekko.PekkoRpcServiceUtils', `Actor system started at ${rpcScheme(this.version)}://flink@${rpcAddress}:${this.rpcPort}`);
     this.log.info(LOGGER, `RPC endpoint listening at ${this.rpcHost}:${this.rpcPort}`);
+    const leader = standinLeaderFile(c);
+    if (leader) {
+      fs.mkdirSync(path.dirname(leader), { recursive: true });
+      fs.writeFileSync(leader, JSON.stringify({ host: rpcAddress === 'localhost' ? '127.0.0.1' : rpcAddress, port: this.rpcPort }));
+      this.log.info('org.apache.flink.runtime.leaderelection.DefaultLeaderElectionService', `Granted leadership (HA storage ${path.dirname(leader)})`);
+    }
     this.blobPort = await listen(this.blobServer, this.rpcHost, parsePortRange(c.string('blob.server.port', '0'), 'blob.server.port'), 'blob.server.port');
     this.log.info('org.apache.flink.runtime.blob.BlobServer', `Started BLOB server at ${this.rpcHost}:${this.blobPort} - max concurrent requests: 50 - max backlog: 1000`);
     this.restHost = resolveBindHost(c.optional('rest.bind-address'), c.string('rest.address', rpcAddress));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parseFlinkVersion } from './flinkVersion';
 import { ProcessLog } from './ProcessLog';
 import { RegistrationRequest, RegistrationResponse, HeartbeatResponse, TaskManagerMetrics, rpcCall, threadDump } from './rpcProtocol';
-import { ConfigReader, FlinkConfiguration, parsePortRange } from './standinConfiguration';
+import { ConfigReader, FlinkConfiguration, parsePortRange, standinLeaderFile } from './standinConfiguration';
 import { taskExecutorMemory, TaskExecutorMemory } from './taskExecutorMemory';
 
 const LOGGER = 'org.apache.flink.runtime.taskexecutor.TaskExecutor';
@@ -94,6 +94,11 @@ export class TaskManager {
   }
 
   private get jobManager(): { host: string; port: number } {
+    const leader = standinLeaderFile(this.conf);
+    if (leader) {
+      // HA: the leader's address, not the one given at launch (a new JobManager may have taken over).
+      try { return JSON.parse(fs.readFileSync(leader, 'utf8')) as { host: string; port: number }; } catch { /* no leader yet */ }
+    }
     const host = this.conf.string('jobmanager.rpc.address', 'localhost');
     return { host: host === 'localhost' ? '127.0.0.1' : host, port: this.conf.int('jobmanager.rpc.port', 6123) };
   }

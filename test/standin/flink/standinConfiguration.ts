@@ -205,3 +205,14 @@ export function parsePortRange(text: string, key: string): number[] {
   }
   return ports;
 }
+
+/**
+ * The stand-in's leader retrieval under ZooKeeper HA with a file:// storage directory: the JobManager that starts writes
+ * its RPC address here, and TaskManagers read it before each registration (real Flink keeps the leader in ZooKeeper).
+ */
+export function standinLeaderFile(c: ConfigReader): string | undefined {
+  const mode = c.optional('high-availability.type') ?? c.optional('high-availability');
+  const dir = c.optional('high-availability.storageDir');
+  if (mode?.toLowerCase() !== 'zookeeper' || !dir?.startsWith('file://')) return undefined;
+  return path.join(dir.slice('file://'.length), 'standin-leader.json');
+}

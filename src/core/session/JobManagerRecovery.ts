@@ -1,0 +1,111 @@
+// JobManager recovery with Flink's ZooKeeper high availability: when the JobManager task ends (failed, lost, gone, its
+// agent removed), a new one is placed from the offers, on another agent when one fits, with fresh ports; the TaskManagers
+// stay and find the new leader through ZooKeeper, and Flink recovers the jobs from their latest checkpoint. The generation
+// and the restarts are in the saved record, so a client that comes back (attach) finishes a recovery it did not see begin.
+import type { TaskStatus } from '../mesos/types';
+import type { TaskRecord } from './SessionStore';
+import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, DEFAULT_ZOOKEEPER_CHECK_MS, DEFAULT_ZOOKEEPER_PROBE_MS } from './highAvailability';
+import { probeZooKeeper } from './zookeeperProbe';
+import type { SessionContext } from './sessionContext';
+
+const HOUR_MS = 3600_000;
+
+/** The failure kind of a session ended by its JobManager without HA (the CLI and VS Code offer a restart for it). */
+export const JOB_MANAGER_LOST = 'jobManagerLost';
+
+export class JobManagerRecovery {
+  /** ZooKeeper does not answer: what the last probe said (undefined while it answers). */
+  zookeeperProblem?: string;
+  private lastProbe = 0;
+  private probing = false;
+
+  constructor(private readonly ctx: SessionContext) {}
+
+  /** Housekeeping: probes ZooKeeper now and then, outside the event chain, and reports an outage and its end. */
+  tick(now: number): void {
+    const ha = this.ctx.record.options.ha;
+    const every = this.ctx.timings.zookeeperCheckMs ?? DEFAULT_ZOOKEEPER_CHECK_MS;
+    if (!ha || this.probing || now - this.lastProbe < every) return;
+    this.lastProbe = now;
+    this.probing = true;
+    void probeZooKeeper(ha.quorum, this.ctx.timings.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS).then((problem) => {
+      this.probing = false;
+      if (!this.ctx.isLive() || problem === this.zookeeperProblem || (problem !== undefined && this.zookeeperProblem !== undefined)) return;
+      const was = this.zookeeperProblem;
+      this.zookeeperProblem = problem;
+      this.ctx.emit('warning', problem
+        ? `ZooKeeper of the session's high availability does not answer (${problem}). Flink's JobManager loses its leadership while it lasts, ` +
+          'and Flink decides what happens to the running jobs; the session keeps its tasks and says when ZooKeeper is back.'
+        : `ZooKeeper ${ha.quorum} answers again (it did not: ${was}).`);
+      this.ctx.changed();
+    });
+  }
+
+  /** HA is on: a lost JobManager is relaunched rather than ending the session. */
+  get enabled(): boolean {
+    return this.ctx.record.options.ha !== undefined;
+  }
+
+  /** The JobManager's launch number (1 for the first). */
+  get generation(): number {
+    return this.ctx.record.jobManagerGeneration ?? 1;
+  }
+
+  /** The agent a new JobManager should avoid (the lost one's), while a recovery places it. */
+  get avoidAgent(): string | undefined {
+    return this.ctx.record.phase === 'recoveringJobManager' ? this.ctx.record.lostJobManagerAgent : undefined;
+  }
+
+  /**
+   * The JobManager task ended while the session is live and HA is on. Relaunches it, or, over the restart limit,
+   * returns the reason the session must stop instead.
+   */
+  async onLost(task: TaskRecord, status: TaskStatus): Promise<{ stopReason?: string }> {
+    const ctx = this.ctx;
+    const record = ctx.record;
+    const now = Date.now();
+    const limit = record.options.maxJobManagerRestartsPerHour ?? DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR;
+    const restarts = (record.jobManagerRestarts ?? []).filter((t) => now - t < HOUR_MS);
+    const what = `The JobManager task ${task.taskId} on ${task.hostname} ended: ${status.state}${status.message ? ` (${status.message})` : ''}${status.reason ? ` [${status.reason}]` : ''}`;
+    if (restarts.length >= limit) {
+      return { stopReason: `${what}. It was relaunched ${restarts.length} time(s) within the last hour, the limit of --max-job-manager-restarts ${limit}: ` +
+        'the session stops replacing it and was stopped. Look at the JobManager logs of the earlier generations for the cause; start the session again once it is fixed.' };
+    }
+    restarts.push(now);
+    record.jobManagerRestarts = restarts;
+    record.jobManagerGeneration = this.generation + 1;
+    record.lostJobManagerAgent = task.agentId;
+    record.jobManagerUrl = undefined;
+    await ctx.registration.forgetJobManager();
+    const reason = `${what}; launching JobManager generation ${record.jobManagerGeneration} (restart ${restarts.length} of ${limit} this hour). ` +
+      'The TaskManagers stay and follow the new leader through ZooKeeper; running jobs recover from their latest checkpoint.';
+    ctx.emit('warning', reason);
+    ctx.setPhase('recoveringJobManager', { reason });
+    record.reason = reason;
+    // Saved before the new JobManager is placed: a client that goes away now leaves a record that says a recovery is under way.
+    await ctx.persist();
+    ctx.offers.wantOffers();
+    return {};
+  }
+
+  /** The Mesos task id of the current generation: the first keeps the plain id, later ones get their number. */
+  taskId(base: string): string {
+    const g = this.generation;
+    return g <= 1 ? base : `${base}-${g}`;
+  }
+
+  /** Offers of the lost JobManager's agent go last, so the new JobManager lands elsewhere when another agent fits. */
+  orderOffers<T extends { agent_id: { value: string } }>(offers: T[]): T[] {
+    const avoid = this.avoidAgent;
+    if (!avoid || !offers.some((o) => o.agent_id.value === avoid)) return offers;
+    return [...offers.filter((o) => o.agent_id.value !== avoid), ...offers.filter((o) => o.agent_id.value === avoid)];
+  }
+
+  /** The recovery is over once the new JobManager's REST API answers. */
+  recovered(): void {
+    const record = this.ctx.record;
+    if (record.lostJobManagerAgent === undefined) return;
+    record.lostJobManagerAgent = undefined;
+    record.reason = undefined;
+  }
+}

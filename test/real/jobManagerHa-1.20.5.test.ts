@@ -1,0 +1,3 @@
+import { jobManagerHaSuite } from './jobManagerHaSuite';
+
+jobManagerHaSuite('1.20.5');

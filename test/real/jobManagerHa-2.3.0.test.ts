@@ -1,0 +1,3 @@
+import { jobManagerHaSuite } from './jobManagerHaSuite';
+
+jobManagerHaSuite('2.3.0');
