@@ -46,7 +46,7 @@ const noFlink: FlinkClusterApi = {
 interface Placement { accepts: number; agentsUsed: number; rounds: number; offersEvents: number; tasks: number; placedMs: number; upMs: number }
 
 /** Places JobManager + `taskManagers` on `agents` stand-in agents (no-process mode) and counts what the client accepted. */
-async function placeOnce(agents: number, taskManagers: number, timeoutMs: number): Promise<Placement> {
+export async function placeOnce(agents: number, taskManagers: number, timeoutMs: number): Promise<Placement> {
   const started = Date.now();
   const cluster = await MesosCluster.start({
     agents, flinkHome: os.tmpdir(), noProcess: { startingMs: 20, runningMs: 20 }, heartbeatSeconds: 5, allocationIntervalMs: 1000, updateRetryMs: 5000,
