@@ -76,6 +76,8 @@ async function startClusterSh(flink: RealFlink, work: string, slots: number): Pr
     'parallelism.default': String(slots * TASK_MANAGERS), 'web.upload.dir': path.join(dir, 'upload'), 'io.tmp.dirs': path.join(dir, 'tmp'),
   };
   fs.mkdirSync(path.join(dir, 'tmp'));
+  // flink-daemon.sh sends the JVM's output into the log folder: without it the JVM never starts.
+  fs.mkdirSync(path.join(dir, 'log'));
   fs.writeFileSync(path.join(conf, 'config.yaml'), Object.entries(settings).map(([k, v]) => `${k}: ${v}\n`).join(''));
   fs.writeFileSync(path.join(conf, 'workers'), 'localhost\n'.repeat(TASK_MANAGERS));
   fs.writeFileSync(path.join(conf, 'masters'), `127.0.0.1:${rest}\n`);
@@ -93,8 +95,11 @@ async function startClusterSh(flink: RealFlink, work: string, slots: number): Pr
     const done = await whenListed(() => restUrl, TASK_MANAGERS, 180_000);
     return { live: { restUrl, stop }, readyMs: done - t0 };
   } catch (err) {
+    // What the JVMs said, before their folder goes.
+    const logs = fs.existsSync(path.join(dir, 'log')) ? fs.readdirSync(path.join(dir, 'log')) : [];
+    const tails = logs.map((f) => `${f}: ${fs.readFileSync(path.join(dir, 'log', f), 'utf8').split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(0, 3).join(' | ')}`);
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}; start-cluster.sh logs: ${tails.join('; ') || 'none'}`);
   }
 }
 
