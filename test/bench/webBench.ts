@@ -2,7 +2,10 @@
 // The workbench loads the repository as the extension under development and hostProbe.js as its tests; the probe times
 // activate() inside the extension host and drives the views. REST requests are counted at a proxy in front of a Flink
 // stand-in JobManager: while the Sessions view is visible (a control: polling must show up) and then while the sidebar is
-// hidden and no panel is open (the figure).
+// hidden and no panel is open (the figure). extension_host_mb_1000_tm + requests_per_min_visible: one more window, whose
+// probe samples the extension host's memory with the Sessions view open and no session, then attaches a JobManager
+// answering for 1,000 TaskManagers and 200 jobs (scaleJobManager.ts), opens a TaskManager panel and samples again;
+// requests are counted at a proxy in front of that JobManager while the view and the panel are visible.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
