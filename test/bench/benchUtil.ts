@@ -1,18 +1,24 @@
 // Shared pieces of the benchmarks: figures, medians and spreads, the interleaved paired measurement, the table and the JSON line.
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
-/** The keys of issue 8, in its order: the last stdout line of `npm run bench` holds exactly these. */
+/** The keys of issue 8, in its order, then issue 19's: the last stdout line of `npm run bench` holds exactly these. */
 export const FIGURE_KEYS = [
   'session_ready_ratio', 'accept_calls_per_agent', 'offer_rounds_1000_tm', 'recordio_vs_json_parse', 'offer_handling_vs_parse',
   'upload_vs_curl', 'upload_rss_growth_mb', 'tree_refresh_ms_1000_tm', 'tree_refresh_vs_parse', 'hidden_view_requests_per_min',
   'bundle_kb', 'activation_ms',
+  // Issue 19: real Flink, ten times the scale, the extension host's memory and its requests while visible.
+  'real_session_ready_vs_start_cluster', 'real_submit_vs_flink_cli', 'real_upload_vs_curl', 'jm_recovery_vs_cold_start',
+  'offer_rounds_10000_tm', 'accept_calls_per_agent_10000', 'offer_handling_vs_parse_10000', 'extension_host_mb_1000_tm',
+  'requests_per_min_visible', 'upload_vs_curl_loaded', 'real_upload_vs_curl_loaded',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 
 /** Added after issue 8's keys in the JSON line: the interquartile range of each paired ratio's pairwise ratios. */
 export const SPREAD_KEYS = [
   'session_ready_ratio_spread', 'recordio_vs_json_parse_spread', 'offer_handling_vs_parse_spread', 'upload_vs_curl_spread',
-  'tree_refresh_vs_parse_spread',
+  'tree_refresh_vs_parse_spread', 'offer_handling_vs_parse_10000_spread', 'real_session_ready_vs_start_cluster_spread',
+  'real_submit_vs_flink_cli_spread', 'real_upload_vs_curl_spread', 'upload_vs_curl_loaded_spread', 'real_upload_vs_curl_loaded_spread',
 ] as const;
 export type SpreadKey = (typeof SPREAD_KEYS)[number];
 
@@ -157,6 +163,21 @@ export function cpuAndWallRatios(r: Interleaved<Sample>, invert = false): { cpu:
     return invert ? y / x : x / y;
   });
   return { cpu: spread(per('cpuMs')), wall: spread(per('wallMs')) };
+}
+
+/**
+ * Loads the machine for a "loaded" figure: one child process in a busy loop (like a build beside the benchmark), on
+ * whatever core the scheduler gives it. The returned stop() kills exactly that child.
+ */
+export function startCpuBurner(): { stop: () => Promise<void> } {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  return {
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
 }
 
 export function sleep(ms: number): Promise<void> {

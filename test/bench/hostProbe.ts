@@ -17,6 +17,39 @@ async function report(config: ProbeConfig, name: string, data: Record<string, un
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** RSS and heap of this process (the extension host), the median of `n` samples 500 ms apart. */
+async function memory(n: number): Promise<{ rssMb: number; heapMb: number }> {
+  const rss: number[] = [];
+  const heap: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = process.memoryUsage();
+    rss.push(m.rss / 1048576);
+    heap.push((m.heapUsed + m.external) / 1048576);
+    await sleep(500);
+  }
+  const mid = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1];
+  return { rssMb: mid(rss), heapMb: mid(heap) };
+}
+
+/**
+ * The same window twice: the sidebar open with no session, then with the 1,000-TaskManager session attached, its tree
+ * filled and a TaskManager panel open beside it. Memory is sampled at the end of each stretch; requests are counted at
+ * the benchmark's proxy between visible-start and visible-end.
+ */
+async function scaleRun(config: ProbeConfig): Promise<void> {
+  await vscode.commands.executeCommand('workbench.view.extension.flinkMesos');
+  await sleep(config.graceSeconds * 1000);
+  await report(config, 'baseline', await memory(7));
+  await vscode.commands.executeCommand('flinkMesos.session.attach', { jobManagerUrl: config.jobManagerUrl, name: 'bench' });
+  await vscode.commands.executeCommand('workbench.view.extension.flinkMesos');
+  await vscode.commands.executeCommand('flinkMesos.taskManager.show', { session: 'bench', taskManagerId: config.taskManagerId });
+  await sleep(config.graceSeconds * 1000);
+  await report(config, 'visible-start');
+  await sleep(Math.max(0, config.visibleSeconds * 1000 - 3500));
+  const loaded = await memory(7);
+  await report(config, 'visible-end', loaded);
+}
+
 export async function run(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) throw new Error('hostProbe: the workbench opened no folder');
@@ -30,6 +63,7 @@ export async function run(): Promise<void> {
     const activationMs = performance.now() - t0;
     await report(config, 'activated', { activationMs, wasActive });
     if (!config.jobManagerUrl) return;
+    if (config.mode === 'scale') { await scaleRun(config); return; }
 
     await vscode.commands.executeCommand('workbench.view.extension.flinkMesos');
     await vscode.commands.executeCommand('flinkMesos.session.attach', { jobManagerUrl: config.jobManagerUrl, name: 'bench' });

@@ -13,7 +13,7 @@ import { FAST_HA, jobManagerJvm } from '../real/jobManagerHaSuite';
 import { isFlinkProvisioned } from '../harness/realFlink';
 import { figure, missing, round, runStandalone, type BenchOptions, type Figure, type FigureKey } from './benchUtil';
 
-export const JM_RECOVERY_KEY = 'jm_recovery_vs_cold_start' as FigureKey;
+export const JM_RECOVERY_KEY: FigureKey = 'jm_recovery_vs_cold_start';
 const TARGET = '<= 1';
 const COMPARED = 'JobManager killed -> job RUNNING again, over a cold session start + job RUNNING (real Flink 2.3.0, real ZooKeeper, one run)';
 const VERSION = '2.3.0';

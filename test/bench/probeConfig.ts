@@ -8,6 +8,13 @@ export interface ProbeConfig {
   visibleSeconds: number;
   hiddenSeconds: number;
   graceSeconds: number;
+  /**
+   * 'scale': measure the extension host's memory with no session (the sidebar open), then attach the 1,000-TaskManager
+   * JobManager, open a TaskManager panel and keep the sidebar and the panel visible for visibleSeconds.
+   */
+  mode?: 'hidden' | 'scale';
+  /** scale mode: the TaskManager whose panel is opened. */
+  taskManagerId?: string;
 }
 
 export const PROBE_CONFIG_FILE = '.bench-probe.json';

@@ -12,7 +12,7 @@ interface Answers { overview: Json; taskManagers: { taskmanagers: Json[] }; jobs
 
 const NOW = Date.UTC(2025, 0, 1);
 
-function answers(variant: 0 | 1, tmCount: number, jobCount: number): Record<keyof Answers, string> {
+export function answers(variant: 0 | 1, tmCount: number, jobCount: number): Record<keyof Answers, string> {
   const random = seededRandom(3);
   let free = 0;
   const taskmanagers: Json[] = [];

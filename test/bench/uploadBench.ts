@@ -1,6 +1,7 @@
 // upload_vs_curl + upload_rss_growth_mb: a 1 GiB jar uploaded to the Flink stand-in JobManager by JarSubmitter.upload
 // (fingerprint, size check, streamed multipart upload) in a child process that samples its own RSS every 50 ms,
-// against `curl -F jarfile=@file` to the same JobManager, alternated. Each tool's own transfer time is used
+// against `curl -F jarfile=@file` to the same JobManager, alternated; upload_vs_curl_loaded: the same pairs again with one
+// CPU-burning child process running during both sides. Each tool's own transfer time is used
 // (the child's clock around upload(), curl's %{time_total}), so process start-up counts for neither.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,12 +10,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { startInProcessCluster } from '../standin/flink/standinHarness';
-import { figure, formatSpread, interleave, median, spread, round, runStandalone, seededRandom, type BenchOptions, type Figure } from './benchUtil';
+import { figure, formatSpread, interleave, median, spread, round, runStandalone, seededRandom, startCpuBurner, type BenchOptions, type Figure } from './benchUtil';
 
 const execFileAsync = promisify(execFile);
 
 /** Random-looking bytes (a 16 MiB random block, each copy tweaked) so nothing along the way can shortcut zeros. */
-async function writeJar(file: string, bytes: number): Promise<void> {
+export async function writeJar(file: string, bytes: number): Promise<void> {
   const random = seededRandom(1);
   const block = Buffer.alloc(16 * 1048576);
   for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((random() * 2 ** 32) >>> 0, i);
@@ -28,9 +29,9 @@ async function writeJar(file: string, bytes: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-interface ChildResult { uploadMs: number; rssBaseMb: number; rssPeakMb: number; rssGrowthMb: number; jarId: string; uploaded: boolean }
+export interface ChildResult { uploadMs: number; rssBaseMb: number; rssPeakMb: number; rssGrowthMb: number; jarId: string; uploaded: boolean }
 
-async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client'): Promise<ChildResult> {
+export async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client'): Promise<ChildResult> {
   const child = path.join(__dirname, 'uploadChild.js');
   const { stdout } = await execFileAsync(process.execPath, [child, jmUrl, jar, mode], { maxBuffer: 1 << 20, timeout: 120_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop() as string) as ChildResult;
@@ -38,7 +39,7 @@ async function ourUpload(jmUrl: string, jar: string, mode: 'submitter' | 'client
   return r;
 }
 
-async function curlUpload(jmUrl: string, jar: string): Promise<number> {
+export async function curlUpload(jmUrl: string, jar: string): Promise<number> {
   // No "Expect: 100-continue": without the extra round trip curl sends at once, the fastest baseline there is (our client sends none either).
   const { stdout } = await execFileAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{time_total} %{http_code}', '-H', 'Expect:',
     '-F', `jarfile=@${jar};type=application/x-java-archive`, `${jmUrl}/jars/upload`], { timeout: 120_000 });
@@ -47,7 +48,7 @@ async function curlUpload(jmUrl: string, jar: string): Promise<number> {
   return Number(seconds) * 1000;
 }
 
-async function deleteAllJars(jmUrl: string): Promise<void> {
+export async function deleteAllJars(jmUrl: string): Promise<void> {
   const res = await request(`${jmUrl}/jars`);
   const list = JSON.parse(await res.body.text()) as { files: { id: string }[] };
   for (const f of list.files) await (await request(`${jmUrl}/jars/${f.id}`, { method: 'DELETE' })).body.text();
@@ -86,6 +87,28 @@ export async function uploadBench(opts: BenchOptions): Promise<Figure[]> {
       raw.push(c);
       opts.log(`upload: round ${i + 1}: JarSubmitter ${Math.round(r.a[i][0])} ms (RSS +${ours[i].rssGrowthMb.toFixed(1)} MB), curl ${Math.round(r.b[i][0])} ms, FlinkRestClient.uploadJar ${Math.round(c.uploadMs)} ms`);
     }
+    // The same pairs with the machine loaded: one CPU-burning child process runs during both sides (like a build beside it).
+    const burner = startCpuBurner();
+    const loadedOurs: number[] = [];
+    const loadedCurl: number[] = [];
+    let loaded;
+    try {
+      loaded = await interleave(pairs, 1, async () => {
+        const a = await ourUpload(cluster.url, jar, 'submitter');
+        await deleteAllJars(cluster.url);
+        loadedOurs.push(a.uploadMs);
+        return a.uploadMs;
+      }, async () => {
+        const b = await curlUpload(cluster.url, jar);
+        await deleteAllJars(cluster.url);
+        loadedCurl.push(b);
+        return b;
+      }, (as, bs) => bs[0] / as[0]);
+    } finally {
+      await burner.stop();
+    }
+    loaded.a.forEach((a, i) => opts.log(`upload under load: round ${i + 1}: JarSubmitter ${Math.round(a[0])} ms, curl ${Math.round(loaded.b[i][0])} ms`));
+    const loadedRatios = spread(loaded.ratios);
     const ratios = spread(r.ratios);
     const rate = (ms: number): number => round(mib / (ms / 1000), 1);
     const growth = Math.max(...ours.map((r) => r.rssGrowthMb), ...raw.map((r) => r.rssGrowthMb));
@@ -94,6 +117,9 @@ export async function uploadBench(opts: BenchOptions): Promise<Figure[]> {
         `curl -F (with -H 'Expect:', see uploadBench.ts) to the same stand-in JobManager, ${mib} MiB jar, ${pairs} interleaved round(s), throughput ratio ${formatSpread(ratios)}; JarSubmitter.upload (SHA-256 fingerprint + config read + streamed upload) ` +
         `${rate(median(ours.map((r) => r.uploadMs)))} MiB/s vs curl ${rate(median(curl))} MiB/s; FlinkRestClient.uploadJar alone ${rate(median(raw.map((r) => r.uploadMs)))} MiB/s ` +
         `(ratio ${round(median(curl) / median(raw.map((x) => x.uploadMs)))})`), spread: round(ratios.iqr) },
+      { ...figure('upload_vs_curl_loaded', round(loadedRatios.median), '>= 0.9',
+        `as upload_vs_curl, with one CPU-burning child process (a busy loop) running during both sides; JarSubmitter.upload ${rate(median(loadedOurs))} MiB/s vs curl ${rate(median(loadedCurl))} MiB/s; ` +
+        `${pairs} interleaved round(s), throughput ratio ${formatSpread(loadedRatios)}`), spread: round(loadedRatios.iqr) },
       figure('upload_rss_growth_mb', round(growth, 1), '<= 64',
         `peak RSS (sampled every 50 ms) minus RSS just before the upload, in the uploading child; largest of all ${ours.length + raw.length} uploads`),
     ];
@@ -103,4 +129,4 @@ export async function uploadBench(opts: BenchOptions): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) runStandalone(uploadBench, ['upload_vs_curl', 'upload_rss_growth_mb']);
+if (require.main === module) runStandalone(uploadBench, ['upload_vs_curl', 'upload_rss_growth_mb', 'upload_vs_curl_loaded']);

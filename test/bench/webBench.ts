@@ -2,7 +2,10 @@
 // The workbench loads the repository as the extension under development and hostProbe.js as its tests; the probe times
 // activate() inside the extension host and drives the views. REST requests are counted at a proxy in front of a Flink
 // stand-in JobManager: while the Sessions view is visible (a control: polling must show up) and then while the sidebar is
-// hidden and no panel is open (the figure).
+// hidden and no panel is open (the figure). extension_host_mb_1000_tm + requests_per_min_visible: one more window, whose
+// probe samples the extension host's memory with the Sessions view open and no session, then attaches a JobManager
+// answering for 1,000 TaskManagers and 200 jobs (scaleJobManager.ts), opens a TaskManager panel and samples again;
+// requests are counted at a proxy in front of that JobManager while the view and the panel are visible.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -14,6 +17,7 @@ import { extensionUnderTest, launchBrowser, openWorkbench, type Workbench } from
 import { startInProcessCluster } from '../standin/flink/standinHarness';
 import { stageProductionExtension } from './productionBuild';
 import { PROBE_CONFIG_FILE, type ProbeConfig } from './probeConfig';
+import { startScaleJobManager } from './scaleJobManager';
 import { figure, median, missing, round, type BenchOptions, type Figure, runStandalone } from './benchUtil';
 
 interface CountingProxy {
@@ -69,16 +73,22 @@ async function countingProxy(target: string): Promise<CountingProxy> {
   };
 }
 
-interface WebRun { activationMs: number; wasActive: boolean; visibleRequests?: number; visibleMs?: number; hiddenRequests?: number; hiddenMs?: number }
+interface WebRun {
+  activationMs: number; wasActive: boolean; visibleRequests?: number; visibleMs?: number; hiddenRequests?: number; hiddenMs?: number;
+  /** scale mode: the extension host's memory with no session and with the 1,000-TaskManager session. */
+  baseline?: { rssMb: number; heapMb: number }; loaded?: { rssMb: number; heapMb: number };
+}
 
-async function oneRun(opts: BenchOptions, csDir: string, extensionDir: string, proxy: CountingProxy, measureHidden: boolean, timing: { visible: number; hidden: number; grace: number }): Promise<WebRun> {
+async function oneRun(opts: BenchOptions, csDir: string, extensionDir: string, proxy: CountingProxy, measureHidden: boolean, timing: { visible: number; hidden: number; grace: number },
+  scale?: { taskManagerId: string }): Promise<WebRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-web-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')) as { name: string; publisher: string };
   const config: ProbeConfig = {
     controlUrl: proxy.url, extensionId: `${manifest.publisher}.${manifest.name}`,
-    jobManagerUrl: measureHidden ? proxy.url : undefined, visibleSeconds: timing.visible, hiddenSeconds: timing.hidden, graceSeconds: timing.grace,
+    jobManagerUrl: measureHidden || scale ? proxy.url : undefined, visibleSeconds: timing.visible, hiddenSeconds: timing.hidden, graceSeconds: timing.grace,
+    mode: scale ? 'scale' : 'hidden', taskManagerId: scale?.taskManagerId,
   };
   fs.writeFileSync(path.join(workspace, PROBE_CONFIG_FILE), JSON.stringify(config));
   proxy.phases.clear();
@@ -98,6 +108,19 @@ async function oneRun(opts: BenchOptions, csDir: string, extensionDir: string, p
     });
     const activated = await proxy.waitPhase('activated', 120_000);
     const result: WebRun = { activationMs: Number(activated.data.activationMs), wasActive: activated.data.wasActive === true };
+    if (scale) {
+      const base = await proxy.waitPhase('baseline', (timing.grace + 60) * 1000);
+      const vs = await proxy.waitPhase('visible-start', 60_000);
+      const ve = await proxy.waitPhase('visible-end', (timing.visible + 60) * 1000);
+      result.baseline = base.data as WebRun['baseline'];
+      result.loaded = ve.data as WebRun['loaded'];
+      result.visibleRequests = proxy.requests.filter((r) => r.at >= vs.at && r.at <= ve.at).length;
+      result.visibleMs = ve.at - vs.at;
+      const paths = new Map<string, number>();
+      for (const r of proxy.requests.filter((x) => x.at >= vs.at && x.at <= ve.at)) { const k = r.path.split('?')[0].replace(/taskmanager-bench-\d+/, '<id>'); paths.set(k, (paths.get(k) ?? 0) + 1); }
+      opts.log(`web scale: RSS ${result.baseline?.rssMb.toFixed(1)} -> ${result.loaded?.rssMb.toFixed(1)} MB, heap+external ${result.baseline?.heapMb.toFixed(1)} -> ${result.loaded?.heapMb.toFixed(1)} MB; ` +
+        `${result.visibleRequests} requests in ${result.visibleMs} ms (${[...paths].map(([k, n]) => `${k} x${n}`).join(', ')})`);
+    }
     if (measureHidden) {
       const vs = await proxy.waitPhase('visible-start', 60_000);
       const ve = await proxy.waitPhase('visible-end', (timing.visible + 30) * 1000);
@@ -134,11 +157,13 @@ export async function webBench(opts: BenchOptions): Promise<Figure[]> {
     extensionUnderTest(root);
   } catch (err) {
     const why = `${(err as Error).message}`;
-    return [missing('hidden_view_requests_per_min', hiddenTarget, hiddenHow, why), missing('activation_ms', activationTarget, activationHow, why)];
+    return [missing('hidden_view_requests_per_min', hiddenTarget, hiddenHow, why), missing('activation_ms', activationTarget, activationHow, why),
+      missing('extension_host_mb_1000_tm', '<= 50', 'VS Code web', why), missing('requests_per_min_visible', '<= 24', 'VS Code web', why)];
   }
   if (opts.quick && !isProvisioned()) {
     const why = 'code-server is not provisioned (quick mode does not build it; run the full set or npm run test:host once)';
-    return [missing('hidden_view_requests_per_min', hiddenTarget, hiddenHow, why), missing('activation_ms', activationTarget, activationHow, why)];
+    return [missing('hidden_view_requests_per_min', hiddenTarget, hiddenHow, why), missing('activation_ms', activationTarget, activationHow, why),
+      missing('extension_host_mb_1000_tm', '<= 50', 'VS Code web', why), missing('requests_per_min_visible', '<= 24', 'VS Code web', why)];
   }
   const csDir = await ensureCodeServer();
   const stage = built ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-web-extension-')) : undefined;
@@ -163,11 +188,34 @@ export async function webBench(opts: BenchOptions): Promise<Figure[]> {
       opts.log(`web: run ${i + 1}: activation ${r.activationMs.toFixed(1)} ms${r.wasActive ? ' (already active before the probe: not a cold activation)' : ''}`);
       results.push(r);
     }
+    // The scale run: a JobManager with 1,000 TaskManagers and 200 jobs behind its own counting proxy.
+    const scaleJm = await startScaleJobManager(1000, 200);
+    const scaleProxy = await countingProxy(scaleJm.url);
+    let scaled: WebRun;
+    try {
+      scaled = await oneRun(opts, csDir, extensionDir, scaleProxy, false, { ...timing, visible: opts.quick ? 15 : 60, grace: opts.quick ? 4 : 8 }, { taskManagerId: scaleJm.taskManagerIds[500] });
+    } finally {
+      await scaleProxy.close();
+      await scaleJm.close();
+    }
     const first = results[0];
     const cold = results.filter((r) => !r.wasActive).map((r) => r.activationMs);
     const perMin = first.hiddenRequests !== undefined && first.hiddenMs ? round(first.hiddenRequests / (first.hiddenMs / 60_000), 1) : null;
     const visiblePerMin = first.visibleRequests !== undefined && first.visibleMs ? round(first.visibleRequests / (first.visibleMs / 60_000), 1) : null;
+    const pollSeconds = 5;
+    const scaleHow = 'VS Code web (code-server 4.100.3), the same window: the Sessions view open with no session, then a JobManager with 1,000 TaskManagers and 200 jobs attached (tree filled) and a TaskManager panel open';
+    const grew = scaled.baseline && scaled.loaded ? round(scaled.loaded.rssMb - scaled.baseline.rssMb, 1) : null;
+    const visibleRate = scaled.visibleRequests !== undefined && scaled.visibleMs ? round(scaled.visibleRequests / (scaled.visibleMs / 60_000), 1) : null;
+    const scaleFigures: Figure[] = [
+      grew === null ? missing('extension_host_mb_1000_tm', '<= 50', scaleHow, 'the probe did not report its memory')
+        : figure('extension_host_mb_1000_tm', grew, '<= 50', `${scaleHow}; extension host RSS (median of 7 samples over 3.5 s, by the probe inside it) ${round(scaled.baseline?.rssMb ?? 0, 1)} -> ${round(scaled.loaded?.rssMb ?? 0, 1)} MB, ` +
+          `V8 heap + external ${round(scaled.baseline?.heapMb ?? 0, 1)} -> ${round(scaled.loaded?.heapMb ?? 0, 1)} MB; the session resources panel is for sessions we started (needs Mesos), so the open panel is a TaskManager's`),
+      visibleRate === null ? missing('requests_per_min_visible', `<= ${2 * 60 / pollSeconds}`, scaleHow, 'the probe did not report its phases')
+        : figure('requests_per_min_visible', visibleRate, `<= ${2 * 60 / pollSeconds}`, `REST requests reaching the JobManager (counted at a proxy) while the Sessions view and a TaskManager panel are visible, the 1,000-TaskManager session attached, ` +
+          `default ${pollSeconds} s polling: ${scaled.visibleRequests} in ${round((scaled.visibleMs ?? 0) / 1000, 1)} s; an attached session holds no Mesos connection, so Mesos requests are 0 here (a started session's own Mesos calls are not view polling)`),
+    ];
     return [
+      ...scaleFigures,
       perMin === null ? missing('hidden_view_requests_per_min', hiddenTarget, hiddenHow, 'the probe did not report its phases')
         : figure('hidden_view_requests_per_min', perMin, hiddenTarget,
           `${hiddenHow}; ${first.hiddenRequests} in ${round((first.hiddenMs ?? 0) / 1000, 1)} s, counted from ${timing.grace} s after hiding; control: ${visiblePerMin}/min while the view was visible (default 5 s polling)`),
@@ -181,4 +229,4 @@ export async function webBench(opts: BenchOptions): Promise<Figure[]> {
   }
 }
 
-if (require.main === module) runStandalone(webBench, ['hidden_view_requests_per_min', 'activation_ms']);
+if (require.main === module) runStandalone(webBench, ['hidden_view_requests_per_min', 'activation_ms', 'extension_host_mb_1000_tm', 'requests_per_min_visible']);

@@ -367,6 +367,9 @@ export function sessionFlinkConfiguration(options: SessionOptions, base: Record<
     conf['external-resource.gpu.amount'] = String(gpus);
     conf['external-resource.gpu.driver-factory.class'] ??= 'org.apache.flink.externalresource.gpu.GPUDriverFactory';
   }
+  // The TaskManagers start beside the JobManager, not after it: one that asks before the JobManager listens would
+  // otherwise wait Flink's default 10 s error delay before asking again (issue 19's real session-ready benchmark).
+  if (conf['cluster.registration.error-delay'] === undefined) conf['cluster.registration.error-delay'] = '1000';
   return conf;
 }
 

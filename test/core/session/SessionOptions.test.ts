@@ -49,6 +49,9 @@ describe('session options', () => {
     assert.equal(conf['jobmanager.memory.process.size'], '1024m');
     assert.equal(conf['taskmanager.cpu.cores'], '1.5');
     assert.equal(conf['taskmanager.numberOfTaskSlots'], '2');
+    // TaskManagers start beside the JobManager: a refused first registration is retried after 1 s, not Flink's 10 s.
+    assert.equal(conf['cluster.registration.error-delay'], '1000');
+    assert.equal(sessionFlinkConfiguration(options, { 'cluster.registration.error-delay': '5000' })['cluster.registration.error-delay'], '5000', 'the user\'s own value stays');
   });
 
   test('unset -n is greedy and sets no parallelism', () => {
