@@ -2,6 +2,7 @@
 // -m master, -n TaskManagers, -s slots, -tm/-jm memory, -c conf dir, -D, -w web UI, -v verbose, -j and -l.
 import * as os from 'os';
 import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfiguration';
+import type { ApplicationSpec } from '../application/applicationSpec';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -41,6 +42,8 @@ export interface SessionOptions {
   fitTimeoutSeconds: number;
   /** refuse_seconds sent with DECLINE for offers the session cannot use. */
   declineRefuseSeconds: number;
+  /** Set for an application cluster (one jar, src/core/application); a session has none. */
+  application?: ApplicationSpec;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
@@ -180,6 +183,7 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
     failoverTimeoutSeconds: failover, constraints, verbose: input.verbose ?? SESSION_DEFAULTS.verbose,
     maxTaskManagerFailuresPerMinute: maxFailures, fitTimeoutSeconds: fitTimeout, declineRefuseSeconds: declineRefuse,
   };
+  if (input.application) options.application = input.application;
   return { options, flinkConfiguration, warnings };
 }
 

@@ -3,6 +3,7 @@
 import type { CommandInfo, ContainerInfo, Resource, TaskInfo } from '../mesos/types';
 import type { FlinkLocation, SessionOptions } from './SessionOptions';
 import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
+import { applicationEntryArgs, applicationJarUri, applicationJobManagerConfiguration, applicationLayoutScript } from '../application/applicationSpec';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
 
@@ -55,6 +56,7 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
     'rest.bind-port': String(ports.rest),
     'rest.bind-address': base['rest.bind-address'] ?? bindHost(hostname),
     'blob.server.port': String(ports.blob),
+    ...(spec.options.application ? applicationJobManagerConfiguration(spec.options.application) : {}),
   };
 }
 
@@ -113,8 +115,8 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
   for (const key of TASK_MANAGER_OWN_KEYS) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
   const location = spec.options.flink;
   template = {
-    pieces, head: flinkCommandHead(location, 'taskmanager'),
-    uris: location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : undefined,
+    pieces, head: flinkCommandHead(location, 'taskmanager', spec.options),
+    uris: taskUris(spec.options),
     environment: { variables: [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }] },
     labels: taskLabels(spec, 'taskmanager'),
     container: containerInfo(location),
@@ -131,11 +133,13 @@ export function shellQuote(word: string): string {
 }
 
 /** The shell command run by the Mesos command executor. */
-export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>): string {
+export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>, options?: SessionOptions): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
-  const head = flinkCommandHead(location, kind);
+  const head = flinkCommandHead(location, kind, options);
   if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
+  // standalone-job.sh reads -D in every tested version (1.13 too): no legacy conf copy.
+  if (options?.application) return `${head} ${parts.join(' ')} ${applicationEntryArgs(options.application)}`.trimEnd();
   return head.replace(START_JOBMANAGER, `${legacyJobManagerStart(configuration)}${START_JOBMANAGER}`) + ` ${parts.join(' ')}`;
 }
 
@@ -155,12 +159,22 @@ function legacyJobManagerStart(configuration: Record<string, string>): string {
     `export FLINK_CONF_DIR="$MESOS_SANDBOX/conf" && ${START_JOBMANAGER}; fi && `;
 }
 
-/** The command up to its -D words. */
-function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind): string {
+/** The command up to its -D words. An application's JobManager runs Flink's application entry point instead. */
+function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind, options?: SessionOptions): string {
   const home = flinkHomeScript(location, kind);
+  const app = options?.application;
+  const script = app && kind === 'jobmanager' ? 'standalone-job' : kind;
   // Logs stay in the task's sandbox so each task's log is readable through the agent.
   return `${home} && mkdir -p "$MESOS_SANDBOX/log" && export FLINK_LOG_DIR="$MESOS_SANDBOX/log" && ` +
-    `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground`;
+    `${app ? `${applicationLayoutScript(app)} && ` : ''}exec "$FLINK_HOME/bin/${script}.sh" start-foreground`;
+}
+
+/** What the fetcher of every task fetches: the Flink archive (--flink-uri) and an application's jar. */
+function taskUris(options: SessionOptions): CommandInfo['uris'] {
+  const uris: NonNullable<CommandInfo['uris']> = [];
+  if (options.flink.kind === 'uri') uris.push({ value: options.flink.uri, extract: true, cache: false });
+  if (options.application) uris.push(applicationJarUri(options.application));
+  return uris.length > 0 ? uris : undefined;
 }
 
 function flinkHomeScript(location: FlinkLocation, kind: FlinkProcessKind): string {
@@ -186,10 +200,11 @@ export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, confi
   const location = spec.options.flink;
   const command: CommandInfo = {
     shell: true,
-    value: flinkCommand(location, kind, configuration),
+    value: flinkCommand(location, kind, configuration, spec.options),
     environment: { variables: [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }] },
   };
-  if (location.kind === 'uri') command.uris = [{ value: location.uri, extract: true, cache: false }];
+  const uris = taskUris(spec.options);
+  if (uris) command.uris = uris;
   return command;
 }
 
