@@ -214,7 +214,9 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
     }
     if (this.ending) return;
     // A job result that is being read wins over the cluster's end (the JobManager of 1.13 exits right after its job).
-    const late = await Promise.race([this.jobResult ?? Promise.resolve(undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([this.jobResult ?? Promise.resolve(undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), 2000); })])
+      .finally(() => clearTimeout(timer));
     if (this.ending || late) return;
     this.watcher?.stop();
     const reason = s.reason ?? (s.phase === 'stopped' ? 'Stopped.' : undefined);

@@ -190,11 +190,13 @@ async function follow(app: FlinkApplication, common: CommonArgs, io: CliIo): Pro
     await app.start();
     await serveSessionControl(app.session, common.storeDir, cliLogger(io, common.verbose));
     if (common.detach) {
+      // The timer is cleared once the race is decided: a pending one kept the process alive for --timeout.
+      let timer: NodeJS.Timeout | undefined;
       const running = await Promise.race([
         new Promise<boolean>((resolve) => app.on('job', (j) => { if (j.state === 'RUNNING') resolve(true); })),
         app.whenEnded().then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), common.timeoutMs)),
-      ]);
+        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), common.timeoutMs); }),
+      ]).finally(() => clearTimeout(timer));
       if (running) {
         await app.detach();
         say(`Detached: application ${app.name} keeps running. Follow it with "flink-mesos application attach --name ${app.name}", stop it with "flink-mesos application stop --name ${app.name}".`);
