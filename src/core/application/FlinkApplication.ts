@@ -143,7 +143,8 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
         throw new SessionError(`Application ${this.name} has no running job to stop with a savepoint${job ? ` (its job is ${job.state})` : ''}.`,
           'Stop it without --savepoint, or wait until its job runs.');
       }
-      this.stopSavepoint = await this.client.stopWithSavepoint(job.id, { targetDirectory: options.savepointDir, drain: options.drain },
+      // An empty folder means the cluster's state.savepoints.dir.
+      this.stopSavepoint = await this.client.stopWithSavepoint(job.id, { targetDirectory: options.savepointDir || undefined, drain: options.drain },
         { timeoutMs: options.timeoutMs ?? 120000 });
       return this.ended;
     }
