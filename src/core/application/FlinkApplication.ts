@@ -3,6 +3,9 @@
 // the artifact server of a local jar lives exactly as long as the cluster does.
 import { EventEmitter } from 'node:events';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
+import { summarizeFlinkErrors } from '../flink/FlinkRestError';
+import { AgentFiles, sandboxPath } from '../mesos/AgentFiles';
+import type { TaskRecord } from '../session/SessionStore';
 import { JobWatcher, type JobResult } from '../flink/JobWatcher';
 import { isTerminalJobState, type JobState } from '../flink/flinkRestTypes';
 import { FlinkSession, SessionError, type FlinkSessionDeps, type SessionSnapshot, type StopResult } from '../session/FlinkSession';
@@ -58,6 +61,8 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   private stopSavepoint?: string;
   private userStop = false;
   private readonly startedAt = Date.now();
+  /** The JobManager's task as last seen (its record goes once it ended): where its sandbox log is. */
+  private jobManagerTask?: TaskRecord;
 
   private constructor(readonly session: FlinkSession, private readonly deps: ApplicationDeps, private artifact: ArtifactServer | undefined) {
     super();
@@ -116,6 +121,7 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   /** Starts (or, after attach, takes over) the cluster and follows its job. */
   async start(): Promise<void> {
     this.session.on('changed', (s) => this.maybeFollow(s));
+    this.session.on('task', (t) => { if (t.kind === 'jobmanager') this.jobManagerTask = t; });
     void this.session.whenEnded().then(() => this.onSessionEnded());
     try {
       await this.session.start();
@@ -224,13 +230,41 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
     const known = this.job && isTerminalJobState(this.job.state) ? this.job.state : undefined;
     // Flink before 1.15 cannot keep its JobManager up after the job: it exits 0 once the job finished.
     const exitedAfterSuccess = !known && s.phase === 'failed' && /The JobManager task ended: TASK_FINISHED/.test(s.reason ?? '') && this.job !== undefined;
+    // Flink before 1.15 exits 1443 (163 to the shell) once its job failed: the cause is in the JobManager's log.
+    const exitedAfterFailure = !known && s.phase === 'failed' && /The JobManager task ended: TASK_FAILED \(Command exited with status 163\)/.test(s.reason ?? '') && this.job !== undefined;
+    const rootCause = exitedAfterFailure ? await this.causeFromJobManagerLog() : undefined;
     const outcome: ApplicationOutcome = known ? outcomeOf(known, this.stopSavepoint)
       : exitedAfterSuccess ? 'succeeded' : this.userStop || s.phase === 'stopped' ? 'stopped' : 'failed';
     await this.finish({
-      outcome, jobState: known ?? (exitedAfterSuccess ? 'FINISHED' : this.job?.state), jobId: this.job?.id, jobName: this.job?.name,
+      outcome, jobState: known ?? (exitedAfterSuccess ? 'FINISHED' : exitedAfterFailure ? 'FAILED' : this.job?.state), jobId: this.job?.id, jobName: this.job?.name,
+      rootException: rootCause ? { message: rootCause, rootCause, stacktrace: '' } : undefined,
       reason: exitedAfterSuccess ? 'The job finished (the JobManager exited with status 0 after it, as Flink before 1.15 does).'
-        : this.userStop ? 'Stopped by the user: the framework was torn down.' : reason,
+        : exitedAfterFailure ? `The job FAILED${rootCause ? `: ${rootCause}` : ''} (the JobManager exited with Flink's status 1443 after it, as Flink before 1.15 does).`
+          : this.userStop ? 'Stopped by the user: the framework was torn down.' : reason,
     });
+  }
+
+  /** The innermost cause of the last job failure the JobManager logged to its sandbox stdout (errors read as none). */
+  private async causeFromJobManagerLog(): Promise<string | undefined> {
+    const t = this.jobManagerTask;
+    const frameworkId = this.session.frameworkId;
+    if (!t?.agentUrl || !frameworkId) return undefined;
+    const files = new AgentFiles({ credentials: this.deps.credentials, tls: this.deps.tls, timeoutMs: 3000, connectTimeoutMs: 3000 });
+    try {
+      const p = sandboxPath(frameworkId, t.taskId, 'stdout');
+      const size = await files.size(t.agentUrl, p);
+      const text = (await files.read(t.agentUrl, p, Math.max(0, size - 256 * 1024))).data;
+      const at = text.lastIndexOf('Recovery is suppressed');
+      if (at < 0) return undefined;
+      // That stack trace alone: its first line, then "at", "... n more" and "Caused by:" lines.
+      const lines = text.slice(text.lastIndexOf('\n', at) + 1).split('\n');
+      const end = lines.findIndex((l, i) => i > 0 && !/^(\s|Caused by:)/.test(l));
+      return summarizeFlinkErrors([lines.slice(0, end < 0 ? undefined : end).join('\n')]).rootCause;
+    } catch {
+      return undefined;
+    } finally {
+      await files.close();
+    }
   }
 
   private finish(partial: Omit<ApplicationResult, 'version' | 'name' | 'jar' | 'entryClass' | 'frameworkId' | 'startedAt' | 'endedAt' | 'leftTasks'>): Promise<ApplicationResult> {
