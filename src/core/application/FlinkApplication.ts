@@ -256,10 +256,10 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
       const text = (await files.read(t.agentUrl, p, Math.max(0, size - 256 * 1024))).data;
       const at = text.lastIndexOf('Recovery is suppressed');
       if (at < 0) return undefined;
-      // That stack trace alone: its first line, then "at", "... n more" and "Caused by:" lines.
-      const lines = text.slice(text.lastIndexOf('\n', at) + 1).split('\n');
-      const end = lines.findIndex((l, i) => i > 0 && !/^(\s|Caused by:)/.test(l));
-      return summarizeFlinkErrors([lines.slice(0, end < 0 ? undefined : end).join('\n')]).rootCause;
+      // The job's own cause: the last "Caused by:" after it that is not one of Flink's exceptions (seen on 1.13.6).
+      const causes = text.slice(at).split('\n').filter((l) => /^\s*Caused by:/.test(l) && !/Caused by:\s*org\.apache\.flink\./.test(l));
+      const last = causes[causes.length - 1];
+      return last ? summarizeFlinkErrors([`x\n${last}`]).rootCause : undefined;
     } catch {
       return undefined;
     } finally {

@@ -32,6 +32,8 @@ describe('ArtifactServer', () => {
   test('serves the jar under its unguessable path and nothing else; stop closes the port', async () => {
     const server = new ArtifactServer(jar, { host: '127.0.0.1' });
     const uri = await server.start();
+    // Stopped even when an assertion fails, so a failure ends the test instead of keeping the process alive.
+    after(() => server.stop());
     assert.match(uri, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{48}\/my%20job\.jar$/);
     const ok = await get(uri);
     assert.equal(ok.status, 200);
