@@ -9,6 +9,7 @@ import type { OutputChannelLogger } from './logging/OutputChannelLogger';
 import { SharedSessionStore, sharedSessionDir } from './session/SharedSessionStore';
 import { MesosSessionLauncher } from './session/MesosSessionLauncher';
 import { SessionCommands } from './session/SessionCommands';
+import { ApplicationCommands } from './session/ApplicationCommands';
 import { SessionManager } from './session/SessionManager';
 import type { SessionModel } from './session/SessionModel';
 import { TaskManagerCommands } from './session/TaskManagerCommands';
@@ -59,6 +60,7 @@ export class ExtensionCore implements vscode.Disposable {
       this.manager, this.panels, this.logs,
       ...this.sessionCommands.register(deps.registerCommand),
       ...this.jobCommands.register(deps.registerCommand),
+      ...new ApplicationCommands(this.manager, this.launcher, this.credentials, logger).register(deps.registerCommand),
       ...new StreamingJobCommands(this.manager, this.panels, logger).register(deps.registerCommand),
       ...new TaskManagerCommands(this.manager, this.panels, this.logs, logger).register(deps.registerCommand),
     );

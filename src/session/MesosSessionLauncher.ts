@@ -19,6 +19,7 @@ import { readSandboxTail } from './sandboxTail';
 import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
 import { AgentUsage, DeclinedOffer, SessionPhase, SessionView, TaskManagerView, placementPorts } from './sessionViews';
+import { reattachApplication } from './ApplicationLauncher';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
 export class MesosSessionLauncher implements SessionLauncher {
@@ -81,6 +82,8 @@ export class MesosSessionLauncher implements SessionLauncher {
     const record = await this.store.load(name);
     const deps = this.deps(record ? await credentialsFor(record.masters) : undefined);
     if (record?.owner && ownerIsAlive(record.owner, '', Date.now(), this.leaseStaleMs())) return this.watch(name, deps);
+    // An application is followed to its job's end again, not only kept running.
+    if (record?.options.application) return reattachApplication(name, deps, this.storeDir, this.log);
     const session = await FlinkSession.attach(name, deps);
     const handle = new FlinkSessionHandle(session, deps, this.log);
     try {
@@ -108,7 +111,7 @@ export class MesosSessionLauncher implements SessionLauncher {
     return this.timings.leaseStaleMs ?? 20000;
   }
 
-  private get storeDir(): string | undefined {
+  get storeDir(): string | undefined {
     return this.store instanceof FileSessionStore ? this.store.dir : undefined;
   }
 
@@ -122,7 +125,7 @@ export class MesosSessionLauncher implements SessionLauncher {
     await forgetSession(this.store, verdict, this.storeDir);
   }
 
-  private deps(credentials: MesosCredentials | undefined): FlinkSessionDeps {
+  deps(credentials: MesosCredentials | undefined): FlinkSessionDeps {
     const c = readConnectionSettings();
     let ca: string | undefined;
     if (c.tlsCaFile) {
@@ -167,8 +170,8 @@ function describe(s: SessionSnapshot): string {
 const MAX_LOST = 20;
 
 /** One FlinkSession as the SessionManager sees it. Remembers TaskManagers that ended so the tree can show them as lost and replaced. */
-class FlinkSessionHandle implements MesosSessionHandle {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class FlinkSessionHandle implements MesosSessionHandle {
+  protected readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly lost = new Map<string, TaskManagerView>();
   private readonly history = new Map<string, { state: string; at: number; message?: string }[]>();
@@ -178,7 +181,7 @@ class FlinkSessionHandle implements MesosSessionHandle {
   private readonly files: AgentFiles;
   private readonly listener: () => void;
 
-  constructor(private readonly session: FlinkSession, private readonly deps: FlinkSessionDeps, private readonly log: Logger) {
+  constructor(protected readonly session: FlinkSession, private readonly deps: FlinkSessionDeps, private readonly log: Logger) {
     this.files = new AgentFiles({ credentials: deps.credentials, tls: deps.tls, log });
     this.listener = () => { this.track(); this.changed.fire(); };
     session.on('changed', this.listener);

@@ -92,6 +92,20 @@ export interface SessionView {
   asked: { cpus: number; memMb: number };
   declinedOffers: DeclinedOffer[];
   startedAt?: number;
+  /** Set for an application cluster (one jar; torn down when its job ends). */
+  application?: ApplicationView;
+}
+
+export interface ApplicationView {
+  jar: string;
+  entryClass?: string;
+  jobId?: string;
+  jobState?: string;
+  /** Once it ended: succeeded, failed, canceled or stopped, with why, the root cause and the savepoint. */
+  outcome?: string;
+  reason?: string;
+  rootCause?: string;
+  savepoint?: string;
 }
 
 export function emptySessionView(name: string, init: Partial<SessionView> = {}): SessionView {

@@ -190,11 +190,13 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'session': {
         const item = new vscode.TreeItem(s.name, C.Expanded);
         const parts = [phaseLabel(s)];
+        // An application shows its job's state (or its outcome once it ended) beside the cluster's phase.
+        if (s.application) parts.unshift(`application${s.application.outcome ? ` ${s.application.outcome}` : s.application.jobState ? ` · job ${s.application.jobState}` : ''}`);
         if (s.master) parts.push(s.master);
         if (s.flinkVersion) parts.push(`Flink ${s.flinkVersion}`);
         item.description = parts.join(' · ');
         item.iconPath = phaseIcon(s);
-        item.contextValue = `session.${s.phase}${s.jobManagerOnly ? '.jobManagerOnly' : ''}${s.readOnly ? '.readOnly' : ''}`;
+        item.contextValue = `session.${s.phase}${s.jobManagerOnly ? '.jobManagerOnly' : ''}${s.readOnly ? '.readOnly' : ''}${s.application ? '.application' : ''}`;
         return item;
       }
       case 'jobManager': {
@@ -399,11 +401,15 @@ function phaseIcon(s: SessionView): vscode.ThemeIcon {
 
 function sessionTooltip(s: SessionView): vscode.MarkdownString {
   return md(m => {
-    m.appendMarkdown('**Flink session** ');
+    m.appendMarkdown(s.application ? '**Flink application** ' : '**Flink session** ');
     m.appendText(s.name);
     m.appendMarkdown('\n\n');
     line(m, 'State', phaseLabel(s));
     line(m, 'Detail', s.phaseDetail);
+    line(m, 'Jar', s.application?.jar);
+    line(m, 'Job', s.application?.jobId ? `${s.application.jobId} ${s.application.jobState ?? ''}` : undefined);
+    line(m, 'Root cause', s.application?.rootCause);
+    line(m, 'Savepoint', s.application?.savepoint);
     line(m, 'Master', s.master);
     line(m, 'Framework', s.frameworkId);
     line(m, 'Runs as user', s.user);

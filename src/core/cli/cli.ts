@@ -6,6 +6,7 @@ import { defaultSessionDir } from '../session/SessionStore';
 import { SAVEPOINT_COMMANDS, SAVEPOINT_USAGE, historyOf, runSavepointCommand } from './savepointCommands';
 import { SCHEDULE_COMMAND, SCHEDULE_USAGE, runScheduleCommand, sessionDriven } from './savepointScheduleCommand';
 import { SavepointHistoryStore, savepointDirFor } from '../session/SavepointHistoryStore';
+import { APPLICATION_USAGE, runApplicationCommand } from './applicationCommands';
 
 export const OVERVIEW = `flink-mesos: run Apache Flink sessions on an Apache Mesos cluster and submit jobs to them.
 
@@ -15,6 +16,7 @@ Usage: flink-mesos session start -m HOST:PORT [-n N] [-s S] [-tm MB] [-tmc C] [-
        flink-mesos session attach|status|scale|stop [--name NAME] [--ca-file FILE | --insecure-skip-tls-verify]
        flink-mesos run|list|cancel|stop ...
        flink-mesos savepoint|savepoints|upgrade|savepoint-schedule ...
+       flink-mesos application start -m HOST:PORT [options] JAR [ARGS...]   (status|list|stop|attach)
 
 Example: flink-mesos session start -m mesos-master:5050 -n 4 -s 2 -tm 4096 --flink-home /opt/flink
          flink-mesos run --session default ./wordcount.jar --input /data/in
@@ -22,7 +24,9 @@ Example: flink-mesos session start -m mesos-master:5050 -n 4 -s 2 -tm 4096 --fli
 ${SESSION_USAGE}
 ${JOB_COMMANDS_USAGE}
 ${SAVEPOINT_USAGE}
-${SCHEDULE_USAGE}`;
+${SCHEDULE_USAGE}
+
+${APPLICATION_USAGE}`;
 
 function storeDirOf(argv: readonly string[], env: CliIo['env']): string {
   const i = argv.indexOf('--store');
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (command === 'session') return runSessionCommand(rest, io);
+  if (command === 'application') return runApplicationCommand(rest, io);
   if ((JOB_COMMANDS as readonly string[]).includes(command)) {
     const storeDir = storeDirOf(rest, io.env);
     const jobArgs = argv.filter((a, i) => !(a === '--store' || (i > 0 && argv[i - 1] === '--store')));

@@ -5,6 +5,7 @@ import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfig
 import { parseTaskFlag, validateTaskOptions, type TaskOptions, type TaskOptionsInput } from './taskOptions';
 import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, validateHighAvailability, type HighAvailabilityOptions } from './highAvailability';
 import { SessionOptionError } from './sessionOptionError';
+import type { ApplicationSpec } from '../application/applicationSpec';
 
 export type FlinkLocation =
   | { kind: 'home'; path: string }     // a folder present on every agent
@@ -54,6 +55,8 @@ export interface SessionOptions {
   ha?: HighAvailabilityOptions;
   /** With HA: JobManager restarts within an hour before the session stops replacing it. */
   maxJobManagerRestartsPerHour?: number;
+  /** Set for an application cluster (one jar, src/core/application); a session has none. */
+  application?: ApplicationSpec;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
@@ -205,6 +208,7 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   };
   if (roles.length > 1) options.roles = roles;
   if (ha) options.ha = ha;
+  if (input.application) options.application = input.application;
   return { options, flinkConfiguration, warnings };
 }
 

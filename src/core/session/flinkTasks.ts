@@ -5,6 +5,7 @@ import type { FlinkLocation, SessionOptions } from './SessionOptions';
 import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
 import { DEFAULT_CONTAINER, containerInfo } from './taskContainer';
 import type { TaskOptions } from './taskOptions';
+import { type ApplicationSpec, applicationEntryArgs, applicationJarUri, applicationJobManagerConfiguration, applicationLayoutScript } from '../application/applicationSpec';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
 
@@ -73,6 +74,7 @@ export function jobManagerConfiguration(spec: SessionTaskSpec, hostname: string,
     'rest.bind-port': String(ports.rest),
     'rest.bind-address': base['rest.bind-address'] ?? (bridged(spec) ? '0.0.0.0' : bindHost(hostname)),
     'blob.server.port': String(ports.blob),
+    ...(spec.options.application ? applicationJobManagerConfiguration(spec.options.application) : {}),
   };
 }
 
@@ -146,7 +148,7 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
   const location = spec.options.flink;
   const uris = commandUris(spec);
   template = {
-    pieces, head: flinkCommandHead(location, 'taskmanager', taskOptionsOf(spec.options)),
+    pieces, head: flinkCommandHead(location, 'taskmanager', taskOptionsOf(spec.options), spec.options.application),
     uris: uris.length > 0 ? uris : undefined,
     environment: commandEnvironment(spec),
     labels: taskLabels(spec, 'taskmanager'),
@@ -165,11 +167,14 @@ export function shellQuote(word: string): string {
 }
 
 /** The shell command run by the Mesos command executor. */
-export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>, task: TaskOptions = NO_TASK_OPTIONS): string {
+export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>, task: TaskOptions = NO_TASK_OPTIONS,
+  application?: ApplicationSpec): string {
   const parts: string[] = [];
   for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
-  const head = flinkCommandHead(location, kind, task);
+  const head = flinkCommandHead(location, kind, task, application);
   if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
+  // standalone-job.sh reads -D in every tested version (1.13 too): no legacy conf copy.
+  if (application) return `${head} ${parts.join(' ')} ${applicationEntryArgs(application)}`.trimEnd();
   return head.replace(START_JOBMANAGER, `${legacyJobManagerStart(configuration)}${START_JOBMANAGER}`) + ` ${parts.join(' ')}`;
 }
 
@@ -189,12 +194,13 @@ function legacyJobManagerStart(configuration: Record<string, string>): string {
     `export FLINK_CONF_DIR="$MESOS_SANDBOX/conf" && ${START_JOBMANAGER}; fi && `;
 }
 
-/** The command up to its -D words. */
-function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind, task: TaskOptions): string {
+/** The command up to its -D words. An application's JobManager runs Flink's application entry point instead. */
+function flinkCommandHead(location: FlinkLocation, kind: FlinkProcessKind, task: TaskOptions, application?: ApplicationSpec): string {
   const home = flinkHomeScript(location, kind, task.container.flinkHome);
+  const script = application && kind === 'jobmanager' ? 'standalone-job' : kind;
   // Logs stay in the task's sandbox so each task's log is readable through the agent.
   return `${home} && ${bootstrapScript(task.bootstrapCommand)}mkdir -p "$MESOS_SANDBOX/log" && export FLINK_LOG_DIR="$MESOS_SANDBOX/log" && ` +
-    `exec "$FLINK_HOME/bin/${kind}.sh" start-foreground`;
+    `${application ? `${applicationLayoutScript(application)} && ` : ''}exec "$FLINK_HOME/bin/${script}.sh" start-foreground`;
 }
 
 /**
@@ -230,7 +236,7 @@ export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, confi
   const location = spec.options.flink;
   const command: CommandInfo = {
     shell: true,
-    value: flinkCommand(location, kind, configuration, taskOptionsOf(spec.options)),
+    value: flinkCommand(location, kind, configuration, taskOptionsOf(spec.options), spec.options.application),
     environment: commandEnvironment(spec),
   };
   const uris = commandUris(spec);
@@ -238,11 +244,12 @@ export function commandInfo(spec: SessionTaskSpec, kind: FlinkProcessKind, confi
   return command;
 }
 
-/** The Flink archive (for --flink-uri), then the extra fetcher URIs. */
+/** The Flink archive (for --flink-uri), the extra fetcher URIs, and an application's jar. */
 function commandUris(spec: SessionTaskSpec): NonNullable<CommandInfo['uris']> {
   const location = spec.options.flink;
   const uris: NonNullable<CommandInfo['uris']> = location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : [];
   for (const u of taskOptionsOf(spec.options).uris) uris.push({ value: u.value, executable: u.executable, extract: u.extract, cache: u.cache });
+  if (spec.options.application) uris.push(applicationJarUri(spec.options.application));
   return uris;
 }
 

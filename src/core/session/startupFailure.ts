@@ -30,6 +30,24 @@ export function diagnoseStartupOutput(output: string): StartupFailure | undefine
   }
   const parse = /(Could not parse value '[^']*' for key '[^']*'.*)/.exec(output);
   if (parse) return { problem: `Flink refused its configuration: ${parse[1].trim()}`, fix: OPTION_FIX, configuration: true };
+  // The Mesos fetcher's own line (fetcher.cpp) when a URI of the task could not be fetched: said as it is.
+  const fetch = /Failed to fetch '([^']+)': (.+)/.exec(output);
+  if (fetch) {
+    return {
+      problem: `The Mesos fetcher of the agent could not fetch ${fetch[1]}: ${fetch[2].trim()}`,
+      fix: 'Give a URI every agent can fetch (http(s)://, hdfs://, s3:// or a path on a mount every agent has), or a local file with an artifact server address the agents reach.',
+      configuration: true,
+    };
+  }
+  // An application's JobManager (standalone-job.sh) that could not load or run the program.
+  const program = /ProgramInvocationException: (.+)/.exec(output);
+  if (program) {
+    return {
+      problem: `Flink could not run the application: ${program[1].trim()}`,
+      fix: 'Pass the program\'s entry class (--class CLASS) as it is in the jar, or a jar whose manifest names its Main-Class.',
+      configuration: true,
+    };
+  }
   const noClass = /Error: Could not find or load main class (\S+)/.exec(output);
   if (noClass) {
     return {
