@@ -10,7 +10,7 @@ import type { FlinkSessionDeps } from '../core/session/FlinkSession';
 import { validateSessionOptions } from '../core/session/SessionOptions';
 import { serveSessionControl } from '../core/session/sessionControlService';
 import { SECTION, SessionSettings } from '../settings/extensionSettings';
-import { FlinkSessionHandle, flinkLocation } from './MesosSessionLauncher';
+import { FlinkSessionHandle, flinkLocation } from './FlinkSessionHandle';
 import { LaunchProgress } from './SessionLauncher';
 import type { SessionView } from './sessionViews';
 

@@ -526,7 +526,8 @@ suite('Flink on Mesos commands, credentials and faults', function () {
     const fws = await frameworksWithId(cluster, frameworkId);
     assert.equal(fws.length, 1);
     assert.equal(fws[0].connected, true);
-    assert.equal(api.model.get(s2)?.phase, 'running', 'the first window keeps driving the session');
+    // Right after a scale the phase may still say 'taskManagers' until Flink lists the new set.
+    await waitUntil('the first window keeps driving the session', () => api.model.get(s2)?.phase === 'running' && api.model.get(s2)?.readOnly !== true, 15000);
     assert.equal(api.model.get(s2)?.readOnly, false);
   });
 
