@@ -201,16 +201,13 @@ export async function answerQuickInput(page: Page, answer: { type?: string; pick
   }
 }
 
-/**
- * What identifies the open quick input's current step: its title (with the step count) and placeholder. Not its
- * message: that changes within one step (a prompt, then "Press 'Enter' to confirm"), which looked like a next step and
- * left the last one open.
- */
+/** What identifies the open quick input's current step: its title, message and placeholder. */
 async function quickInputStep(page: Page): Promise<string | undefined> {
   const widget = page.locator('.quick-input-widget');
   if (!(await widget.isVisible().catch(() => false))) return undefined;
   const parts = await Promise.all([
     widget.locator('.quick-input-title').innerText().catch(() => ''),
+    widget.locator('.quick-input-message').innerText().catch(() => ''),
     widget.locator('input.input').getAttribute('placeholder').catch(() => ''),
   ]);
   return parts.join('|');
