@@ -187,6 +187,7 @@ export async function answerQuickInput(page: Page, answer: { type?: string; pick
     throw new Error(`no quick pick or input box opened within ${timeoutMs} ms${dialog ? '; a modal dialog is open instead' : ''}; ` +
       `notifications shown: ${list(notes.map((n) => n.message))}`);
   }
+  const before = await quickInputStep(page);
   if (answer.type !== undefined) await widget.locator('input.input').fill(answer.type);
   if (answer.pick !== undefined) {
     const row = widget.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact(answer.pick) }) }).first();
@@ -199,7 +200,14 @@ export async function answerQuickInput(page: Page, answer: { type?: string; pick
   } else {
     await page.keyboard.press('Enter');
   }
+  // Return once this step has gone (closed, or the next step shows): a caller that answers the next step right away
+  // must not find this one still open and answer it twice (which shifts every later answer by one step).
+  const deadline = Date.now() + STEP_GONE_MS;
+  while (Date.now() < deadline && (await quickInputStep(page)) === before) await page.waitForTimeout(100);
 }
+
+/** How long an answered step may stay before the caller is left to deal with it (a wizard may retry its Enter). */
+const STEP_GONE_MS = 5000;
 
 /** What identifies the open quick input's current step: its title, message and placeholder. */
 async function quickInputStep(page: Page): Promise<string | undefined> {

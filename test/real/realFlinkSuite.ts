@@ -121,8 +121,15 @@ export function realFlinkSuite(version: string): void {
     const waitSession = (pred: (s: SessionSnapshot) => boolean, ms: number, what: string): Promise<SessionSnapshot> =>
       session.waitFor(pred, ms, what).catch(async (e: Error) => {
         const s = session.snapshot();
-        const flinkTms = await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers').then((r) => r.taskmanagers.map((t) => t.id)).catch((x: Error) => x.message);
-        throw new Error(`${e.message}; progress ${JSON.stringify(s.progress)}, tasks ${s.taskManagers.map((t) => `${t.taskId}:${t.state}${t.killRequested ? ':kill' : ''}`).join(' ')}, Flink lists ${JSON.stringify(flinkTms)}`);
+        const flinkTms = await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers').then((r) => r.taskmanagers.map((t) => t.id)).catch((x: Error) => [x.message]);
+        // The Flink log tail of each TaskManager Flink does not list: why it did not register.
+        const tails: string[] = [];
+        for (const t of s.taskManagers.filter((x) => !flinkTms.includes(x.taskId))) {
+          const r = await cli(['session', 'logs', '--store', path.join(work, 'store'), '--name', 'real', '--task', t.taskId, '--log', 'flink', '--bytes', '4000']);
+          tails.push(`--- ${t.taskId} Flink log tail:\n${r.stdout}${r.stderr}`);
+        }
+        const tasks = s.taskManagers.map((t) => `${t.taskId}:${t.state}${t.killRequested ? ':kill' : ''}@${t.hostname}:${JSON.stringify(t.ports)}`).join(' ');
+        throw new Error(`${e.message}; progress ${JSON.stringify(s.progress)}, tasks ${tasks}, Flink lists ${JSON.stringify(flinkTms)}\n${tails.join('\n')}`);
       });
 
     // The streaming job runs with parallelism 2 so that it still fits when the session is scaled down to 1 TaskManager.
@@ -185,6 +192,7 @@ export function realFlinkSuite(version: string): void {
       assert.ok(jvm, `the JVM of ${victim.taskId} among ${JSON.stringify(jvmsUnder(cluster.workDir).map((p) => p.args.slice(0, 80)))}`);
       process.kill(jvm.pid, 'SIGKILL');
       const after = await waitSession((s) => !s.taskManagers.some((t) => t.taskId === victim.taskId) && s.progress.registered === 2, 120000, 'a replacement registered');
+      console.log(`[kill ${version}] victim ${victim.taskId}@${victim.hostname}:${JSON.stringify(victim.ports)}; now ${after.taskManagers.map((t) => `${t.taskId}@${t.hostname}:${JSON.stringify(t.ports)}`).join(' ')}`);
       const ids = (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers.map((t) => t.id).sort();
       await eventually('Flink lists exactly the new set', async () => {
         const now = (await flinkGet<{ taskmanagers: TmItem[] }>(url, '/taskmanagers')).taskmanagers.map((t) => t.id).sort();

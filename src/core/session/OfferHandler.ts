@@ -44,6 +44,7 @@ export class OfferHandler {
       taskManagersToPlace: toPlace,
       nextTaskManagerNumber: record.nextTaskManagerNumber,
       describeDeclined: record.phase === 'running' && !this.needsMore() ? 0 : DECLINED_OFFERS_KEPT,
+      recentPorts: ctx.tasks.recentPorts.byAgent(),
     }, spec);
     const now = Date.now();
     const planned = [...(plan.jobManager ? [plan.jobManager] : []), ...plan.taskManagers];

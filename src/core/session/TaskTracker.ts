@@ -7,6 +7,7 @@ import { diagnoseStartupFailure, type StartupFailure } from './startupFailure';
 import { ACTIVE, END_PHASES, type SessionContext } from './sessionContext';
 import type { SchedulerApi } from './sessionTypes';
 import { JOB_MANAGER_LOST } from './JobManagerRecovery';
+import { RecentPorts } from './recentPorts';
 
 const MAX_JOB_MANAGER_RELAUNCHES = 3;
 
@@ -14,6 +15,8 @@ export class TaskTracker {
   private failureTimes: number[] = [];
   /** TaskManager replacement stopped by the failure-rate limit. */
   replacementBlocked = false;
+  /** Ports of the tasks that ended lately: the next plans take them last. */
+  readonly recentPorts = new RecentPorts();
   private jobManagerRelaunches = 0;
 
   constructor(private readonly ctx: SessionContext) {}
@@ -91,6 +94,7 @@ export class TaskTracker {
     if (unknown) await scheduler.kill(task.taskId, task.agentId).catch(() => undefined);
     if (terminal) {
       ctx.record.tasks = ctx.record.tasks.filter((t) => t !== task);
+      this.recentPorts.note(task.agentId, task.ports);
       ctx.registration.registered.delete(task.taskId);
       if (task.kind === 'jobmanager') {
         if (ctx.recovery.enabled && !task.killRequested && ctx.isLive()) {

@@ -7,6 +7,7 @@ import {
   type JobManagerPorts, type SessionTaskSpec, type TaskManagerPorts,
 } from './flinkTasks';
 import { describeMisfit } from './misfitText';
+import { recentPortsLast } from './recentPorts';
 
 export { agentShortfall, declineReason, describeMisfit, describeNeeds, largerOffer, maintenanceReason } from './misfitText';
 
@@ -47,6 +48,8 @@ export interface PlanState {
   jobManagerTaskId?: string;
   /** How many of the last declined agents plan.declined describes (default: all). */
   describeDeclined?: number;
+  /** Ports of tasks that ended lately, by agent id: taken last (recentPorts.ts). */
+  recentPorts?: ReadonlyMap<string, ReadonlySet<number>>;
 }
 
 export interface PlannedTask {
@@ -116,7 +119,7 @@ class AgentTable {
   maintenanceFrom: (number | undefined)[] | undefined;
   readonly pools = new Map<number, AgentPool>();
 
-  constructor(offers: readonly Offer[]) {
+  constructor(offers: readonly Offer[], readonly recentPorts?: ReadonlyMap<string, ReadonlySet<number>>) {
     const n = offers.length;
     this.cpus = new Float64Array(n);
     this.memMb = new Float64Array(n);
@@ -233,7 +236,7 @@ class AgentPool {
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
         const ranges: Range[] = [];
         for (const x of r.ranges.range) if (x.end >= x.begin) ranges.push({ begin: x.begin, end: x.end });
-        this.portParts.push({ template: r, ranges, index: 0 });
+        this.portParts.push({ template: r, ranges: recentPortsLast(ranges, this.table.recentPorts?.get(offer.agent_id.value)), index: 0 });
       }
     }
   }
@@ -330,7 +333,7 @@ function unmatchedConstraint(table: AgentTable, i: number, constraints: Attribut
 export function planOffers(offers: readonly Offer[], state: PlanState, spec: SessionTaskSpec): OfferPlan {
   const options = spec.options;
   // First pass: plain totals per agent.
-  const table = new AgentTable(offers);
+  const table = new AgentTable(offers, state.recentPorts);
   const agents = table.count;
 
   let largest = -1;

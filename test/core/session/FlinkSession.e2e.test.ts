@@ -63,11 +63,16 @@ describe('FlinkSession against the stand-ins', { timeout: 180000 }, () => {
     await eventually('3 tasks left after scale to 2', async () => (await liveTasks(cluster, session.frameworkId)).length === 3);
     snap = await session.waitFor((s) => s.taskManagers.length === 2 && s.progress.registered === 2, 30000, 'scale to 2');
 
-    // A TaskManager process dies: replaced.
-    const victim = snap.taskManagers[0].taskId;
-    cluster.faults.killTask(victim, 'SIGKILL');
-    snap = await session.waitFor((s) => !s.taskManagers.some((t) => t.taskId === victim) && s.progress.registered === 2, 30000, 'replacement');
+    // A TaskManager process dies: replaced, and not at the dead process's host:port (real Flink may refuse that address).
+    const victim = snap.taskManagers[0];
+    const others = new Set(snap.taskManagers.slice(1).map((t) => t.taskId));
+    cluster.faults.killTask(victim.taskId, 'SIGKILL');
+    snap = await session.waitFor((s) => !s.taskManagers.some((t) => t.taskId === victim.taskId) && s.progress.registered === 2, 30000, 'replacement');
     assert.equal((await liveTasks(cluster, session.frameworkId)).length, 3);
+    for (const t of snap.taskManagers.filter((x) => !others.has(x.taskId) && x.agentId === victim.agentId)) {
+      assert.ok(!Object.values(t.ports).some((p) => Object.values(victim.ports).includes(p)),
+        `replacement ${t.taskId} ${JSON.stringify(t.ports)} avoids the ports of ${victim.taskId} ${JSON.stringify(victim.ports)}`);
+    }
 
     // An agent disappears: its TaskManagers are replaced on the others.
     const jmAgent = snap.jobManager!.agentId;

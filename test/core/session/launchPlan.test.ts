@@ -190,4 +190,23 @@ describe('planOffers', () => {
     const p2 = planOffers(big, { needJobManager: false, jobManager: { hostname: 'h', rpcPort: 1 }, taskManagersToPlace: 0, nextTaskManagerNumber: 1 }, s);
     assert.equal(p2.declineOfferIds.length, 10000);
   });
+  test('ports of tasks that ended lately on an agent are taken last, and still used when nothing else is offered', () => {
+    const s = spec({ taskManagers: 1 });
+    const state = (recent: number[]): PlanState => ({
+      needJobManager: false, jobManager: { hostname: 'h', rpcPort: 1 }, taskManagersToPlace: 1, nextTaskManagerNumber: 2,
+      recentPorts: new Map([['a1', new Set(recent)]]),
+    });
+    const wide = planOffers([offer({ agent: 'a1', ports: [[31000, 31010]] })], state([31000, 31001]), s);
+    assert.deepEqual(Object.values(wide.taskManagers[0].ports), [31002, 31003]);
+    assert.deepEqual(portsOf(wide.taskManagers[0].task), [31002, 31003], 'the reserved ports are the -D ports');
+    // A recent port in the middle of a range splits it; the others of another agent are not affected.
+    const middle = planOffers([offer({ agent: 'a1', ports: [[31000, 31002]] })], state([31001]), s);
+    assert.deepEqual(Object.values(middle.taskManagers[0].ports), [31000, 31002]);
+    const other = planOffers([offer({ agent: 'a2', ports: [[31000, 31010]] })], state([31000, 31001]), s);
+    assert.deepEqual(Object.values(other.taskManagers[0].ports), [31000, 31001]);
+    // Only the recent ports are offered: better a TaskManager on them than none.
+    const only = planOffers([offer({ agent: 'a1', ports: [[31000, 31001]] })], state([31000, 31001]), s);
+    assert.equal(only.taskManagers.length, 1);
+    assert.deepEqual(Object.values(only.taskManagers[0].ports).sort(), [31000, 31001]);
+  });
 });
