@@ -8,6 +8,7 @@ import { STREAMING_CLASS, buildJar } from '../fixtures/jars';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { sessionSettings } from './sessionFlowSteps';
 
 export const name = 'streaming-job';
 export const timeoutMs = 300_000;
@@ -19,16 +20,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   await buildJar(path.join(workspace, 'Streaming.jar'), { mainClass: STREAMING_CLASS });
   await buildJar(path.join(workspace, 'StreamingV2.jar'), { mainClass: STREAMING_CLASS });
   return {
-    settings: {
-      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
-      'flinkMesos.sessionName': 'stream',
-      'flinkMesos.taskManagers': 1,
-      'flinkMesos.slotsPerTaskManager': 4,
-      'flinkMesos.taskManagerMemoryMb': 1024,
-      'flinkMesos.jobManagerMemoryMb': 1024,
-      'flinkMesos.flinkLocation': cluster.flinkHome,
-      'flinkMesos.pollingIntervalSeconds': 1,
-    },
+    settings: sessionSettings(cluster, 'stream', 1, 4),
     teardown: async () => { await cluster?.stop(); cluster = undefined; },
   };
 }
