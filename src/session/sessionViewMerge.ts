@@ -1,11 +1,23 @@
 // How the session view is put together from its two sources: the core's Mesos snapshot and Flink's polled REST answers.
 // No vscode import: plain functions, tested in Node.
 import type { TaskManagerInfo } from '../core/flink/flinkRestTypes';
-import type { SessionView, TaskManagerView } from './sessionViews';
+import { TERMINAL_JOB_STATES, type SessionView, type TaskManagerView } from './sessionViews';
+
+/** The state shown for a job that had not ended when its session was torn down (not one of Flink's). */
+export const LOST_JOB_STATE = 'LOST';
 
 /** Puts the core's Mesos view under the Flink fields the manager polls. */
 export function mergeMesos(v: SessionView, snap: Partial<SessionView>): SessionView {
   const merged: SessionView = { ...v, ...snap, flinkVersion: v.flinkVersion ?? snap.flinkVersion, jobs: v.jobs, jars: v.jars, slotsFree: v.slotsFree, slotsTotal: v.slotsTotal, flinkReachable: v.flinkReachable };
+  if (snap.phase === 'failed' || snap.phase === 'stopped') {
+    // Torn down: Flink's last answers are history. No TaskManager is registered and a job that had not ended is lost.
+    merged.taskManagers = (snap.taskManagers ?? v.taskManagers).map(t => ({ ...t, registered: false, slotsFree: undefined, heartbeatAgoMs: undefined }));
+    merged.jobs = v.jobs.map(j => (TERMINAL_JOB_STATES.includes(j.state) ? j : { ...j, state: LOST_JOB_STATE }));
+    merged.slotsFree = 0;
+    merged.slotsTotal = 0;
+    merged.flinkReachable = false;
+    return merged;
+  }
   if (snap.taskManagers) {
     const flinkSide = new Map(v.taskManagers.map(t => [t.id, t]));
     merged.taskManagers = snap.taskManagers.map(t => {
