@@ -117,7 +117,7 @@ export async function run(ctx: FlowContext): Promise<void> {
     .get_tasks.tasks?.find(t => t.task_id.value.startsWith('jobmanager-') && t.state === 'TASK_RUNNING');
   assert.ok(jm, 'a running JobManager task');
   cluster.faults.killTask(jm.task_id.value, 'SIGKILL');
-  await helpers.waitForNotification(page, /Flink session stream failed: .*not recovered without high availability/, 60_000, { button: 'Restart Session' });
+  await helpers.waitForNotification(page, /Flink session stream failed: .*Without high availability \(flinkMesos\.highAvailability\) its jobs are not recovered/, 60_000, { button: 'Restart Session' });
   await waitFor('the failed session\'s tasks gone', async () => (await liveTaskCount(cluster)) === 0 || undefined, 60_000);
   await screenshot('session-failed-restart');
   await helpers.clickNotificationButton(page, /Flink session stream failed/, 'Restart Session');
