@@ -459,9 +459,13 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       details = await m.flink.job(jobId);
     } catch (err) {
       if (!job) return undefined;
+      const phase = this.model.get(name)?.phase;
+      const error = phase === 'failed' || phase === 'stopped'
+        ? `The session ${phase === 'failed' ? 'failed' : 'was stopped'}: its JobManager is gone, so this is the job's last known state.`
+        : `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
       return {
         session: name, id: jobId, name: job.name, state: job.state, timeline: [], vertices: [], accumulators: [], exceptionHistory: [],
-        outputFiles: this.outputFileLabels(m, jobId), error: `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`,
+        outputFiles: this.outputFileLabels(m, jobId), error,
       };
     }
     const [exceptions, accumulators] = await Promise.all([
