@@ -203,7 +203,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'jobManager': {
         const jm = s.jobManager;
         const item = new vscode.TreeItem('JobManager', C.None);
-        item.description = jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
+        const ended = s.phase === 'failed' || s.phase === 'stopped';
+        item.description = ended ? 'gone with the session' : jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
         item.iconPath = new vscode.ThemeIcon('server-process', s.flinkReachable ? new vscode.ThemeColor('testing.iconPassed') : new vscode.ThemeColor('disabledForeground'));
         item.contextValue = jm ? 'jobManager' : 'jobManager.pending';
         return item;
@@ -438,6 +439,8 @@ function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
   if (t.unreachable) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
+  // Ended (killed, finished, failed): no spinner, it is not coming.
+  if (t.mesosState && /^TASK_(KILLED|FINISHED|FAILED|LOST|ERROR|DROPPED|GONE)/.test(t.mesosState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
   return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
 }
 
