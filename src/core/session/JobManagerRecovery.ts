@@ -9,6 +9,8 @@ import { probeZooKeeper } from './zookeeperProbe';
 import type { SessionContext } from './sessionContext';
 
 const HOUR_MS = 3600_000;
+/** How long a recovery waits for another agent's offer before it takes the lost JobManager's agent. */
+const AVOID_AGENT_MS = 3000;
 
 /** The failure kind of a session ended by its JobManager without HA (the CLI and VS Code offer a restart for it). */
 export const JOB_MANAGER_LOST = 'jobManagerLost';
@@ -112,6 +114,18 @@ export class JobManagerRecovery {
   taskId(base: string): string {
     const g = this.generation;
     return g <= 1 ? base : `${base}-${g}`;
+  }
+
+  /**
+   * The lost JobManager's agent's offers, while the recovery is young (AVOID_AGENT_MS) and the round has no other agent:
+   * declined for a second so that the other agents' offers come first. Past that, the lost agent is taken when it alone fits.
+   */
+  holdBack<T extends { agent_id: { value: string } }>(offers: T[], now: number): T[] {
+    const avoid = this.avoidAgent;
+    const lostAt = this.ctx.record.jobManagerRestarts?.[this.ctx.record.jobManagerRestarts.length - 1];
+    if (!avoid || lostAt === undefined || now - lostAt > AVOID_AGENT_MS) return [];
+    if (offers.some((o) => o.agent_id.value !== avoid)) return [];
+    return offers;
   }
 
   /** Offers of the lost JobManager's agent go last, so the new JobManager lands elsewhere when another agent fits. */

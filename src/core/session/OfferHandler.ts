@@ -33,9 +33,19 @@ export class OfferHandler {
       await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
       return;
     }
+    const jm = record.tasks.find((t) => t.kind === 'jobmanager');
+    if (!jm) {
+      // A recovery's first rounds may carry only the lost JobManager's agent (its resources come back first): hold it
+      // back briefly so the other agents' offers can arrive and the new JobManager lands elsewhere.
+      const held = ctx.recovery.holdBack(offers, Date.now());
+      if (held.length > 0) {
+        await scheduler.decline(held.map((o) => o.id.value), { refuse_seconds: 1 }).catch(() => undefined);
+        offers = offers.filter((o) => !held.includes(o));
+        if (offers.length === 0) return;
+      }
+    }
     const options = record.options;
     const spec = this.taskSpec();
-    const jm = record.tasks.find((t) => t.kind === 'jobmanager');
     const toPlace = ctx.tasks.toPlace();
     const plan = planOffers(ctx.recovery.orderOffers(offers), {
       needJobManager: !jm,
