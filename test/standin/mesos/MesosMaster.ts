@@ -15,6 +15,7 @@ import { getAgents, getFrameworks, getTasks, operatorCall, stateV0 } from './ope
 import { filterKey, refuseSeconds } from './offerFilters';
 import { acceptCall } from './offerAcceptance';
 import { allocate, offerJson } from './allocator';
+import { answerInverseOffers, stopMaintenance } from './maintenance';
 import { stringifySet, validateFrameworkRoles, validateRole } from './roleValidation';
 
 export { validateFrameworkRoles, validateRole } from './roleValidation';
@@ -145,6 +146,7 @@ export class MesosMaster implements AgentLink {
       this.closeStream(fw);
     }
     for (const o of this.offers.values()) if (o.timer) clearTimeout(o.timer);
+    stopMaintenance(this);
   }
 
   masterInfo(): MasterInfo {
@@ -355,6 +357,12 @@ export class MesosMaster implements AgentLink {
       case 'RECONCILE':
         reconcileCall(this, fw, call.reconcile as Json);
         return replyEmpty(res, 202);
+      case 'ACCEPT_INVERSE_OFFERS':
+        answerInverseOffers(this, fw, call.accept_inverse_offers as Json, 'ACCEPT');
+        return replyEmpty(res, 202);
+      case 'DECLINE_INVERSE_OFFERS':
+        answerInverseOffers(this, fw, call.decline_inverse_offers as Json, 'DECLINE');
+        return replyEmpty(res, 202);
       case 'UNKNOWN':
         return replyEmpty(res, 501);
       default:
@@ -452,8 +460,11 @@ export class MesosMaster implements AgentLink {
     if (rec) rec.allocated = subtract(rec.allocated, task.resources);
   }
 
-  /** Fault: the agent disappears; its tasks are LOST (REASON_AGENT_REMOVED) and frameworks get FAILURE. */
-  removeAgent(agentId: string): MesosAgent | undefined {
+  /**
+   * The agent is removed (fault "agent lost", a machine DOWN, a drain with mark_gone): its live tasks are LOST
+   * (REASON_AGENT_REMOVED), then `beforeFailure` runs for each framework (maintenance rescinds inverse offers), then FAILURE.
+   */
+  removeAgent(agentId: string, why = 'agent lost', beforeFailure?: (fw: Framework) => void): MesosAgent | undefined {
     const rec = this.agents.get(agentId);
     if (!rec) return undefined;
     this.agents.delete(agentId);
@@ -471,18 +482,27 @@ export class MesosMaster implements AgentLink {
         had = true;
         if (t.retryTimer) clearTimeout(t.retryTimer);
         t.queue = [];
-        rec.agent.destroy(fw.id, t.info.task_id.value);
-        const status = this.masterStatus(t.info.task_id.value, 'TASK_LOST', `Agent ${rec.agent.hostname} removed: agent lost`, 'REASON_AGENT_REMOVED', agentId);
-        t.statuses.push(status);
-        t.state = 'TASK_LOST';
-        t.released = true;
         fw.tasks.delete(t.info.task_id.value);
         fw.completedTasks.push(t);
+        t.released = true;
+        if (isTerminal(t.state)) continue;
+        rec.agent.destroy(fw.id, t.info.task_id.value);
+        const status = this.masterStatus(t.info.task_id.value, 'TASK_LOST', `Agent ${rec.agent.hostname} removed: ${why}`, 'REASON_AGENT_REMOVED', agentId);
+        t.statuses.push(status);
+        t.state = 'TASK_LOST';
         this.sendMasterUpdate(fw, status);
       }
+      beforeFailure?.(fw);
       if (had || fw.connected) this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
     }
     return rec.agent;
+  }
+
+  /** A removed agent registers again with its id (its machine came back UP and the agent was restarted). */
+  restoreAgent(rec: AgentRecord): void {
+    this.removedAgentIds.delete(rec.agent.id);
+    this.agents.set(rec.agent.id, rec);
+    this.scheduleAllocation();
   }
 
   findTask(taskId: string): MasterTask | undefined {

@@ -4,10 +4,13 @@ import type { Offer } from '../../../src/core/mesos/types';
 import type { Framework, MesosMaster, OfferRecord } from './MesosMaster';
 import { filterKey } from './offerFilters';
 import { attributesJson } from './attributes';
+import { isDeactivated, sendInverseOffers, unavailabilityOf } from './maintenance';
 import { contains, isAllocatable, subtract, toResources } from './resources';
 
 export function allocate(master: MesosMaster): void {
   if (!master.leader) return;
+  // Inverse offers go to frameworks using scheduled agents, suppressed or not.
+  sendInverseOffers(master);
   const eligible = [...master.frameworks.values()].filter((f) => f.connected && f.active && f.roles.some((r) => !f.suppressedRoles.has(r)));
   if (eligible.length === 0) return;
   const cpusOf = new Map<string, number>();
@@ -21,6 +24,7 @@ export function allocate(master: MesosMaster): void {
   const now = Date.now();
   for (const rec of master.agents.values()) {
     const agent = rec.agent;
+    if (isDeactivated(master, agent.id)) continue;
     const avail = subtract(subtract(agent.resources, rec.allocated), master.offeredOn(agent.id));
     if (!isAllocatable(avail)) continue;
     // A framework may get this agent for a role that is neither suppressed nor filtered (per role and agent).
@@ -66,11 +70,13 @@ export function allocate(master: MesosMaster): void {
 export function offerJson(master: MesosMaster, o: OfferRecord): Offer {
   const agent = master.agents.get(o.agentId)!.agent;
   const attributes = attributesJson(agent.attributes);
+  const unavailability = unavailabilityOf(master, o.agentId);
   return {
     id: { value: o.id }, framework_id: { value: o.frameworkId }, agent_id: { value: o.agentId }, hostname: agent.hostname,
     url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip || agent.hostname, port: agent.port }, path: '/slave(1)' },
     resources: toResources(o.resources, o.role),
     ...(attributes.length ? { attributes } : {}),
+    ...(unavailability ? { unavailability } : {}),
     ...(o.role !== undefined ? { allocation_info: { role: o.role } } : {}),
   };
 }

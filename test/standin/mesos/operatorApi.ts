@@ -6,6 +6,7 @@ import type { Framework, MasterTask, MesosMaster } from './MesosMaster';
 import { idOf, isObject, type Json } from './mesosJson';
 import { attributesJson, attributesV0 } from './attributes';
 import { replyEmpty, replyJson, replyText } from './httpReplies';
+import { drainFields, maintenanceCall } from './maintenance';
 import { add, emptyResources, isEmpty, toResources, type ResourceSet } from './resources';
 
 const nowNs = (): number => Date.now() * 1e6;
@@ -65,15 +66,17 @@ export function getAgents(master: MesosMaster): Json {
       const a = rec.agent;
       const attributes = attributesJson(a.attributes);
       const offered = master.offeredOn(a.id);
+      const drain = drainFields(master, a.id);
       const plain = scalarsFirst(a.resources).map(({ role: _r, ...rest }) => rest);
       return {
         agent_info: { hostname: a.hostname, port: a.port, resources: plain, ...(attributes.length ? { attributes } : {}), id: { value: a.id }, checkpoint: true },
-        active: true, deactivated: false, version: '1.12.0', pid: `slave(1)@${a.hostname}:${a.port}`,
+        active: drain.active, deactivated: drain.deactivated, version: '1.12.0', pid: `slave(1)@${a.hostname}:${a.port}`,
         registered_time: { nanoseconds: rec.registeredTime },
         total_resources: scalarsFirst(a.resources),
         ...(!isEmpty(rec.allocated) ? { allocated_resources: scalarsFirst(rec.allocated).map((r) => ({ ...r, allocation_info: { role: '*' } })) } : {}),
         ...(!isEmpty(offered) ? { offered_resources: toResources(offered).map((r) => ({ ...r, allocation_info: { role: '*' } })) } : {}),
         capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK', 'AGENT_DRAINING', 'TASK_RESOURCE_LIMITS'].map((type) => ({ type })),
+        ...drain.tail,
       };
     }),
     recovered_agents: [],
@@ -82,6 +85,7 @@ export function getAgents(master: MesosMaster): Json {
 
 /** POST /api/v1 on the leader. */
 export function operatorCall(master: MesosMaster, call: Json, res: ServerResponse): void {
+  if (maintenanceCall(master, call, res)) return;
   switch (call.type) {
     case 'GET_HEALTH': return replyJson(res, 200, { type: 'GET_HEALTH', get_health: { healthy: true } });
     case 'GET_VERSION': return replyJson(res, 200, { type: 'GET_VERSION', get_version: { version_info: { version: '1.12.0', build_date: '2026-11-24 13:44:30', build_time: 1795527870, build_user: '' } } });
