@@ -11,7 +11,7 @@ import { parseMasters, type MasterAddress } from './masterAddress';
 import { createMasterDetector, type MasterDetector } from './masterDetector';
 import { basicAuthorization, createAgent, headerValue, logRequest, networkError, resolveRedirect, shortText, type Credentials, type TlsOptions } from './http';
 import * as calls from './calls';
-import type { Call, Event, Filters, FrameworkInfo, MasterInfo, Offer, Operation, TaskInfo, TaskStatus } from './types';
+import type { Call, Event, Filters, FrameworkInfo, InverseOffer, MasterInfo, Offer, Operation, TaskInfo, TaskStatus } from './types';
 
 export { MesosError } from './MesosError';
 export type { MesosErrorKind } from './MesosError';
@@ -45,6 +45,8 @@ export type SchedulerClientEvents = {
   subscribed: [SubscribedInfo];
   offers: [Offer[]];
   rescind: [string];
+  inverseOffers: [InverseOffer[]];
+  rescindInverseOffer: [string];
   update: [TaskStatus];
   failure: [NonNullable<Event['failure']>];
   message: [NonNullable<Event['message']>];
@@ -210,6 +212,11 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
 
   async decline(offerIds: string[], filters?: Filters): Promise<void> {
     await this.send((fid) => calls.declineCall(fid, offerIds, filters));
+  }
+
+  /** Answers inverse offers: accept (the agent may go) or decline (it cannot yet); refuse_seconds until they come again. */
+  async answerInverseOffers(accept: boolean, inverseOfferIds: string[], filters?: Filters): Promise<void> {
+    await this.send((fid) => calls.inverseOffersCall(fid, accept, inverseOfferIds, filters));
   }
 
   async kill(taskId: string, agentId?: string): Promise<void> {
@@ -525,6 +532,16 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       case 'RESCIND':
         this.log.debug(`mesos < RESCIND ${event.rescind?.offer_id?.value}`);
         if (event.rescind?.offer_id?.value) this.safeEmit('rescind', event.rescind.offer_id.value);
+        break;
+      case 'INVERSE_OFFERS': {
+        const list = event.inverse_offers?.inverse_offers ?? [];
+        this.log.debug(`mesos < INVERSE_OFFERS ${list.map((o) => `${o.id.value}@${o.agent_id?.value ?? '?'}`).join(', ')}`);
+        this.safeEmit('inverseOffers', list);
+        break;
+      }
+      case 'RESCIND_INVERSE_OFFER':
+        this.log.debug(`mesos < RESCIND_INVERSE_OFFER ${event.rescind_inverse_offer?.inverse_offer_id?.value}`);
+        if (event.rescind_inverse_offer?.inverse_offer_id?.value) this.safeEmit('rescindInverseOffer', event.rescind_inverse_offer.inverse_offer_id.value);
         break;
       case 'UPDATE': {
         const status = event.update?.status;
