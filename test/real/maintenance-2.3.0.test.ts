@@ -90,7 +90,7 @@ describe(`maintenance with real Flink ${VERSION}`, { timeout: 240000 }, () => {
     }
     assert.equal((await client.job(jobId)).state, 'RUNNING');
     assert.ok(fewest.length > 0 && Math.min(...fewest) >= 2, `Flink listed at least 2 TaskManagers at every update: ${fewest.join(', ')}`);
-    t.diagnostic(`moved in ${Math.round((moved.taskManagers.find((x) => x.taskId === replacement.taskId)!.updatedAt - started) / 1000)} s after start; test ${Math.round((Date.now() - started) / 1000)} s`);
+    t.diagnostic(`replacement running ${Math.round((replacement.updatedAt - started) / 1000)} s after the test began; test ${Math.round((Date.now() - started) / 1000)} s`);
     await client.cancelJob(jobId);
   });
 });
