@@ -5,7 +5,7 @@
 // fewer TaskManagers than asked, and never more than one extra. The JobManager is never moved (without high
 // availability its jobs would be lost): a warning and the snapshot say so. Inverse offers are answered as Mesos
 // documents them: accepted once none of our tasks is left on the agent, declined while the tasks cannot leave it.
-import type { InverseOffer, TaskStatus } from '../mesos/types';
+import type { InverseOffer, Offer, TaskStatus } from '../mesos/types';
 import type { TaskRecord } from './SessionStore';
 import { ACTIVE, type SessionContext } from './sessionContext';
 
@@ -81,6 +81,40 @@ export class AgentMaintenance {
     if (this.surplus() > 0) ctx.offers.wantOffers();
     await ctx.persist();
     ctx.changed();
+  }
+
+  /**
+   * Offers of an agent we hold as wanted back, without unavailability: the operator took it out of the schedule (or
+   * reactivated a drained agent). Nothing more moves off it; a replacement already launched for the move is the one
+   * TaskManager too many, and is killed.
+   */
+  async noteOffers(offers: Offer[]): Promise<void> {
+    const ctx = this.ctx;
+    for (const o of offers) {
+      const a = this.agents.get(o.agent_id.value);
+      if (!a || o.unavailability) continue;
+      this.agents.delete(a.agentId);
+      for (const [id, h] of [...this.held]) if (h.agentId === a.agentId) this.held.delete(id);
+      const stayed = ctx.record.tasks.filter((t) => t.agentId === a.agentId && ACTIVE(t) && !t.killRequested);
+      for (const t of ctx.record.tasks) {
+        if (t.agentId !== a.agentId) continue;
+        t.maintenanceFrom = t.maintenanceUntil = undefined;
+        t.draining = undefined;
+      }
+      const moving = this.moving;
+      this.moving = undefined;
+      ctx.emit('warning', `Agent ${a.hostname} is offered again without a maintenance window${a.draining ? ' (no longer drained)' : ''}: nothing more moves off it.`);
+      if (!moving || !stayed.some((t) => t.taskId === moving.taskId)) continue;
+      const wanted = ctx.record.wantedTaskManagers;
+      const active = ctx.tasks.active();
+      const extra = active.filter((t) => t.launchedAt >= moving.since && t.agentId !== a.agentId).sort((x, y) => y.launchedAt - x.launchedAt)[0];
+      if (wanted !== null && active.length > wanted && extra) {
+        extra.killRequested = true;
+        ctx.registration.registered.delete(extra.taskId);
+        ctx.emit('warning', `Killing ${extra.taskId}, launched to replace ${moving.taskId}, which stays: the session keeps ${wanted} TaskManagers.`);
+        await ctx.scheduler?.kill(extra.taskId, extra.agentId).catch(() => undefined);
+      }
+    }
   }
 
   onRescind(id: string): void {

@@ -33,6 +33,8 @@ export class OfferHandler {
       await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
       return;
     }
+    // An agent wanted back that is offered without unavailability again: its window was cancelled (or its drain ended).
+    await ctx.maintenance.noteOffers(offers);
     const options = record.options;
     const spec = this.taskSpec();
     const jm = record.tasks.find((t) => t.kind === 'jobmanager');

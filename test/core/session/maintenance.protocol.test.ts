@@ -176,3 +176,28 @@ test('a drain kills a TaskManager at once (REASON_AGENT_DRAINING): replaced, not
   assert.ok(!warnings.some((w) => /ended: TASK_KILLED/.test(w)), 'no failure');
   assert.equal(s.snapshot().replacementBlocked, false);
 });
+
+test('the window cancelled during the move (the agent offered without unavailability): the old TaskManager stays, the replacement goes', async () => {
+  const { s, m, registered, warnings } = await running([offer({ agent: 'a1' }), offer({ agent: 'a2' })]);
+  const onA1 = s.snapshot().taskManagers.find((t) => t.agentId === 'a1')!;
+  m.inverseOffer('a1', Date.now() + 60000);
+  m.offers([offer({ agent: 'a3' })]);
+  await until('the replacement', () => m.launched().length === 4);
+  const replacement = m.launched()[3].task_id.value;
+  m.update(replacement, 'TASK_RUNNING', { agentId: 'a3' });
+  // The operator emptied the schedule: a1 is offered plainly again, before the replacement registered.
+  m.offers([offer({ agent: 'a1', cpus: 1, mem: 512 })]);
+  await until('the replacement killed', () => m.of('KILL').some((k) => k.taskId === replacement));
+  assert.ok(!m.of('KILL').some((k) => k.taskId === onA1.taskId), 'the old one stays');
+  assert.ok(warnings.some((w) => /Agent a1\.example is offered again without a maintenance window/.test(w)), warnings.join('\n'));
+  assert.deepEqual(s.snapshot().agentsUnderMaintenance, []);
+  assert.equal(s.snapshot().taskManagers.find((t) => t.taskId === onA1.taskId)?.maintenanceFrom, undefined);
+  registered.add(replacement);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!m.of('KILL').some((k) => k.taskId === onA1.taskId), 'still nothing killed on a1 once the replacement registers');
+  m.update(replacement, 'TASK_KILLED', { agentId: 'a3' });
+  registered.delete(replacement);
+  await until('two left', () => s.snapshot().taskManagers.length === 2);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(m.launched().length, 4, 'no replacement for the killed extra');
+});
