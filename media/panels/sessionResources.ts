@@ -1,4 +1,5 @@
 import type { SessionResourcesData } from '../../src/webviews/protocol';
+import { maintenanceRows } from '../../src/webviews/maintenanceRows';
 import { button, formatTime, h, linkButton, svg, table } from '../dom';
 import { request } from '../vscodeApi';
 
@@ -34,6 +35,12 @@ export function renderSessionResources(d: SessionResourcesData): Node {
         ]))));
   }
   root.appendChild(agents);
+
+  if (d.maintenance?.length) {
+    root.appendChild(h('section', { 'data-testid': 'maintenance' },
+      h('h2', {}, `Agents under maintenance (${d.maintenance.length})`),
+      table(['Agent host', 'Window start', 'Window end', 'This session'], maintenanceRows(d.maintenance), 'maintenance-agents')));
+  }
 
   const declined = declinedOffersSection(d);
   if (declined) root.appendChild(declined);

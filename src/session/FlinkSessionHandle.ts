@@ -121,6 +121,8 @@ export class FlinkSessionHandle implements MesosSessionHandle {
         memMb: o.jobManagerMemoryMb + (wanted ?? s.taskManagers.length) * o.taskManagerMemoryMb,
       },
       declinedOffers: declinedOffers(s),
+      maintenance: (s.agentsUnderMaintenance ?? []).map(a => ({ ...a })),
+      maintenanceProblem: s.maintenanceProblem,
     };
   }
 
@@ -166,10 +168,11 @@ export function declinedOffers(s: Pick<SessionSnapshot, 'phase' | 'diagnosis'> &
   return s.diagnosis ? [{ agent: 'largest offer', reason: s.diagnosis, at: now }] : [];
 }
 
-function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {
+export function taskManagerView(t: TaskRecord, history: { state: string; at: number; message?: string }[]): TaskManagerView {
   return {
     id: t.taskId, agentId: t.agentId, agentHost: t.hostname, mesosState: t.state, stateHistory: history, registered: false, lost: false, hasSandbox: !!t.agentUrl,
     ...(t.unreachableSince !== undefined ? { unreachable: true } : {}), ...(t.replaced ? { replacedAfterGrace: true } : {}),
+    ...(t.maintenanceFrom !== undefined || t.draining ? { maintenance: { from: t.maintenanceFrom, until: t.maintenanceUntil, draining: !!t.draining, movedTo: t.movedTo } } : {}),
   };
 }
 

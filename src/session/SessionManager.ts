@@ -410,6 +410,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
         taskManagers: tasks.filter(t => t.role === 'TaskManager').length,
       },
       declinedOffers: v.declinedOffers,
+      maintenance: v.maintenance ?? [],
     };
   }
 

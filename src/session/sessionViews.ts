@@ -1,6 +1,6 @@
 // What the UI shows about a session: plain data the SessionManager fills from the core's events and Flink's REST API.
 // Trees, panels and the status bar read only these; none of them talks to Mesos or Flink.
-import type { AgentUsageData, DeclinedOfferData, TaskPlacementData } from '../webviews/protocol';
+import type { AgentUsageData, DeclinedOfferData, MaintenanceAgentData, TaskPlacementData } from '../webviews/protocol';
 
 export type SessionPhase =
   | 'subscribing' | 'launchingJobManager' | 'jobManagerUp' | 'recoveringJobManager' | 'taskManagers' | 'running'
@@ -30,6 +30,8 @@ export interface TaskManagerView {
   replacedAfterGrace?: boolean;
   /** The id of the TaskManager that replaced this one. */
   replacedBy?: string;
+  /** Its agent is wanted back: a maintenance window (from an inverse offer) or a drain; movedTo once its replacement took over. */
+  maintenance?: { from?: number; until?: number; draining: boolean; movedTo?: string };
   hasSandbox: boolean;
 }
 
@@ -91,6 +93,9 @@ export interface SessionView {
   agents: AgentUsage[];
   asked: { cpus: number; memMb: number };
   declinedOffers: DeclinedOffer[];
+  /** Agents Mesos wants back (maintenance windows, drains); the JobManager's problem with it, if any. */
+  maintenance?: MaintenanceAgentData[];
+  maintenanceProblem?: string;
   startedAt?: number;
   /** Set for an application cluster (one jar; torn down when its job ends). */
   application?: ApplicationView;

@@ -3,6 +3,7 @@ import { SessionModel } from '../session/SessionModel';
 import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
 import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import { formatDuration, formatMb } from './treeFormat';
+import { maintenanceNote } from '../webviews/maintenanceRows';
 
 export type SessionTreeNode =
   | { kind: 'session'; key: string; session: string }
@@ -149,6 +150,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
           line(m, 'Slots', t.slotsTotal !== undefined ? `${t.slotsFree ?? '?'} free of ${t.slotsTotal}` : undefined);
           line(m, 'Memory', formatMb(t.memoryMb) || undefined);
           line(m, 'Replaced by', t.replacedBy);
+          line(m, 'Maintenance', t.maintenance ? maintenanceNote(t.maintenance) : undefined);
+          line(m, 'Window ends', t.maintenance?.until !== undefined ? new Date(t.maintenance.until).toISOString() : undefined);
         });
       }
       case 'job': {
@@ -418,13 +421,16 @@ function sessionTooltip(s: SessionView): vscode.MarkdownString {
     line(m, 'Flink', s.flinkVersion);
     line(m, 'JobManager', s.jobManager?.restUrl);
     line(m, 'Slots', `${s.slotsFree} free of ${s.slotsTotal}`);
+    line(m, 'Maintenance', s.maintenanceProblem);
   });
 }
 
-function taskManagerDescription(t: TaskManagerView, now: number): string {
+/** The TaskManager node's description (exported for its unit test). */
+export function taskManagerDescription(t: TaskManagerView, now: number): string {
   if (t.lost) return `lost${t.mesosState ? ` (${t.mesosState})` : ''}${t.replacedBy ? ' · replaced' : ''}`;
   if (t.unreachable) return `unreachable (its agent is cut off)${t.replacedAfterGrace ? ' · replaced, killed if it comes back' : ' · waiting for the grace period'}`;
   const parts = [`${t.mesosState ?? 'no Mesos task'} · ${t.registered ? 'registered' : 'not registered'}`];
+  if (t.maintenance) parts.push(maintenanceNote(t.maintenance));
   if (t.slotsTotal !== undefined) parts.push(`${t.slotsFree ?? 0}/${t.slotsTotal} slots free`);
   if (t.memoryMb) parts.push(formatMb(t.memoryMb));
   if (t.heartbeatAgoMs !== undefined) {
@@ -438,6 +444,7 @@ function taskManagerDescription(t: TaskManagerView, now: number): string {
 function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
   if (t.unreachable) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
+  if (t.maintenance) return new vscode.ThemeIcon('tools', new vscode.ThemeColor('charts.yellow'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
   // Ended (killed, finished, failed): no spinner, it is not coming.
   if (t.mesosState && /^TASK_(KILLED|FINISHED|FAILED|LOST|ERROR|DROPPED|GONE)/.test(t.mesosState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));

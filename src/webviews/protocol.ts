@@ -19,6 +19,8 @@ export interface TaskPlacementData { taskId: string; role: 'JobManager' | 'TaskM
 export interface AgentUsageData { agentId: string; hostname: string; cpusTotal?: number; memMbTotal?: number; tasks: TaskPlacementData[] }
 /** An offer the session declined while it waited: the agent's host, why, and when (ms since the epoch). */
 export interface DeclinedOfferData { agent: string; reason: string; at: number }
+/** An agent Mesos wants back: its machine's maintenance window (ms since the epoch) or a drain, and the session's answer. */
+export interface MaintenanceAgentData { agentId: string; hostname: string; from?: number; until?: number; draining: boolean; answer?: 'accepted' | 'declined' | 'pending' }
 export interface SessionResourcesData {
   session: string;
   phase: string;
@@ -28,6 +30,8 @@ export interface SessionResourcesData {
   asked: { cpus: number; memMb: number; taskManagers: number | 'greedy' };
   used: { cpus: number; memMb: number; taskManagers: number };
   declinedOffers: DeclinedOfferData[];
+  /** Agents under maintenance or being drained. */
+  maintenance?: MaintenanceAgentData[];
 }
 
 export interface StateChangeData { state: string; at: number; message?: string }

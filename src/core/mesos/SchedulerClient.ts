@@ -1,7 +1,6 @@
 // The Mesos v1 HTTP scheduler client: keeps one SUBSCRIBE stream up (redirects, backoff, heartbeat watchdog)
 // and sends calls on a separate connection with the stream's Mesos-Stream-Id.
 import { EventEmitter } from 'node:events';
-import { STATUS_CODES } from 'node:http';
 import { request, type Agent, type Dispatcher } from '../http/undici';
 import { silentLogger, redact, type Logger } from '../log';
 import { MesosError } from './MesosError';
@@ -9,50 +8,17 @@ import { RecordIODecoder, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './reco
 import { Backoff, sleep } from './backoff';
 import { parseMasters, type MasterAddress } from './masterAddress';
 import { createMasterDetector, type MasterDetector } from './masterDetector';
-import { basicAuthorization, createAgent, headerValue, logRequest, networkError, resolveRedirect, shortText, type Credentials, type TlsOptions } from './http';
+import { basicAuthorization, createAgent, headerValue, logRequest, networkError, resolveRedirect, shortText } from './http';
 import * as calls from './calls';
-import type { Call, Event, Filters, FrameworkInfo, MasterInfo, Offer, Operation, TaskInfo, TaskStatus } from './types';
+import { emitTypedEvent } from './schedulerEvents';
+import { errorEventToMesosError, notAMaster, notAMasterError } from './schedulerErrors';
+import type { ConnectionState, SchedulerClientEvents, SchedulerClientOptions } from './schedulerTypes';
+import type { Call, Event, Filters, FrameworkInfo, Operation, TaskInfo, TaskStatus } from './types';
 
 export { MesosError } from './MesosError';
 export type { MesosErrorKind } from './MesosError';
 
-export interface SchedulerClientOptions {
-  masters: string;                 // as typed by the user: "host:port", "h1:p1,h2:p2", "zk://h:p/path", "http(s)://host:port"
-  frameworkInfo: FrameworkInfo;    // frameworkInfo.id set when reattaching
-  credentials?: Credentials;
-  tls?: TlsOptions;                // verification on by default; with tls given, plain host:port masters use https
-  log?: Logger;
-  heartbeatMissedIntervals?: number; // default 5
-  backoffInitialMs?: number;         // default 500
-  backoffMaxMs?: number;             // default 15000
-  callTimeoutMs?: number;            // default 10000
-  connectTimeoutMs?: number;         // default 5000
-  /** Largest event accepted from the stream (default 16 MiB). */
-  maxRecordBytes?: number;
-  /** Redirects followed from one master before trying the next (default 5). */
-  maxRedirects?: number;
-  /** Injectable for tests. */
-  random?: () => number;
-  /** Asked before a failed subscription is retried: true makes it final (a 'fatal' event) instead, and nothing says "retrying". */
-  giveUp?: (reason: MesosError) => boolean;
-}
-
-export type ConnectionState = 'connecting' | 'subscribed' | 'disconnected' | 'closed';
-
-export interface SubscribedInfo { frameworkId: string; heartbeatIntervalSeconds: number; masterInfo?: MasterInfo; leaderUrl: string }
-
-export type SchedulerClientEvents = {
-  subscribed: [SubscribedInfo];
-  offers: [Offer[]];
-  rescind: [string];
-  update: [TaskStatus];
-  failure: [NonNullable<Event['failure']>];
-  message: [NonNullable<Event['message']>];
-  connectionState: [ConnectionState, { reason?: string; retryInMs?: number }];
-  fatal: [MesosError];
-  /** Every event as received, after the typed events above (diagnostics and tests). */
-  event: [Event];
-};
+export type { ConnectionState, SchedulerClientEvents, SchedulerClientOptions, SubscribedInfo } from './schedulerTypes';
 
 const SCHEDULER_PATH = '/api/v1/scheduler';
 const DEFAULT_HEARTBEAT_SECONDS = 15;
@@ -63,48 +29,7 @@ type Attempt =
   | { kind: 'next'; reason: MesosError }
   | { kind: 'streamEnded'; reason: MesosError; immediate: boolean };
 
-/** Turns an ERROR event into the fatal error the user sees. */
-export function errorEventToMesosError(message: string): MesosError {
-  if (/failed over/i.test(message)) {
-    return new MesosError('failedOver', `Another client subscribed with this framework id, so the master dropped this one (ERROR "${message}")`,
-      'Only one client may drive a framework: close the other client (another window or CLI), or follow the session read-only.');
-  }
-  if (/has been removed|framework.*(not found|unknown)|torn down|completed/i.test(message)) {
-    return new MesosError('frameworkRemoved', `The master removed this framework (ERROR "${message}"): its failover timeout passed or it was torn down`,
-      'Its tasks are gone; forget the saved framework id and start a new session.');
-  }
-  if (/role/i.test(message)) {
-    return new MesosError('roleRefused', `The master refused the framework's role (ERROR "${message}")`,
-      'Use a role the master allows (see its --roles and ACLs), or leave the role empty to use the default role "*".');
-  }
-  return new MesosError('masterError', `The master refused the framework (ERROR "${message}")`,
-    'Fix what the message names (user, principal, ACLs or framework options) and start again.');
-}
-
-/** What a master never sends to a SUBSCRIBE: an agent's answer, HTML, a 405 to POST. undefined for anything a master may answer. */
-function notAMaster(base: string, status: number, contentType: string | undefined, body: string): MesosError | undefined {
-  if (status === 400 && /agent::Call/.test(body)) {
-    return new MesosError('notMaster', `${base} is a Mesos agent, not a master (it answered SUBSCRIBE with ${status} "${firstLine(body)}")`,
-      'Pass the address of the Mesos master with -m (port 5050 by default; agents listen on 5051).', { status });
-  }
-  const html = /html/i.test(contentType ?? '') || /^\s*</.test(body);
-  if (html || status === 405) return notAMasterError(base, status, body);
-  return undefined;
-}
-
-function notAMasterError(base: string, status: number, body: string, extra = ''): MesosError {
-  const line = firstLine(body);
-  return new MesosError('notMaster', `${base} answers HTTP but is not a Mesos master (POST /api/v1/scheduler: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() +
-    `${extra ? ` ${extra}` : ''}${line ? `: "${line}"` : ''})`,
-  'Pass the address of a Mesos master with -m (HOST:5050 by default).', { status });
-}
-
-/** The first line of a body with text in it, tags taken out, at most 120 characters. */
-export function firstLine(body: string): string {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-  const text = (title ?? body.replace(/<[^>]*>/g, ' ')).split(/\r?\n/).map((l) => l.replace(/\s+/g, ' ').trim()).find((l) => l !== '') ?? '';
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
+export { errorEventToMesosError, firstLine } from './schedulerErrors';
 
 /**
  * A framework's connection to Mesos. Emits typed events (see SchedulerClientEvents).
@@ -210,6 +135,11 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
 
   async decline(offerIds: string[], filters?: Filters): Promise<void> {
     await this.send((fid) => calls.declineCall(fid, offerIds, filters));
+  }
+
+  /** Answers inverse offers: accept (the agent may go) or decline (it cannot yet); refuse_seconds until they come again. */
+  async answerInverseOffers(accept: boolean, inverseOfferIds: string[], filters?: Filters): Promise<void> {
+    await this.send((fid) => calls.inverseOffersCall(fid, accept, inverseOfferIds, filters));
   }
 
   async kill(taskId: string, agentId?: string): Promise<void> {
@@ -516,34 +446,14 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
       case 'HEARTBEAT':
         this.log.debug('mesos < HEARTBEAT');
         break;
-      case 'OFFERS': {
-        const offers = event.offers?.offers ?? [];
-        this.log.debug(`mesos < OFFERS ${offers.map((o) => `${o.id.value}@${o.hostname}`).join(', ')}`);
-        this.safeEmit('offers', offers);
-        break;
-      }
-      case 'RESCIND':
-        this.log.debug(`mesos < RESCIND ${event.rescind?.offer_id?.value}`);
-        if (event.rescind?.offer_id?.value) this.safeEmit('rescind', event.rescind.offer_id.value);
-        break;
-      case 'UPDATE': {
-        const status = event.update?.status;
-        this.log.debug(`mesos < UPDATE ${status?.task_id?.value} ${status?.state}${status?.message ? ` "${status.message}"` : ''}${status?.uuid ? '' : ' (no uuid)'}`);
-        if (status) this.safeEmit('update', status);
-        break;
-      }
-      case 'FAILURE':
-        this.log.debug(`mesos < FAILURE ${JSON.stringify(event.failure)}`);
-        if (event.failure) this.safeEmit('failure', event.failure);
-        break;
-      case 'MESSAGE':
-        if (event.message) this.safeEmit('message', event.message);
-        break;
       case 'ERROR':
         this.log.debug(`mesos < ERROR ${event.error?.message}`);
         throw errorEventToMesosError(event.error?.message ?? '(no message)');
       default:
-        this.log.debug(`mesos < ${event.type}: not handled by this framework, ignored`);
+        // OFFERS, RESCIND, INVERSE_OFFERS, UPDATE, FAILURE, MESSAGE... (schedulerEvents.ts).
+        if (!emitTypedEvent(event, (name, ...args) => this.safeEmit(name, ...args), this.log)) {
+          this.log.debug(`mesos < ${event.type}: not handled by this framework, ignored`);
+        }
     }
     this.safeEmit('event', event);
   }

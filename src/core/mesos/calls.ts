@@ -40,6 +40,13 @@ export function launchCall(frameworkId: string, offerIds: string[], tasks: TaskI
   return acceptCall(frameworkId, offerIds, [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters);
 }
 
+/** ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS: the framework's answer to the master asking for agents back. */
+export function inverseOffersCall(frameworkId: string, accept: boolean, inverseOfferIds: string[], filters?: Filters): Call {
+  const type = accept ? 'ACCEPT_INVERSE_OFFERS' : 'DECLINE_INVERSE_OFFERS';
+  const body = withFilters({ inverse_offer_ids: inverseOfferIds.map(value) }, filters);
+  return { type, framework_id: requireFrameworkId(frameworkId, type), ...(accept ? { accept_inverse_offers: body } : { decline_inverse_offers: body }) };
+}
+
 export function declineCall(frameworkId: string, offerIds: string[], filters?: Filters): Call {
   return {
     type: 'DECLINE',

@@ -151,12 +151,23 @@ export interface Call {
   subscribe?: { framework_info: FrameworkInfo; suppressed_roles?: string[] };
   accept?: { offer_ids: OfferID[]; operations: Operation[]; filters?: Filters };
   decline?: { offer_ids: OfferID[]; filters?: Filters };
+  accept_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
+  decline_inverse_offers?: { inverse_offer_ids: OfferID[]; filters?: Filters };
   kill?: { task_id: TaskID; agent_id?: AgentID };
   acknowledge?: { agent_id: AgentID; task_id: TaskID; uuid: string };
   reconcile?: { tasks: { task_id: TaskID; agent_id?: AgentID }[] };
   revive?: { roles?: string[] };
   suppress?: { roles?: string[] };
   message?: { agent_id: AgentID; executor_id: ExecutorID; data: string };
+}
+
+/** The master asks for an agent back: its machine goes into maintenance at unavailability.start (Mesos' InverseOffer). */
+export interface InverseOffer {
+  id: OfferID;
+  url?: Offer['url'];
+  framework_id: FrameworkID;
+  agent_id?: AgentID;
+  unavailability: NonNullable<Offer['unavailability']>;
 }
 
 export type EventType = 'SUBSCRIBED' | 'OFFERS' | 'INVERSE_OFFERS' | 'RESCIND' | 'RESCIND_INVERSE_OFFER' | 'UPDATE'
@@ -167,6 +178,8 @@ export interface Event {
   subscribed?: { framework_id: FrameworkID; heartbeat_interval_seconds?: number; master_info?: MasterInfo };
   offers?: { offers: Offer[] };
   rescind?: { offer_id: OfferID };
+  inverse_offers?: { inverse_offers: InverseOffer[] };
+  rescind_inverse_offer?: { inverse_offer_id: OfferID };
   update?: { status: TaskStatus };
   message?: { agent_id: AgentID; executor_id: ExecutorID; data: string };
   failure?: { agent_id?: AgentID; executor_id?: ExecutorID; status?: number };

@@ -23,6 +23,7 @@ import { TaskReconciler } from './TaskReconciler';
 import { TaskManagerRegistration } from './TaskManagerRegistration';
 import { StoreLease } from './StoreLease';
 import { JobManagerRecovery } from './JobManagerRecovery';
+import { AgentMaintenance } from './AgentMaintenance';
 import { probeZooKeeper } from './zookeeperProbe';
 import { DEFAULT_ZOOKEEPER_PROBE_MS } from './highAvailability';
 import { teardownAndVerify } from './frameworkTeardown';
@@ -74,6 +75,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   private readonly reconciler: TaskReconciler;
   private readonly registration: TaskManagerRegistration;
   private readonly recovery: JobManagerRecovery;
+  private readonly maintenance: AgentMaintenance;
   private tickTimer?: NodeJS.Timeout;
   private startFailTimer?: NodeJS.Timeout;
   private ended?: Promise<void>;
@@ -107,6 +109,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       get reconciler() { return session.reconciler; },
       get registration() { return session.registration; },
       get recovery() { return session.recovery; },
+      get maintenance() { return session.maintenance; },
       emit: (event, ...args) => { (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args); },
       changed: () => this.changed(),
       setPhase: (phase, detail, force) => this.setPhase(phase, detail, force),
@@ -121,6 +124,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.reconciler = new TaskReconciler(this.ctx);
     this.registration = new TaskManagerRegistration(this.ctx);
     this.recovery = new JobManagerRecovery(this.ctx);
+    this.maintenance = new AgentMaintenance(this.ctx);
   }
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
   static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
@@ -181,6 +185,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       failureKind: this.failureKind,
       highAvailability: r.options.ha !== undefined, jobManagerGeneration: r.jobManagerGeneration ?? 1,
       highAvailabilityProblem: this.recovery.zookeeperProblem,
+      agentsUnderMaintenance: this.maintenance.list(), maintenanceProblem: this.maintenance.problem(),
     };
   }
 
@@ -250,6 +255,8 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     scheduler.on('subscribed', (s) => this.serial(() => this.onSubscribed(s)));
     scheduler.on('offers', (offers) => this.serial(() => this.offers.onOffers(offers)));
     scheduler.on('rescind', (id) => this.log.debug(`session: offer ${id} rescinded`));
+    scheduler.on('inverseOffers', (list) => this.serial(() => this.maintenance.onInverseOffers(list)));
+    scheduler.on('rescindInverseOffer', (id) => this.maintenance.onRescind(id));
     scheduler.on('update', (status) => this.serial(() => this.tasks.onUpdate(status)));
     scheduler.on('connectionState', (state, detail) => this.onConnectionState(state, detail));
     scheduler.on('fatal', (err) => {
@@ -369,6 +376,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
     this.tasks.replaceUnreachable(now);
     await this.offers.checkFitTimeout(now);
     this.recovery.tick(now);
+    await this.maintenance.progress(now);
   }
 
   private isLive(): boolean {

@@ -33,6 +33,8 @@ export class OfferHandler {
       await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
       return;
     }
+    // An agent wanted back that is offered without unavailability again: its window was cancelled (or its drain ended).
+    await ctx.maintenance.noteOffers(offers);
     const jm = record.tasks.find((t) => t.kind === 'jobmanager');
     if (!jm) {
       // A recovery's first rounds may carry only the lost JobManager's agent (its resources come back first): hold it

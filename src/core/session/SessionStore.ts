@@ -36,6 +36,14 @@ export interface TaskRecord {
   unreachableSince?: number;
   /** Replaced after its unreachable grace period: killed if it comes back. */
   replaced?: boolean;
+  /** Its agent's machine goes into maintenance then (epoch ms; from an inverse offer), until then. */
+  maintenanceFrom?: number;
+  maintenanceUntil?: number;
+  /** Its agent is being drained (DRAIN_AGENT): Mesos kills it. */
+  draining?: boolean;
+  /** Moved off an agent wanted back: the TaskManager that replaced it; on the replacement, the one it replaced. */
+  movedTo?: string;
+  replacing?: string;
 }
 
 /** The client that drives the session: a second one refuses while this one's heartbeat is fresh. */

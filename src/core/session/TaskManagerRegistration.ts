@@ -59,7 +59,7 @@ export class TaskManagerRegistration {
       const ours = new Set(ctx.record.tasks.filter((t) => t.kind === 'taskmanager').map((t) => t.taskId));
       this.registered = new Set(tms.map((t) => t.id).filter((id) => ours.has(id)));
       for (const id of this.registered) this.everRegistered.add(id);
-      await ctx.serial(() => {
+      await ctx.serial(async () => {
         if (ctx.record.phase === 'launchingJobManager' || ctx.record.phase === 'recoveringJobManager') {
           ctx.recovery.recovered();
           ctx.setPhase('jobManagerUp', { jobManagerUrl: ctx.record.jobManagerUrl });
@@ -67,6 +67,8 @@ export class TaskManagerRegistration {
           void ctx.persist();
         }
         this.emitProgress();
+        // A TaskManager moving off an agent wanted back goes once its replacement is registered.
+        await ctx.maintenance.progress();
         if (ctx.record.phase === 'taskManagers' && this.isComplete()) {
           ctx.setPhase('running', { jobManagerUrl: ctx.record.jobManagerUrl });
           void ctx.persist();

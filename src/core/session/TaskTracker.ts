@@ -36,7 +36,8 @@ export class TaskTracker {
     if (this.replacementBlocked) return 0;
     const wanted = this.ctx.record.wantedTaskManagers;
     if (wanted === null) return Infinity;
-    return Math.max(0, wanted - this.active().length);
+    // While a TaskManager moves off an agent wanted back, one more than asked (its replacement).
+    return Math.max(0, wanted + this.ctx.maintenance.surplus() - this.active().length);
   }
 
   async onUpdate(status: TaskStatus): Promise<void> {
@@ -74,6 +75,8 @@ export class TaskTracker {
     task.message = status.message;
     task.updatedAt = Date.now();
     if (status.agent_id?.value) task.agentId = status.agent_id.value;
+    // A drain's kill is no failure: the TaskManager is replaced at once (see AgentMaintenance).
+    ctx.maintenance.onDrainUpdate(task, status);
     if (status.state === 'TASK_UNREACHABLE') {
       task.unreachableSince ??= Date.now();
       if (!task.killRequested && ctx.record.phase !== 'stopping') {

@@ -11,6 +11,7 @@ import type { TaskReconciler } from './TaskReconciler';
 import type { TaskManagerRegistration } from './TaskManagerRegistration';
 import type { StoreLease } from './StoreLease';
 import type { JobManagerRecovery } from './JobManagerRecovery';
+import type { AgentMaintenance } from './AgentMaintenance';
 
 export const ACTIVE = (t: TaskRecord): boolean => !TERMINAL_TASK_STATES.has(t.state);
 
@@ -31,6 +32,7 @@ export interface SessionContext {
   readonly reconciler: TaskReconciler;
   readonly registration: TaskManagerRegistration;
   readonly recovery: JobManagerRecovery;
+  readonly maintenance: AgentMaintenance;
   emit<K extends keyof FlinkSessionEvents>(event: K, ...args: FlinkSessionEvents[K]): void;
   /** Any change: for views that re-render from snapshot(). */
   changed(): void;

@@ -1,4 +1,5 @@
 // The session's public shapes: what it needs from Mesos and Flink, its timings and dependencies, its snapshot and events.
+import type { AgentUnderMaintenance } from './AgentMaintenance';
 import type { SchedulerClient, ConnectionState, SchedulerClientOptions } from '../mesos/SchedulerClient';
 import type { Credentials, TlsOptions } from '../mesos/http';
 import type { Logger } from '../log';
@@ -15,7 +16,7 @@ export interface FlinkClusterApi {
 }
 
 /** What the session needs from the Mesos scheduler client (SchedulerClient has it). */
-export type SchedulerApi = Pick<SchedulerClient, 'on' | 'off' | 'start' | 'close' | 'accept' | 'decline' | 'kill' | 'acknowledge'
+export type SchedulerApi = Pick<SchedulerClient, 'on' | 'off' | 'start' | 'close' | 'accept' | 'decline' | 'answerInverseOffers' | 'kill' | 'acknowledge'
   | 'reconcile' | 'revive' | 'suppress' | 'teardown' | 'frameworkId' | 'state' | 'leaderUrl'>;
 
 export interface SessionTimings {
@@ -119,6 +120,10 @@ export interface SessionSnapshot {
   jobManagerGeneration: number;
   /** With HA: ZooKeeper does not answer (set while it lasts). */
   highAvailabilityProblem?: string;
+  /** Agents Mesos wants back (inverse offers: a maintenance window; drains). */
+  agentsUnderMaintenance: AgentUnderMaintenance[];
+  /** The JobManager runs on such an agent: what that means and what to do. */
+  maintenanceProblem?: string;
   options: SessionOptions;
 }
 

@@ -36,6 +36,16 @@ describe('call builders', () => {
     assert.deepEqual(calls.declineCall('fw', ['o1']), { type: 'DECLINE', framework_id: { value: 'fw' }, decline: { offer_ids: [{ value: 'o1' }] } });
   });
 
+  test('ACCEPT_INVERSE_OFFERS and DECLINE_INVERSE_OFFERS: the bodies the recorded Mesos 1.12 master took (M1.26, M1.34)', () => {
+    assert.deepEqual(calls.inverseOffersCall('fw', true, ['io1']), {
+      type: 'ACCEPT_INVERSE_OFFERS', framework_id: { value: 'fw' }, accept_inverse_offers: { inverse_offer_ids: [{ value: 'io1' }] },
+    });
+    assert.deepEqual(calls.inverseOffersCall('fw', false, ['io2'], { refuse_seconds: 5 }), {
+      type: 'DECLINE_INVERSE_OFFERS', framework_id: { value: 'fw' }, decline_inverse_offers: { inverse_offer_ids: [{ value: 'io2' }], filters: { refuse_seconds: 5 } },
+    });
+    assert.throws(() => calls.inverseOffersCall('', true, ['io']), /ACCEPT_INVERSE_OFFERS needs a framework id/);
+  });
+
   test('KILL with and without agent', () => {
     assert.deepEqual(calls.killCall('fw', 't'), { type: 'KILL', framework_id: { value: 'fw' }, kill: { task_id: { value: 't' } } });
     assert.deepEqual(calls.killCall('fw', 't', 'a').kill?.agent_id, { value: 'a' });

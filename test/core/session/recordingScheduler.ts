@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { SchedulerApi } from '../../../src/core/session/FlinkSession';
 import type { SchedulerClientEvents } from '../../../src/core/mesos/SchedulerClient';
-import type { Filters, Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../../src/core/mesos/types';
+import type { Filters, InverseOffer, Offer, Operation, TaskInfo, TaskState, TaskStatus } from '../../../src/core/mesos/types';
 
 export type RecordedCall =
   | { type: 'ACCEPT'; at: number; offerIds: string[]; operations: Operation[]; filters?: Filters }
@@ -13,7 +13,9 @@ export type RecordedCall =
   | { type: 'RECONCILE'; at: number; tasks: { taskId: string; agentId?: string }[] }
   | { type: 'REVIVE'; at: number; roles?: string[] }
   | { type: 'SUPPRESS'; at: number; roles?: string[] }
-  | { type: 'TEARDOWN'; at: number };
+  | { type: 'TEARDOWN'; at: number }
+  | { type: 'ACCEPT_INVERSE_OFFERS'; at: number; ids: string[]; filters?: Filters }
+  | { type: 'DECLINE_INVERSE_OFFERS'; at: number; ids: string[]; filters?: Filters };
 
 export const FRAMEWORK_ID = 'fw-scripted-0001';
 export const LEADER = 'http://127.0.0.1:5050';
@@ -33,6 +35,9 @@ export class RecordingScheduler extends EventEmitter<SchedulerClientEvents> {
   }
   async decline(offerIds: string[], filters?: Filters): Promise<void> {
     this.calls.push({ type: 'DECLINE', at: Date.now(), offerIds, filters });
+  }
+  async answerInverseOffers(accept: boolean, ids: string[], filters?: Filters): Promise<void> {
+    this.calls.push(accept ? { type: 'ACCEPT_INVERSE_OFFERS', at: Date.now(), ids, filters } : { type: 'DECLINE_INVERSE_OFFERS', at: Date.now(), ids, filters });
   }
   async kill(taskId: string, agentId?: string): Promise<void> {
     this.calls.push({ type: 'KILL', at: Date.now(), taskId, agentId });
@@ -65,6 +70,17 @@ export class RecordingScheduler extends EventEmitter<SchedulerClientEvents> {
   }
 
   offers(offers: Offer[]): void { this.emit('offers', offers); }
+
+  /** INVERSE_OFFERS for an agent whose machine goes into maintenance at `start` (epoch ms) for `durationMs`; the offer's id. */
+  inverseOffer(agentId: string, start: number, durationMs = 60000, hostname = `${agentId}.example`): string {
+    const io: InverseOffer = {
+      id: { value: `inverse-${++uuidSeq}` }, url: { scheme: 'http', address: { hostname, ip: '10.0.0.1', port: 5051 } },
+      framework_id: { value: FRAMEWORK_ID }, agent_id: { value: agentId },
+      unavailability: { start: { nanoseconds: start * 1e6 }, duration: { nanoseconds: durationMs * 1e6 } },
+    };
+    this.emit('inverseOffers', [io]);
+    return io.id.value;
+  }
 
   /** An update from the agent (with a uuid: to acknowledge) or, with uuid false, from the master or a reconciliation. */
   update(taskId: string, state: TaskState, opts: { agentId?: string; uuid?: boolean | string; message?: string; reason?: string } = {}): TaskStatus {

@@ -42,6 +42,8 @@ interface AgentTask {
   child?: ChildProcess;
   pid?: number;
   killRequested: boolean;
+  /** A drain's kill: its reason on TASK_KILLING/TASK_KILLED, and TASK_GONE_BY_OPERATOR for both with mark_gone (PARTITION_AWARE). */
+  drainKill?: { reason: string; gone: boolean };
   /** No more updates are sent (framework removed or agent removed). */
   silent: boolean;
   done: boolean;
@@ -117,6 +119,10 @@ export class MesosAgent {
 
   private send(task: AgentTask, state: TaskState, extra: Partial<TaskStatus> = {}, source: TaskStatus['source'] = 'SOURCE_EXECUTOR'): void {
     if (task.silent || this.stopped) return;
+    if (task.drainKill && (state === 'TASK_KILLING' || state === 'TASK_KILLED')) {
+      extra = { ...extra, reason: task.drainKill.reason };
+      if (task.drainKill.gone) state = 'TASK_GONE_BY_OPERATOR';
+    }
     task.state = state;
     const status: TaskStatus = {
       task_id: { value: task.taskId },
@@ -263,11 +269,12 @@ export class MesosAgent {
   }
 
   /** KILL from the framework: TASK_KILLING when the framework has the capability, SIGTERM, then SIGKILL after the grace period. */
-  kill(frameworkId: string, taskId: string, opts: { killingState: boolean; gracePeriodMs?: number }): boolean {
+  kill(frameworkId: string, taskId: string, opts: { killingState: boolean; gracePeriodMs?: number; drain?: { reason: string; gone: boolean } }): boolean {
     const task = this.tasks.get(`${frameworkId}/${taskId}`);
     if (!task || task.done) return false;
     if (task.killRequested) return true;
     task.killRequested = true;
+    if (opts.drain) task.drainKill = opts.drain;
     if (opts.killingState && (task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING')) this.send(task, 'TASK_KILLING');
     if (this.opts.noProcess || task.pid === undefined) {
       if (task.state === 'TASK_STAGING' && !this.opts.noProcess) return true; // still fetching: runProcess notices

@@ -3,17 +3,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type {
-  FrameworkInfo, MasterInfo, Offer, Resource, TaskInfo, TaskState, TaskStatus,
+  FrameworkInfo, MasterInfo, Offer, TaskInfo, TaskState, TaskStatus,
 } from '../../../src/core/mesos/types';
 import { TERMINAL_TASK_STATES } from '../../../src/core/mesos/types';
 import type { AgentLink, MesosAgent } from './MesosAgent';
 import { idOf, isObject, recordIo, type Json } from './mesosJson';
-import { attributesJson, attributesV0 } from './attributes';
-import { openStream, replyEmpty, replyJson, replyText } from './httpReplies';
-import { holdUpdate, unreachableReconcileStatus } from './agentPartitions';
+import { openStream, replyEmpty } from './httpReplies';
+import { holdUpdate } from './agentPartitions';
+import { killCall, reconcileCall } from './killAndReconcile';
+import { getAgents, getFrameworks, getTasks, operatorCall, stateV0 } from './operatorApi';
+import { filterKey, refuseSeconds } from './offerFilters';
+import { acceptCall } from './offerAcceptance';
+import { allocate, offerJson } from './allocator';
+import { answerInverseOffers, stopMaintenance } from './maintenance';
+import { stringifySet, validateFrameworkRoles, validateRole } from './roleValidation';
+
+export { validateFrameworkRoles, validateRole } from './roleValidation';
 import {
-  add, contains, formatResourceList, formatResourceSet, fromResources, isAllocatable, isEmpty, subtract, toResources,
-  emptyResources, type ResourceSet,
+  add, subtract, emptyResources, type ResourceSet,
 } from './resources';
 
 export interface MesosMasterOptions {
@@ -93,7 +100,6 @@ export interface OfferRecord {
 }
 
 const nowNs = (): number => Date.now() * 1e6;
-const filterKey = (role: string, agentId: string): string => `${role}\n${agentId}`;
 const isTerminal = (s: TaskState): boolean => TERMINAL_TASK_STATES.has(s);
 const MAX_UPDATE_RETRY_MS = 10 * 60 * 1000;
 
@@ -116,8 +122,8 @@ export class MesosMaster implements AgentLink {
   private readonly removedAgentIds = new Set<string>();
   readonly offers = new Map<string, OfferRecord>();
   private frameworkSeq = 0;
-  private offerSeq = 0;
-  private offerTurn = 0;
+  offerSeq = 0;
+  offerTurn = 0;
   private allocationTimer?: NodeJS.Timeout;
   private allocationScheduled = false;
   readonly startTime = Date.now() / 1000;
@@ -140,6 +146,7 @@ export class MesosMaster implements AgentLink {
       this.closeStream(fw);
     }
     for (const o of this.offers.values()) if (o.timer) clearTimeout(o.timer);
+    stopMaintenance(this);
   }
 
   masterInfo(): MasterInfo {
@@ -318,11 +325,11 @@ export class MesosMaster implements AgentLink {
         this.removeFramework(fw);
         return replyEmpty(res, 202);
       case 'ACCEPT':
-        this.accept(fw, call.accept as Json);
+        acceptCall(this, fw, call.accept as Json);
         return replyEmpty(res, 202);
       case 'DECLINE': {
         const d = call.decline as Json;
-        this.decline(fw, (Array.isArray(d.offer_ids) ? d.offer_ids : []).map(idOf), this.refuseSeconds(d.filters));
+        this.decline(fw, (Array.isArray(d.offer_ids) ? d.offer_ids : []).map(idOf), refuseSeconds(d.filters));
         return replyEmpty(res, 202);
       }
       case 'REVIVE': {
@@ -342,13 +349,19 @@ export class MesosMaster implements AgentLink {
         return replyEmpty(res, 202);
       }
       case 'KILL':
-        this.kill(fw, call.kill as Json);
+        killCall(this, fw, call.kill as Json);
         return replyEmpty(res, 202);
       case 'ACKNOWLEDGE':
         this.acknowledge(fw, call.acknowledge as Json);
         return replyEmpty(res, 202);
       case 'RECONCILE':
-        this.reconcile(fw, call.reconcile as Json);
+        reconcileCall(this, fw, call.reconcile as Json);
+        return replyEmpty(res, 202);
+      case 'ACCEPT_INVERSE_OFFERS':
+        answerInverseOffers(this, fw, call.accept_inverse_offers as Json, 'ACCEPT');
+        return replyEmpty(res, 202);
+      case 'DECLINE_INVERSE_OFFERS':
+        answerInverseOffers(this, fw, call.decline_inverse_offers as Json, 'DECLINE');
         return replyEmpty(res, 202);
       case 'UNKNOWN':
         return replyEmpty(res, 501);
@@ -367,11 +380,6 @@ export class MesosMaster implements AgentLink {
     return roles.length > 0 ? roles : [...fw.roles];
   }
 
-  private refuseSeconds(filters: unknown): number {
-    if (isObject(filters) && filters.refuse_seconds !== undefined) return Number(filters.refuse_seconds);
-    return 5;
-  }
-
   masterStatus(taskId: string, state: TaskState, message: string, reason: string, agentId?: string, containerStatus?: unknown): TaskStatus {
     return {
       task_id: { value: taskId }, state, message, source: 'SOURCE_MASTER', reason,
@@ -385,99 +393,6 @@ export class MesosMaster implements AgentLink {
     this.send(fw, { type: 'UPDATE', update: { status } });
   }
 
-  private accept(fw: Framework, accept: Json): void {
-    const offerIds = (Array.isArray(accept.offer_ids) ? accept.offer_ids : []).map((o) => idOf(o) ?? '');
-    const operations = Array.isArray(accept.operations) ? (accept.operations as Json[]) : [];
-    const refuse = this.refuseSeconds(accept.filters);
-    const tasks: TaskInfo[] = [];
-    for (const op of operations) {
-      if (op.type === 'LAUNCH' && isObject(op.launch) && Array.isArray(op.launch.task_infos)) tasks.push(...(op.launch.task_infos as TaskInfo[]));
-    }
-    // Offer validation, one rule at a time over all offers, as validation::offer::validate does.
-    let offerError: string | undefined;
-    const seen = new Set<string>();
-    for (const id of offerIds) {
-      if (seen.has(id)) { offerError = `Duplicate offer ${id} in offer list`; break; }
-      seen.add(id);
-    }
-    if (!offerError) for (const id of offerIds) if (!this.offers.has(id)) { offerError = `Offer ${id} is no longer valid`; break; }
-    if (!offerError) {
-      for (const id of offerIds) {
-        const o = this.offers.get(id)!;
-        if (o.frameworkId !== fw.id) { offerError = `Offer ${id} has invalid framework ${o.frameworkId} while framework ${fw.id} is expected`; break; }
-      }
-    }
-    if (!offerError && offerIds.length > 0) {
-      const first = this.offers.get(offerIds[0])!;
-      for (const id of offerIds.slice(1)) {
-        const o = this.offers.get(id)!;
-        if (o.agentId !== first.agentId) {
-          offerError = `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${o.agentId} and agent ${first.agentId}`;
-          break;
-        }
-      }
-    }
-    const records = offerIds.map((id) => this.offers.get(id)).filter((o): o is OfferRecord => !!o);
-    for (const o of records) this.removeOffer(o);
-    if (offerError) {
-      for (const t of tasks) {
-        this.sendMasterUpdate(fw, this.masterStatus(t.task_id?.value ?? '', 'TASK_LOST', `Task launched with invalid offers: ${offerError}`,
-          'REASON_INVALID_OFFERS', idOf(t.agent_id)));
-      }
-      this.scheduleAllocationSoon();
-      return;
-    }
-    if (records.length === 0) return;
-    const agentId = records[0].agentId;
-    const role = records[0].role ?? '*';
-    let available = records.reduce((acc, o) => add(acc, o.resources), emptyResources());
-    const agentRec = this.agents.get(agentId);
-    const launchedNow = new Set<string>();
-    for (const t of tasks) {
-      const error = this.validateTask(fw, t, agentId, available, launchedNow, role);
-      const taskId = t.task_id?.value ?? '';
-      if (error) {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_ERROR', error, 'REASON_TASK_INVALID', idOf(t.agent_id)));
-        continue;
-      }
-      if (!agentRec) {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_LOST', `Agent ${agentId} removed`, 'REASON_AGENT_REMOVED', agentId));
-        continue;
-      }
-      const res = fromResources(t.resources);
-      available = subtract(available, res);
-      launchedNow.add(taskId);
-      const task: MasterTask = {
-        info: t, frameworkId: fw.id, agentId, state: 'TASK_STAGING', statuses: [], resources: res, released: false, queue: [], role,
-      };
-      fw.tasks.set(taskId, task);
-      agentRec.allocated = add(agentRec.allocated, res);
-      agentRec.agent.launch(fw.id, fw.info, t);
-    }
-    if (refuse > 0 && !isEmpty(available)) {
-      fw.filters.set(filterKey(records[0].role ?? fw.roles[0] ?? '*', agentId), { expiresAt: Date.now() + refuse * 1000, resources: available });
-    }
-  }
-
-  private validateTask(fw: Framework, t: TaskInfo, agentId: string, available: ResourceSet, launchedNow: Set<string>, role: string): string | undefined {
-    const id = t.task_id?.value ?? '';
-    if (id.length === 0) return 'ID must not be empty';
-    if (id.length > 255) return 'ID must not be greater than 255 characters';
-    if (id === '.' || id === '..') return `'${id}' is disallowed`;
-    // eslint-disable-next-line no-control-regex
-    if (/[/\\\x00-\x1f\x7f]/.test(id)) return `'${id}' contains invalid characters`;
-    if (fw.tasks.has(id) || launchedNow.has(id)) return `Task has duplicate ID: ${id}`;
-    const taskAgent = idOf(t.agent_id) ?? '';
-    if (taskAgent !== agentId) return `Task uses invalid agent ${taskAgent} while agent ${agentId} is expected`;
-    if (!Array.isArray(t.resources) || t.resources.length === 0) return 'Task uses no resources';
-    if ((t.command === undefined) === (t.executor === undefined)) return 'Task should have at least one (but not both) of CommandInfo or ExecutorInfo present';
-    const need = fromResources(t.resources);
-    if (!contains(available, need)) {
-      return `Total resources ${formatResourceList(t.resources, role)} required by task and its executor is more than available ${formatResourceSet(available, role)}`;
-    }
-    return undefined;
-  }
-
   private decline(fw: Framework, ids: (string | undefined)[], refuseSeconds: number): void {
     for (const id of ids) {
       const o = id ? this.offers.get(id) : undefined;
@@ -487,27 +402,6 @@ export class MesosMaster implements AgentLink {
         fw.filters.set(filterKey(o.role ?? fw.roles[0] ?? '*', o.agentId), { expiresAt: Date.now() + refuseSeconds * 1000, resources: o.resources });
       }
     }
-  }
-
-  private kill(fw: Framework, kill: Json): void {
-    const taskId = idOf(kill.task_id) ?? '';
-    const agentId = idOf(kill.agent_id);
-    const task = fw.tasks.get(taskId);
-    if (!task) {
-      if (agentId && this.agents.has(agentId)) {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_LOST', 'Reconciliation: Task is unknown to the agent', 'REASON_RECONCILIATION', agentId));
-      } else {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_LOST', 'Reconciliation: Task is unknown', 'REASON_RECONCILIATION', agentId));
-      }
-      return;
-    }
-    if (isTerminal(task.state)) return;
-    const policy = isObject(kill.kill_policy) ? kill.kill_policy : (task.info as unknown as Json).kill_policy;
-    let graceMs: number | undefined;
-    if (isObject(policy) && isObject(policy.grace_period) && policy.grace_period.nanoseconds !== undefined) {
-      graceMs = Number(policy.grace_period.nanoseconds) / 1e6;
-    }
-    this.agents.get(task.agentId)?.agent.kill(fw.id, taskId, { killingState: fw.capabilities.has('TASK_KILLING_STATE'), gracePeriodMs: graceMs });
   }
 
   private acknowledge(fw: Framework, ack: Json): void {
@@ -524,32 +418,6 @@ export class MesosMaster implements AgentLink {
       return;
     }
     if (task.queue.length) this.deliverHead(fw, task);
-  }
-
-  private reconcileStatus(t: MasterTask): TaskStatus {
-    if (t.unreachableTime !== undefined) return unreachableReconcileStatus(this, t);
-    const latest = t.statuses[t.statuses.length - 1];
-    return this.masterStatus(t.info.task_id.value, t.state, 'Reconciliation: Latest task state', 'REASON_RECONCILIATION', t.agentId, latest?.container_status);
-  }
-
-  private reconcile(fw: Framework, rec: Json): void {
-    const list = Array.isArray(rec.tasks) ? (rec.tasks as Json[]) : [];
-    if (list.length === 0) {
-      // Implicit reconciliation leaves unreachable tasks out (recorded: no update for them).
-      for (const t of fw.tasks.values()) if (t.unreachableTime === undefined) this.sendMasterUpdate(fw, this.reconcileStatus(t));
-      return;
-    }
-    for (const entry of list) {
-      const taskId = idOf(entry.task_id) ?? '';
-      const agentId = idOf(entry.agent_id);
-      const t = fw.tasks.get(taskId);
-      if (t) this.sendMasterUpdate(fw, this.reconcileStatus(t));
-      else if (agentId && this.agents.has(agentId)) {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_LOST', 'Reconciliation: Task is unknown to the agent', 'REASON_RECONCILIATION', agentId));
-      } else {
-        this.sendMasterUpdate(fw, this.masterStatus(taskId, 'TASK_LOST', 'Reconciliation: Task is unknown', 'REASON_RECONCILIATION', agentId));
-      }
-    }
   }
 
   // ---------------- status updates from agents ----------------
@@ -592,8 +460,11 @@ export class MesosMaster implements AgentLink {
     if (rec) rec.allocated = subtract(rec.allocated, task.resources);
   }
 
-  /** Fault: the agent disappears; its tasks are LOST (REASON_AGENT_REMOVED) and frameworks get FAILURE. */
-  removeAgent(agentId: string): MesosAgent | undefined {
+  /**
+   * The agent is removed (fault "agent lost", a machine DOWN, a drain with mark_gone): its live tasks are LOST
+   * (REASON_AGENT_REMOVED), then `beforeFailure` runs for each framework (maintenance rescinds inverse offers), then FAILURE.
+   */
+  removeAgent(agentId: string, why = 'agent lost', beforeFailure?: (fw: Framework) => void): MesosAgent | undefined {
     const rec = this.agents.get(agentId);
     if (!rec) return undefined;
     this.agents.delete(agentId);
@@ -611,18 +482,27 @@ export class MesosMaster implements AgentLink {
         had = true;
         if (t.retryTimer) clearTimeout(t.retryTimer);
         t.queue = [];
-        rec.agent.destroy(fw.id, t.info.task_id.value);
-        const status = this.masterStatus(t.info.task_id.value, 'TASK_LOST', `Agent ${rec.agent.hostname} removed: agent lost`, 'REASON_AGENT_REMOVED', agentId);
-        t.statuses.push(status);
-        t.state = 'TASK_LOST';
-        t.released = true;
         fw.tasks.delete(t.info.task_id.value);
         fw.completedTasks.push(t);
+        t.released = true;
+        if (isTerminal(t.state)) continue;
+        rec.agent.destroy(fw.id, t.info.task_id.value);
+        const status = this.masterStatus(t.info.task_id.value, 'TASK_LOST', `Agent ${rec.agent.hostname} removed: ${why}`, 'REASON_AGENT_REMOVED', agentId);
+        t.statuses.push(status);
+        t.state = 'TASK_LOST';
         this.sendMasterUpdate(fw, status);
       }
+      beforeFailure?.(fw);
       if (had || fw.connected) this.send(fw, { type: 'FAILURE', failure: { agent_id: { value: agentId } } });
     }
     return rec.agent;
+  }
+
+  /** A removed agent registers again with its id (its machine came back UP and the agent was restarted). */
+  restoreAgent(rec: AgentRecord): void {
+    this.removedAgentIds.delete(rec.agent.id);
+    this.agents.set(rec.agent.id, rec);
+    this.scheduleAllocation();
   }
 
   findTask(taskId: string): MasterTask | undefined {
@@ -647,264 +527,30 @@ export class MesosMaster implements AgentLink {
   }
 
   // Resources given back by a refused ACCEPT come back at the next allocation cycle, as on a real master.
-  private scheduleAllocationSoon(): void { /* the periodic allocation picks them up */ }
+  scheduleAllocationSoon(): void { /* the periodic allocation picks them up */ }
 
-  private offeredOn(agentId: string): ResourceSet {
+  offeredOn(agentId: string): ResourceSet {
     let s = emptyResources();
     for (const o of this.offers.values()) if (o.agentId === agentId) s = add(s, o.resources);
     return s;
   }
 
-  allocate(): void {
-    if (!this.leader) return;
-    const eligible = [...this.frameworks.values()].filter((f) => f.connected && f.active && f.roles.some((r) => !f.suppressedRoles.has(r)));
-    if (eligible.length === 0) return;
-    const cpusOf = new Map<string, number>();
-    for (const f of eligible) {
-      let c = 0;
-      for (const t of f.tasks.values()) if (!t.released) c += t.resources.cpus;
-      cpusOf.set(f.id, c);
-    }
-    for (const o of this.offers.values()) cpusOf.set(o.frameworkId, (cpusOf.get(o.frameworkId) ?? 0) + o.resources.cpus);
-    const batches = new Map<Framework, Offer[]>();
-    const now = Date.now();
-    for (const rec of this.agents.values()) {
-      const agent = rec.agent;
-      const avail = subtract(subtract(agent.resources, rec.allocated), this.offeredOn(agent.id));
-      if (!isAllocatable(avail)) continue;
-      // A framework may get this agent for a role that is neither suppressed nor filtered (per role and agent).
-      const roleFree = (f: Framework, role: string): boolean => {
-        if (f.suppressedRoles.has(role)) return false;
-        const key = filterKey(role, agent.id);
-        const filter = f.filters.get(key);
-        if (!filter) return true;
-        if (filter.expiresAt <= now) { f.filters.delete(key); return true; }
-        return !contains(filter.resources, avail);
-      };
-      const candidates = eligible.filter((f) => f.roles.some((r) => roleFree(f, r)));
-      if (candidates.length === 0) continue;
-      candidates.sort((a, b) => (cpusOf.get(a.id)! - cpusOf.get(b.id)!) || (a.lastOffered - b.lastOffered));
-      const fw = candidates[0];
-      fw.lastOffered = ++this.offerTurn;
-      cpusOf.set(fw.id, cpusOf.get(fw.id)! + avail.cpus);
-      let role: string | undefined;
-      if (fw.capabilities.has('MULTI_ROLE')) {
-        // Round robin over the framework's roles, skipping suppressed and filtered ones.
-        for (let i = 0; i < fw.roles.length; i++) {
-          const r = fw.roles[(fw.roleTurn + i) % fw.roles.length];
-          if (roleFree(fw, r)) { role = r; fw.roleTurn = (fw.roleTurn + i + 1) % fw.roles.length; break; }
-        }
-      }
-      const offer: OfferRecord = { id: `${this.id}-O${this.offerSeq++}`, frameworkId: fw.id, agentId: agent.id, resources: avail, role };
-      this.offers.set(offer.id, offer);
-      if (this.opts.offerTimeoutMs !== undefined) {
-        offer.timer = setTimeout(() => {
-          if (!this.offers.has(offer.id)) return;
-          this.removeOffer(offer);
-          this.send(fw, { type: 'RESCIND', rescind: { offer_id: { value: offer.id } } });
-        }, this.opts.offerTimeoutMs);
-        offer.timer.unref();
-      }
-      const list = batches.get(fw) ?? [];
-      list.push(this.offerJson(offer));
-      batches.set(fw, list);
-    }
-    for (const [fw, offers] of batches) this.send(fw, { type: 'OFFERS', offers: { offers } });
-  }
+  allocate(): void { allocate(this); }
 
-  private offerJson(o: OfferRecord): Offer {
-    const agent = this.agents.get(o.agentId)!.agent;
-    const attributes = attributesJson(agent.attributes);
-    return {
-      id: { value: o.id }, framework_id: { value: o.frameworkId }, agent_id: { value: o.agentId }, hostname: agent.hostname,
-      url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip || agent.hostname, port: agent.port }, path: '/slave(1)' },
-      resources: toResources(o.resources, o.role),
-      ...(attributes.length ? { attributes } : {}),
-      ...(o.role !== undefined ? { allocation_info: { role: o.role } } : {}),
-    };
-  }
+  offerJson(o: OfferRecord): Offer { return offerJson(this, o); }
 
-  // ---------------- operator API ----------------
+  // ---------------- operator API (operatorApi.ts) ----------------
 
-  private taskJson(t: MasterTask): Json {
-    const last = t.statuses[t.statuses.length - 1];
-    const queued = t.queue[0];
-    return {
-      name: t.info.name, task_id: { value: t.info.task_id.value }, framework_id: { value: t.frameworkId }, agent_id: { value: t.agentId },
-      state: t.state,
-      resources: (t.info.resources ?? []).map((r) => ({ name: r.name, type: r.type, ...(r.scalar ? { scalar: r.scalar } : {}), ...(r.ranges ? { ranges: r.ranges } : {}), allocation_info: { role: t.role } })),
-      statuses: t.statuses,
-      ...(last ? { status_update_state: (queued ?? last).state } : {}),
-      ...((queued ?? last)?.uuid ? { status_update_uuid: (queued ?? last).uuid } : {}),
-      ...(t.info.container ? { container: t.info.container } : {}),
-    };
-  }
-
-  getTasks(): Json {
-    const tasks: Json[] = [];
-    const completed: Json[] = [];
-    const unreachable: Json[] = [];
-    for (const fw of [...this.frameworks.values(), ...this.completedFrameworks]) {
-      for (const t of fw.tasks.values()) (t.unreachableTime !== undefined ? unreachable : tasks).push({ ...this.taskJson(t), ...(t.unreachableTime !== undefined ? { state: 'TASK_UNREACHABLE' } : {}) });
-      for (const t of fw.completedTasks) completed.push(this.taskJson(t));
-    }
-    return { tasks, unreachable_tasks: unreachable, completed_tasks: completed };
-  }
-
-  private frameworkJson(fw: Framework, completed: boolean): Json {
-    const offers = [...this.offers.values()].filter((o) => o.frameworkId === fw.id);
-    let allocated = emptyResources();
-    for (const t of fw.tasks.values()) if (!t.released) allocated = add(allocated, t.resources);
-    const offered = offers.reduce((acc, o) => add(acc, o.resources), emptyResources());
-    const withAlloc = (list: Resource[], role: string): Resource[] => list.map((r) => ({ ...r, allocation_info: { role } }));
-    return {
-      framework_info: fw.info, active: fw.active, connected: fw.connected, recovered: false,
-      registered_time: { nanoseconds: fw.registeredTime }, reregistered_time: { nanoseconds: fw.reregisteredTime },
-      ...(completed ? { unregistered_time: { nanoseconds: fw.unregisteredTime ?? nowNs() } } : {}),
-      ...(!completed && offers.length ? { offers: offers.map((o) => ({ ...this.offerJson(o), resources: withAlloc(toResources(o.resources), o.role ?? '*'), allocation_info: { role: o.role ?? '*' } })) } : {}),
-      ...(!completed && !isEmpty(allocated) ? { allocated_resources: withAlloc(scalarsFirst(allocated), '*') } : {}),
-      ...(!completed && !isEmpty(offered) ? { offered_resources: withAlloc(toResources(offered), '*') } : {}),
-      offer_constraints: {},
-    };
-  }
-
-  getFrameworks(): Json {
-    return {
-      frameworks: [...this.frameworks.values()].map((f) => this.frameworkJson(f, false)),
-      completed_frameworks: this.completedFrameworks.map((f) => this.frameworkJson(f, true)),
-    };
-  }
-
-  getAgents(): Json {
-    return {
-      agents: [...this.agents.values()].map((rec) => {
-        const a = rec.agent;
-        const attributes = attributesJson(a.attributes);
-        const offered = this.offeredOn(a.id);
-        const plain = scalarsFirst(a.resources).map(({ role: _r, ...rest }) => rest);
-        return {
-          agent_info: { hostname: a.hostname, port: a.port, resources: plain, ...(attributes.length ? { attributes } : {}), id: { value: a.id }, checkpoint: true },
-          active: true, deactivated: false, version: '1.12.0', pid: `slave(1)@${a.hostname}:${a.port}`,
-          registered_time: { nanoseconds: rec.registeredTime },
-          total_resources: scalarsFirst(a.resources),
-          ...(!isEmpty(rec.allocated) ? { allocated_resources: scalarsFirst(rec.allocated).map((r) => ({ ...r, allocation_info: { role: '*' } })) } : {}),
-          ...(!isEmpty(offered) ? { offered_resources: toResources(offered).map((r) => ({ ...r, allocation_info: { role: '*' } })) } : {}),
-          capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT', 'RESOURCE_PROVIDER', 'RESIZE_VOLUME', 'AGENT_OPERATION_FEEDBACK', 'AGENT_DRAINING', 'TASK_RESOURCE_LIMITS'].map((type) => ({ type })),
-        };
-      }),
-      recovered_agents: [],
-    };
-  }
-
+  getTasks(): Json { return getTasks(this); }
+  getFrameworks(): Json { return getFrameworks(this); }
+  getAgents(): Json { return getAgents(this); }
   /** POST /api/v1 on the leader. */
-  operatorCall(call: Json, res: ServerResponse): void {
-    switch (call.type) {
-      case 'GET_HEALTH': return replyJson(res, 200, { type: 'GET_HEALTH', get_health: { healthy: true } });
-      case 'GET_VERSION': return replyJson(res, 200, { type: 'GET_VERSION', get_version: { version_info: { version: '1.12.0', build_date: '2026-11-24 13:44:30', build_time: 1795527870, build_user: '' } } });
-      case 'GET_MASTER': return replyJson(res, 200, { type: 'GET_MASTER', get_master: { master_info: this.masterInfo(), start_time: this.startTime, elected_time: this.electedTime } });
-      case 'GET_FLAGS': return replyJson(res, 200, { type: 'GET_FLAGS', get_flags: { flags: [
-        { name: 'allocation_interval', value: `${this.opts.allocationIntervalMs}ms` }, { name: 'authenticate_http_frameworks', value: 'false' },
-        { name: 'registry', value: 'in_memory' }, { name: 'version', value: 'false' },
-      ] } });
-      case 'GET_TASKS': return replyJson(res, 200, { type: 'GET_TASKS', get_tasks: this.getTasks() });
-      case 'GET_FRAMEWORKS': return replyJson(res, 200, { type: 'GET_FRAMEWORKS', get_frameworks: this.getFrameworks() });
-      case 'GET_AGENTS': return replyJson(res, 200, { type: 'GET_AGENTS', get_agents: this.getAgents() });
-      case 'GET_EXECUTORS': return replyJson(res, 200, { type: 'GET_EXECUTORS', get_executors: { executors: [] } });
-      case 'GET_STATE': return replyJson(res, 200, {
-        type: 'GET_STATE',
-        get_state: { get_tasks: this.getTasks(), get_executors: { executors: [] }, get_frameworks: this.getFrameworks(), get_agents: this.getAgents() },
-      });
-      case 'TEARDOWN': {
-        const id = isObject(call.teardown) ? idOf(call.teardown.framework_id) : undefined;
-        if (!id) return replyText(res, 400, "Failed to validate master::Call: Expecting 'teardown' to be present");
-        const fw = this.frameworks.get(id);
-        if (!fw) return replyText(res, 400, 'No framework found with specified ID');
-        this.removeFramework(fw);
-        return replyEmpty(res, 200);
-      }
-      default: return replyEmpty(res, 501);
-    }
-  }
-
-  /** The v0 `/master/state` JSON (the web UI's view), in a reduced but real shape. */
-  stateV0(): Json {
-    const l = this.masterInfo();
-    const fwV0 = (fw: Framework): Json => ({
-      id: fw.id, name: fw.info.name, user: fw.info.user, hostname: fw.info.hostname ?? '', webui_url: fw.info.webui_url ?? '',
-      active: fw.active, connected: fw.connected, recovered: false, failover_timeout: fw.info.failover_timeout ?? 0, checkpoint: fw.info.checkpoint ?? false,
-      role: fw.roles[0] ?? '*', roles: fw.roles, capabilities: [...fw.capabilities], registered_time: fw.registeredTime / 1e9,
-      unregistered_time: (fw.unregisteredTime ?? 0) / 1e9, principal: fw.principal,
-      tasks: [...fw.tasks.values()].map((t) => ({ id: t.info.task_id.value, name: t.info.name, framework_id: fw.id, executor_id: '', slave_id: t.agentId, state: t.state, statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp })) })),
-      completed_tasks: fw.completedTasks.map((t) => ({ id: t.info.task_id.value, name: t.info.name, framework_id: fw.id, slave_id: t.agentId, state: t.state })),
-      offers: [], executors: [],
-    });
-    return {
-      version: '1.12.0', build_date: '2026-11-24 13:44:30', build_time: 1795527870, build_user: '', start_time: this.startTime, elected_time: this.electedTime,
-      id: l.id, pid: l.pid, hostname: l.hostname, capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
-      activated_slaves: this.agents.size, deactivated_slaves: 0, unreachable_slaves: 0, leader: l.pid, leader_info: l, log_dir: '', flags: {},
-      slaves: [...this.agents.values()].map((r) => ({ id: r.agent.id, hostname: r.agent.hostname, port: r.agent.port, pid: `slave(1)@${r.agent.hostname}:${r.agent.port}`, attributes: attributesV0(r.agent.attributes), active: true, version: '1.12.0' })),
-      recovered_slaves: [], frameworks: [...this.frameworks.values()].map(fwV0), completed_frameworks: this.completedFrameworks.map(fwV0),
-      orphan_tasks: [], unregistered_frameworks: [],
-    };
-  }
+  operatorCall(call: Json, res: ServerResponse): void { operatorCall(this, call, res); }
+  /** The v0 `/master/state` JSON (the web UI's view). */
+  stateV0(): Json { return stateV0(this); }
 
   /** For the request handler: looks a framework up (undefined: "Framework cannot be found"). */
   framework(id: string): Framework | undefined { return this.frameworks.get(id); }
-}
-
-/** cpus, mem, disk, then ports: the order of agent totals and allocations in the operator API. */
-function scalarsFirst(s: ResourceSet): Resource[] {
-  const r = toResources(s);
-  return [...r.filter((x) => x.name !== 'ports'), ...r.filter((x) => x.name === 'ports')];
-}
-
-// ---------------- role validation (Mesos 1.12 src/common/roles.cpp, master/validation.cpp) ----------------
-
-// Tab, line feed, vertical tab, form feed, carriage return, space and DEL; nothing else (other control characters pass).
-const ROLE_INVALID_CHARACTERS = '\t\n\v\f\r \x7f';
-
-/** roles::validate: the error for an invalid role name, or undefined. `*` is valid; `/` separates hierarchical roles. */
-export function validateRole(role: string): string | undefined {
-  if (role === '*') return undefined;
-  if (role.startsWith('/')) return `Role '${role}' cannot start with a slash`;
-  if (role.endsWith('/')) return `Role '${role}' cannot end with a slash`;
-  if (role.includes('//')) return `Role '${role}' cannot contain two adjacent slashes`;
-  const components = role.split('/').filter((c) => c.length > 0);
-  if (components.length === 0) return 'Role names cannot be the empty string';
-  for (const c of components) {
-    if (c === '.') return `Role '${role}' cannot include '.' as a component`;
-    if (c === '..') return `Role '${role}' cannot include '..' as a component`;
-    if (c === '*') return `Role '${role}' cannot include '*' as a component`;
-    if (c.startsWith('-')) return `Role component '${c}' is invalid because it starts with a dash`;
-    if ([...c].some((ch) => ROLE_INVALID_CHARACTERS.includes(ch))) return `Role component '${c}' is invalid because it contains backspace or whitespace`;
-  }
-  return undefined;
-}
-
-/** stout's stringify of a set: `{ a, b }`. */
-const stringifySet = (items: Iterable<string>): string => `{ ${[...items].join(', ')} }`;
-
-/** The ERROR text a SUBSCRIBE gets for its FrameworkInfo roles (validateRoles, then the suppressed roles), or undefined. */
-export function validateFrameworkRoles(info: FrameworkInfo, multiRole: boolean, suppressedRoles: string[]): string | undefined {
-  if (multiRole && info.role !== undefined) return "'FrameworkInfo.role' must not be set when the framework is MULTI_ROLE capable";
-  if (!multiRole && info.roles && info.roles.length > 0) return "'FrameworkInfo.roles' must not be set when the framework is not MULTI_ROLE capable";
-  if (multiRole) {
-    const seen = new Set<string>();
-    const duplicates = new Set<string>();
-    for (const r of info.roles ?? []) (seen.has(r) ? duplicates : seen).add(r);
-    if (duplicates.size > 0) return `'FrameworkInfo.roles' contains duplicate items: ${stringifySet(duplicates)}`;
-    for (const r of info.roles ?? []) {
-      const error = validateRole(String(r));
-      if (error) return `'FrameworkInfo.roles' contains invalid role: ${error}`;
-    }
-  } else {
-    const error = validateRole(String(info.role ?? '*'));
-    if (error) return `'FrameworkInfo.role' is not a valid role: ${error}`;
-  }
-  const roles = new Set(multiRole ? (info.roles ?? []) : [info.role ?? '*']);
-  const strays = [...new Set(suppressedRoles)].filter((r) => !roles.has(r)).sort();
-  if (strays.length > 0) return `Suppressed roles ${stringifySet(strays)} are not contained in the set of roles`;
-  return undefined;
 }
 
 export type { IncomingMessage };
