@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkRestClient } from '../core/flink/FlinkRestClient';
-import { JobDetails, JobPlan, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { JobDetails, JobPlan, TaskManagerDetails, TaskManagerInfo } from '../core/flink/flinkRestTypes';
 import { flinkFailureFix } from '../core/flink/flinkFailureFix';
 import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
 import { JobWatcher } from '../core/flink/JobWatcher';
@@ -12,6 +12,7 @@ import { IntervalPoller } from '../polling/IntervalPoller';
 import { formatMb } from '../tree/treeFormat';
 import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
+import { CHECKPOINT_READS_PER_LIST, newPollMemory, overviewSignature, panelReads, planPoll, type PanelReadMemory, type PollMemory } from './flinkPollPlan';
 import { outputFilesFromArgs } from './outputFiles';
 import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
@@ -44,6 +45,10 @@ interface ManagedSession {
   jobArgs: Map<string, string[]>;
   jobTimelines: Map<string, StateChange[]>;
   polling?: Promise<void>;
+  /** What the polls of this JobManager read last (flinkPollPlan): the lists are read again only when they changed. */
+  poll: PollMemory;
+  /** Per open TaskManager panel: its last details and log tail, reused until the next read is due. */
+  panelReads: Map<string, PanelReadMemory & { details?: TaskManagerDetails; log: string }>;
 }
 
 export interface SubmitRequest {
@@ -74,7 +79,7 @@ const LOG_TAIL_BYTES = 64 * 1024;
 export class SessionManager implements PanelDataSource, vscode.Disposable {
   private readonly sessions = new Map<string, ManagedSession>();
   private treeVisible = false;
-  private readonly poller = new IntervalPoller(() => void this.refreshAll());
+  private readonly poller = new IntervalPoller(() => void this.refreshAll(false));
   private readonly jobWatchers = new Map<string, FollowedJob>();
   readonly onDidChangeSession: vscode.Event<string>;
 
@@ -118,7 +123,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       throw err;
     }
     const url = new URL(flink.baseUrl);
-    const managed: ManagedSession = { name, flink, submitter: this.submitterFor(flink), subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    const managed: ManagedSession = { name, flink, submitter: this.submitterFor(flink), subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map(), poll: newPollMemory(), panelReads: new Map() };
     this.sessions.set(name, managed);
     this.model.set(emptySessionView(name, {
       phase: 'attached', jobManagerOnly: true, flinkReachable: true,
@@ -133,7 +138,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   adoptMesosSession(name: string, mesos: MesosSessionHandle): void {
     const old = this.sessions.get(name);
     if (old) this.forget(old);
-    const managed: ManagedSession = { name, mesos, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    const managed: ManagedSession = { name, mesos, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map(), poll: newPollMemory(), panelReads: new Map() };
     this.sessions.set(name, managed);
     this.model.set(emptySessionView(name, mesos.snapshot()));
     managed.subscriptions.push(mesos.onDidChange(() => this.mesosChanged(managed)));
@@ -194,6 +199,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       void m.flink?.close();
       m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
       m.submitter = this.submitterFor(m.flink);
+      m.poll = newPollMemory();
+      m.panelReads.clear();
       void this.pollSession(m);
     }
     this.model.update(m.name, v => mergeMesos(v, snap));
@@ -223,47 +230,63 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     this.poller.restart(this.wantsPolling(), this.pollingIntervalMs());
   }
 
-  async refreshAll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map(m => this.pollSession(m)));
+  /** force: read everything now (the Refresh command); the timer's polls read the lists only when they changed. */
+  async refreshAll(force = true): Promise<void> {
+    await Promise.all([...this.sessions.values()].map(m => this.pollSession(m, force)));
   }
 
   async refresh(name: string): Promise<void> {
     await this.pollSession(this.require(name));
   }
 
-  private pollSession(m: ManagedSession): Promise<void> {
-    // One poll at a time per session: a slow JobManager must not pile up requests.
-    if (!m.polling) m.polling = this.doPoll(m).finally(() => { m.polling = undefined; });
+  /** force (the default: a refresh, a submit, a job or client change): the lists and jars are read, changed or not. */
+  private pollSession(m: ManagedSession, force = true): Promise<void> {
+    // One poll at a time per session: a slow JobManager must not pile up requests. A forced one asked meanwhile makes the next read all.
+    if (m.polling) {
+      if (force) { m.poll.signature = undefined; m.poll.jarsStale = true; }
+      return m.polling;
+    }
+    m.polling = this.doPoll(m, force).finally(() => { m.polling = undefined; });
     return m.polling;
   }
 
-  private async doPoll(m: ManagedSession): Promise<void> {
+  private async doPoll(m: ManagedSession, force: boolean): Promise<void> {
     const flink = m.flink;
     if (!flink) return;
+    const memory = m.poll;
     try {
-      const [overview, taskManagers, jobs, jars, version] = await Promise.all([
-        flink.overview(), flink.taskManagers(), flink.jobsOverview(), flink.jars().catch(() => ({ files: [] })), flink.flinkVersion().catch(() => undefined),
+      const overview = await flink.overview();
+      const signature = overviewSignature(overview);
+      const started = Date.now();
+      const plan = planPoll(memory, signature, started, force);
+      const [taskManagers, jobs, jars, version] = await Promise.all([
+        plan.lists ? flink.taskManagers() : undefined, plan.lists ? flink.jobsOverview() : undefined,
+        plan.jars ? flink.jars().catch(() => undefined) : undefined, flink.flinkVersion().catch(() => undefined),
       ]);
-      const running = jobs.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined }));
-      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running).catch(() => undefined) : undefined;
+      if (m.poll !== memory) return; // the client changed meanwhile: this answer is of the old JobManager
+      if (plan.lists) { memory.signature = signature; memory.listsAt = started; }
+      if (jars) { memory.jarsAt = started; memory.jarsStale = false; }
+      const running = jobs?.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined })) ?? [];
+      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running, Date.now(), CHECKPOINT_READS_PER_LIST).catch(() => undefined) : undefined;
       const now = Date.now();
       this.model.update(m.name, v => {
         v.flinkReachable = true;
         v.flinkVersion = version ?? overview['flink-version'] ?? v.flinkVersion;
         v.slotsTotal = overview['slots-total'];
         v.slotsFree = overview['slots-available'];
-        v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
-        v.jobs = jobs.map(j => ({
+        if (taskManagers) v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
+        if (jobs) v.jobs = jobs.map(j => ({
           id: j.jid, name: j.name, state: j.state, startTime: j['start-time'] > 0 ? j['start-time'] : undefined,
           endTime: j['end-time'] > 0 ? j['end-time'] : undefined, durationMs: j.duration >= 0 ? j.duration : undefined,
           checkpoint: health?.get(j.jid),
         } satisfies JobView));
-        v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
+        if (jars) v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
         if (v.jobManagerOnly) v.phase = 'attached';
         return v;
       });
     } catch (err) {
       this.log.debug(`Polling ${m.name} at ${flink.baseUrl}: ${err instanceof Error ? err.message : String(err)}`);
+      memory.signature = undefined; // back: read everything
       this.model.update(m.name, v => ({ ...v, flinkReachable: false }));
     }
   }
@@ -416,7 +439,12 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return !!this.model.get(name)?.taskManagers.some(t => t.id === taskManagerId);
   }
 
-  async taskManager(name: string, id: string): Promise<TaskManagerData | undefined> {
+  /**
+   * One TaskManager for its panel: slots and state from the tree's model (both show the same), the heap sample and memory
+   * from its details every PANEL_DETAILS_POLLS polls, the log tail every LOG_REFRESH_MS; in between, and for renders
+   * caused by a tree change, what was read last. fresh: read both now (the panel's Refresh).
+   */
+  async taskManager(name: string, id: string, fresh = false): Promise<TaskManagerData | undefined> {
     const m = this.sessions.get(name);
     const v = this.model.get(name);
     const t = v?.taskManagers.find(x => x.id === id);
@@ -427,21 +455,30 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       memoryConfiguration: [], samples: m.samples.get(id) ?? [], logTail: [], logSource: 'Flink log',
     };
     if (!m.flink || !t.registered) return data;
+    const last = m.panelReads.get(id);
+    const due = panelReads(last, Date.now(), this.pollingIntervalMs(), fresh);
+    const memory = last ?? { detailsAt: 0, logAt: 0, log: '' };
     try {
-      const [details, log] = await Promise.all([m.flink.taskManager(id), m.flink.taskManagerLog(id, LOG_TAIL_BYTES).catch(() => '')]);
-      data.slotsTotal = details.slotsNumber;
-      data.slotsFree = details.freeSlots;
-      data.memoryConfiguration = Object.entries(details.memoryConfiguration ?? {})
+      const [details, log] = await Promise.all([
+        due.details ? m.flink.taskManager(id) : memory.details,
+        due.log ? m.flink.taskManagerLog(id, LOG_TAIL_BYTES).catch(() => '') : memory.log,
+      ]);
+      const now = Date.now();
+      if (due.details) Object.assign(memory, { details, detailsAt: now });
+      if (due.log) Object.assign(memory, { log, logAt: now });
+      m.panelReads.set(id, memory);
+      if (m.panelReads.size > 20) m.panelReads.delete(m.panelReads.keys().next().value as string);
+      data.memoryConfiguration = Object.entries(details?.memoryConfiguration ?? {})
         .filter((e): e is [string, number] => typeof e[1] === 'number')
         .map(([key, value]) => ({ key, value: formatMb(value / 1048576) }));
-      const metrics = details.metrics;
-      if (metrics && typeof metrics.heapUsed === 'number') {
+      const metrics = details?.metrics;
+      if (due.details && metrics && typeof metrics.heapUsed === 'number') {
         const samples = m.samples.get(id) ?? [];
-        samples.push({ at: Date.now(), heapUsed: metrics.heapUsed, heapMax: metrics.heapMax, nonHeapUsed: metrics.nonHeapUsed ?? 0, nonHeapMax: metrics.nonHeapMax });
+        samples.push({ at: now, heapUsed: metrics.heapUsed, heapMax: metrics.heapMax, nonHeapUsed: metrics.nonHeapUsed ?? 0, nonHeapMax: metrics.nonHeapMax });
         if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
         m.samples.set(id, samples);
-        data.samples = samples;
       }
+      data.samples = m.samples.get(id) ?? [];
       data.logTail = log.split('\n').slice(-200);
     } catch (err) {
       data.error = `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
