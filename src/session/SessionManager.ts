@@ -258,7 +258,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       const overview = await flink.overview();
       const signature = overviewSignature(overview);
       const started = Date.now();
-      const plan = planPoll(memory, signature, started, force);
+      const plan = planPoll(memory, signature, started, this.pollingIntervalMs(), force);
       const [taskManagers, jobs, jars, version] = await Promise.all([
         plan.lists ? flink.taskManagers() : undefined, plan.lists ? flink.jobsOverview() : undefined,
         plan.jars ? flink.jars().catch(() => undefined) : undefined, flink.flinkVersion().catch(() => undefined),
@@ -441,7 +441,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
 
   /**
    * One TaskManager for its panel: slots and state from the tree's model (both show the same), the heap sample and memory
-   * from its details every PANEL_DETAILS_POLLS polls, the log tail every LOG_REFRESH_MS; in between, and for renders
+   * from its details every PANEL_DETAILS_POLLS polls, the log tail every LOG_REFRESH_POLLS; in between, and for renders
    * caused by a tree change, what was read last. fresh: read both now (the panel's Refresh).
    */
   async taskManager(name: string, id: string, fresh = false): Promise<TaskManagerData | undefined> {
