@@ -3,7 +3,6 @@
 // The real FlinkSession runs with a scheduler stand-in that builds the call bodies exactly as SchedulerClient.send does.
 import { EventEmitter } from 'node:events';
 import * as calls from '../../src/core/mesos/calls';
-import { encodeCall } from '../../src/core/mesos/callEncoding';
 import type { Filters, Offer, Operation } from '../../src/core/mesos/types';
 import type { SchedulerClientEvents } from '../../src/core/mesos/SchedulerClient';
 import { FlinkSession, type FlinkClusterApi, type SchedulerApi } from '../../src/core/session/FlinkSession';
@@ -12,7 +11,7 @@ import { validateSessionOptions } from '../../src/core/session/SessionOptions';
 import { FRAMEWORK_ID, offerOf } from './mesosEvents';
 import { cpuAndWallRatios, figure, formatSpread, interleave, round, runStandalone, sampleSync, sleep, spread, startClock, sum, type BenchOptions, type Figure, type Sample } from './benchUtil';
 
-/** Counts calls and builds their JSON bodies like SchedulerClient.send (framework id, call builders, encodeCall), to the UTF-8 byte count undici sends. */
+/** Counts calls and builds their JSON bodies like SchedulerClient.send (framework id, call builders, JSON.stringify). */
 export class CallBuildingScheduler extends EventEmitter<SchedulerClientEvents> {
   accepts = 0;
   declines = 0;
@@ -30,12 +29,12 @@ export class CallBuildingScheduler extends EventEmitter<SchedulerClientEvents> {
   async accept(offerIds: string[], operations: Operation[], filters?: Filters): Promise<void> {
     this.accepts++;
     for (const op of operations) this.tasksLaunched += op.launch?.task_infos.length ?? 0;
-    this.bodyBytes += Buffer.byteLength(encodeCall(calls.acceptCall(FRAMEWORK_ID, offerIds, operations, filters)));
+    this.bodyBytes += JSON.stringify(calls.acceptCall(FRAMEWORK_ID, offerIds, operations, filters)).length;
   }
   async decline(offerIds: string[], filters?: Filters): Promise<void> {
     this.declines++;
     this.declinedOffers += offerIds.length;
-    this.bodyBytes += Buffer.byteLength(encodeCall(calls.declineCall(FRAMEWORK_ID, offerIds, filters)));
+    this.bodyBytes += JSON.stringify(calls.declineCall(FRAMEWORK_ID, offerIds, filters)).length;
   }
   async kill(): Promise<void> { /* not used */ }
   async acknowledge(): Promise<void> { /* not used */ }
@@ -104,7 +103,7 @@ async function measure(opts: BenchOptions, offerCount: number, taskManagers: num
   const h = spread(r.a.flat().map((x) => x.cpuMs));
   const p = spread(r.b.flat().map((x) => x.cpuMs));
   const how = `JSON.parse of the OFFERS event with the ${offerCount} offers (${(text.length / 1048576).toFixed(1)} MiB); FlinkSession.onOffers (plan, records, save, ${taskManagers + 1} tasks in ACCEPT bodies + one DECLINE, ` +
-    `bodies encoded as SchedulerClient sends them) ${round(h.median, 1)} ms vs parse ${round(p.median, 1)} ms CPU; ${rounds} interleaved rounds of ${batch} + ${batch}, CPU-time ratio ${formatSpread(cpu)}; ` +
+    `bodies JSON-stringified) ${round(h.median, 1)} ms vs parse ${round(p.median, 1)} ms CPU; ${rounds} interleaved rounds of ${batch} + ${batch}, CPU-time ratio ${formatSpread(cpu)}; ` +
     `wall-clock ratio ${formatSpread(wall)}`;
   return { cpu, how };
 }

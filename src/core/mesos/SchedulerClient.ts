@@ -11,7 +11,6 @@ import { parseMasters, type MasterAddress } from './masterAddress';
 import { createMasterDetector, type MasterDetector } from './masterDetector';
 import { basicAuthorization, createAgent, headerValue, logRequest, networkError, resolveRedirect, shortText, type Credentials, type TlsOptions } from './http';
 import * as calls from './calls';
-import { encodeCall } from './callEncoding';
 import type { Call, Event, Filters, FrameworkInfo, MasterInfo, Offer, Operation, TaskInfo, TaskStatus } from './types';
 
 export { MesosError } from './MesosError';
@@ -601,7 +600,7 @@ export class SchedulerClient extends EventEmitter<SchedulerClientEvents> {
     const streamId = this.streamId as string;
     const call = build(this.frameworkId_ as string);
     const url = base + SCHEDULER_PATH;
-    const body = encodeCall(call);
+    const body = JSON.stringify(call);
     const headers = { 'content-type': 'application/json', accept: 'application/json', 'mesos-stream-id': streamId, ...this.authHeaders };
     logRequest(this.log, 'POST', url, headers, body);
     const signal = AbortSignal.timeout(this.callTimeoutMs);

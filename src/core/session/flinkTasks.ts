@@ -1,7 +1,6 @@
 // Flink's standalone processes as plain Mesos command tasks:
 // "$FLINK_HOME"/bin/jobmanager.sh start-foreground -D k=v ... and bin/taskmanager.sh likewise.
 import type { CommandInfo, ContainerInfo, Resource, TaskInfo } from '../mesos/types';
-import { jsonInner, sealTaskJson } from '../mesos/callEncoding';
 import type { FlinkLocation, SessionOptions } from './SessionOptions';
 import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
 import { DEFAULT_CONTAINER, containerInfo } from './taskContainer';
@@ -127,8 +126,6 @@ interface TaskManagerCommandTemplate {
   /** Shared by every TaskManager unless BRIDGE maps each one's own ports. */
   container: ContainerInfo | undefined;
   ownKeys: string[];
-  /** The same, JSON-escaped once (callEncoding): every TaskManager's TaskInfo text is spliced from these. */
-  json: { head: string; pieces: { shared?: string; key?: string; prefix?: string }[]; commandTail: string; labels: string; container?: string };
 }
 
 const templates = new WeakMap<SessionTaskSpec, TaskManagerCommandTemplate>();
@@ -150,19 +147,13 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
   for (const key of ownKeys) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
   const location = spec.options.flink;
   const uris = commandUris(spec);
-  const head = flinkCommandHead(location, 'taskmanager', taskOptionsOf(spec.options), spec.options.application);
-  const environment = commandEnvironment(spec);
-  const labels = taskLabels(spec, 'taskmanager');
-  const container = bridged(spec) ? undefined : containerInfo(location, taskOptionsOf(spec.options).container);
   template = {
-    pieces, head, uris: uris.length > 0 ? uris : undefined, environment, labels, container, ownKeys,
-    json: {
-      head: jsonInner(head),
-      pieces: pieces.map((p) => (p.shared !== undefined ? { shared: jsonInner(p.shared) } : { key: p.key, prefix: jsonInner(p.prefix as string) })),
-      commandTail: `,"environment":${JSON.stringify(environment)}${uris.length > 0 ? `,"uris":${JSON.stringify(uris)}` : ''}}`,
-      labels: JSON.stringify(labels),
-      container: container ? JSON.stringify(container) : undefined,
-    },
+    pieces, head: flinkCommandHead(location, 'taskmanager', taskOptionsOf(spec.options), spec.options.application),
+    uris: uris.length > 0 ? uris : undefined,
+    environment: commandEnvironment(spec),
+    labels: taskLabels(spec, 'taskmanager'),
+    container: bridged(spec) ? undefined : containerInfo(location, taskOptionsOf(spec.options).container),
+    ownKeys,
   };
   templates.set(spec, template);
   return template;
@@ -287,20 +278,11 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
   const template = taskManagerTemplate(spec);
   const own = taskManagerOwnConfiguration(spec, taskId, hostname, ports, jobManager);
   let value = template.head;
-  let valueJson = template.json.head;
-  for (let i = 0; i < template.pieces.length; i++) {
-    const piece = template.pieces[i];
-    if (piece.shared !== undefined) { value += piece.shared; valueJson += template.json.pieces[i].shared as string; continue; }
+  for (const piece of template.pieces) {
+    if (piece.shared !== undefined) { value += piece.shared; continue; }
     const v = own[piece.key as string];
-    // The keys are plain words: the value alone decides whether the word needs quotes (a safe word needs no JSON escape either).
-    if (SAFE_WORD.test(v)) {
-      value += piece.prefix + v;
-      valueJson += template.json.pieces[i].prefix as string + v;
-    } else {
-      const word = ` -D ${shellQuote(`${piece.key}=${v}`)}`;
-      value += word;
-      valueJson += jsonInner(word);
-    }
+    // The keys are plain words: the value alone decides whether the word needs quotes.
+    value += SAFE_WORD.test(v) ? piece.prefix + v : ` -D ${shellQuote(`${piece.key}=${v}`)}`;
   }
   const command: CommandInfo = { shell: true, value, environment: template.environment };
   if (template.uris) command.uris = template.uris;
@@ -314,10 +296,7 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
   };
   const container = template.container ?? containerInfo(spec.options.flink, taskOptionsOf(spec.options).container, portList({ ...ports }));
   if (container) info.container = container;
-  const containerJson = template.container ? template.json.container : container ? JSON.stringify(container) : undefined;
-  return sealTaskJson(info, `{"name":${JSON.stringify(info.name)},"task_id":{"value":${JSON.stringify(taskId)}},"agent_id":{"value":${JSON.stringify(agentId)}},` +
-    `"resources":${JSON.stringify(resources)},"command":{"shell":true,"value":"${valueJson}"${template.json.commandTail},"labels":${template.json.labels}` +
-    `${containerJson ? `,"container":${containerJson}` : ''}}`);
+  return info;
 }
 
 function taskLabels(spec: SessionTaskSpec, kind: FlinkProcessKind): TaskInfo['labels'] {
