@@ -472,6 +472,12 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       data.memoryConfiguration = Object.entries(details?.memoryConfiguration ?? {})
         .filter((e): e is [string, number] => typeof e[1] === 'number')
         .map(([key, value]) => ({ key, value: formatMb(value / 1048576) }));
+      // Fresh details also refresh the tree's row of this TaskManager: both keep showing the same, polled or not.
+      if (due.details && details && (details.slotsNumber !== t.slotsTotal || details.freeSlots !== t.slotsFree)) {
+        this.model.update(name, v => ({ ...v, taskManagers: v.taskManagers.map(x => x.id === id ? { ...x, slotsTotal: details.slotsNumber, slotsFree: details.freeSlots } : x) }));
+        data.slotsTotal = details.slotsNumber;
+        data.slotsFree = details.freeSlots;
+      }
       const metrics = details?.metrics;
       if (due.details && metrics && typeof metrics.heapUsed === 'number') {
         const samples = m.samples.get(id) ?? [];

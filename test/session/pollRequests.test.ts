@@ -20,12 +20,12 @@ const { LIST_REFRESH_POLLS } = require('../../src/session/flinkPollPlan') as typ
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const POLL_MS = 5000; // the default flinkMesos.pollingInterval
 
-interface Jm { url: string; paths: string[]; state: { tms: string[]; jobs: { jid: string; state: string }[] }; close(): Promise<void> }
+interface Jm { url: string; paths: string[]; state: { tms: string[]; jobs: { jid: string; state: string }[]; freeSlots: number }; close(): Promise<void> }
 
 async function fakeJobManager(): Promise<Jm> {
   const paths: string[] = [];
-  const state = { tms: ['tm-1', 'tm-2', 'tm-3'], jobs: [{ jid: 'a'.repeat(32), state: 'RUNNING' }, { jid: 'b'.repeat(32), state: 'FINISHED' }] };
-  const tm = (id: string): Record<string, unknown> => ({ id, path: `akka.tcp://flink@10.0.0.1:6122/user/rpc/${id}`, slotsNumber: 2, freeSlots: 1, timeSinceLastHeartbeat: Date.now(), memoryConfiguration: { totalProcessMemory: 1073741824 } });
+  const state = { freeSlots: 1, tms: ['tm-1', 'tm-2', 'tm-3'], jobs: [{ jid: 'a'.repeat(32), state: 'RUNNING' }, { jid: 'b'.repeat(32), state: 'FINISHED' }] };
+  const tm = (id: string): Record<string, unknown> => ({ id, path: `akka.tcp://flink@10.0.0.1:6122/user/rpc/${id}`, slotsNumber: 2, freeSlots: state.freeSlots, timeSinceLastHeartbeat: Date.now(), memoryConfiguration: { totalProcessMemory: 1073741824 } });
   const server = http.createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
     paths.push(p);
@@ -96,6 +96,11 @@ test('a minute of polls with the tree and a TaskManager panel: at most 2 request
     jm.paths.length = 0;
     await manager.taskManager('s', 'tm-2', true);
     assert.deepEqual(jm.paths.sort(), ['/taskmanagers/tm-2', '/taskmanagers/tm-2/log']);
+    // The sidebar hidden (no tree polls), the panel alone: its details read still brings the TaskManager's slots to both.
+    jm.state.freeSlots = 0;
+    for (let i = 0; i < 2; i++) { clock += POLL_MS; await manager.taskManager('s', 'tm-2'); }
+    assert.equal((await manager.taskManager('s', 'tm-2'))?.slotsFree, 0, 'the panel shows the slots its details read');
+    assert.equal(model.get('s')?.taskManagers.find((t) => t.id === 'tm-2')?.slotsFree, 0, 'and the tree shows the same');
   } finally {
     manager.dispose();
   }
