@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { SessionModel } from '../session/SessionModel';
 import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
+import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import { formatDuration, formatMb } from './treeFormat';
 
 export type SessionTreeNode =
@@ -15,7 +16,7 @@ export type SessionTreeNode =
   | { kind: 'jars'; key: string; session: string }
   | { kind: 'jar'; key: string; session: string; jarId: string };
 
-const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING'];
+const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING', LOST_JOB_STATE];
 
 /** Lookups by id over one SessionView (views are replaced, never mutated, so they are cached per view object). */
 interface ViewIndex { taskManagers: Map<string, TaskManagerView>; jobs: Map<string, JobView>; sortedTaskManagers: TaskManagerView[] }
@@ -202,7 +203,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'jobManager': {
         const jm = s.jobManager;
         const item = new vscode.TreeItem('JobManager', C.None);
-        item.description = jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
+        const ended = s.phase === 'failed' || s.phase === 'stopped';
+        item.description = ended ? 'gone with the session' : jm ? `${jm.host}:${jm.port}${s.flinkReachable ? '' : ' · unreachable'}` : 'waiting for an offer';
         item.iconPath = new vscode.ThemeIcon('server-process', s.flinkReachable ? new vscode.ThemeColor('testing.iconPassed') : new vscode.ThemeColor('disabledForeground'));
         item.contextValue = jm ? 'jobManager' : 'jobManager.pending';
         return item;
@@ -242,7 +244,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'jobState': {
         const n = s.jobs.filter(j => j.state === node.state).length;
         const item = new vscode.TreeItem(titleCase(node.state), node.state === 'RUNNING' ? C.Expanded : C.Collapsed);
-        item.description = String(n);
+        item.description = node.state === LOST_JOB_STATE ? `${n} · not running: the session ended` : String(n);
         item.iconPath = jobIcon(node.state);
         item.contextValue = 'jobState';
         return item;
@@ -437,6 +439,8 @@ function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
   if (t.unreachable) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
+  // Ended (killed, finished, failed): no spinner, it is not coming.
+  if (t.mesosState && /^TASK_(KILLED|FINISHED|FAILED|LOST|ERROR|DROPPED|GONE)/.test(t.mesosState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
   return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
 }
 
@@ -454,6 +458,7 @@ function jobIcon(state: string): vscode.ThemeIcon {
     case 'FAILING': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'CANCELED':
     case 'CANCELLING': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    case LOST_JOB_STATE: return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     default: return new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.yellow'));
   }
 }
