@@ -2,18 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkRestClient } from '../core/flink/FlinkRestClient';
-import { JobDetails, JobPlan, TaskManagerDetails } from '../core/flink/flinkRestTypes';
+import { JobDetails, JobPlan } from '../core/flink/flinkRestTypes';
 import { flinkFailureFix } from '../core/flink/flinkFailureFix';
 import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
 import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
 import { readPollingIntervalMs } from '../settings/extensionSettings';
 import { IntervalPoller } from '../polling/IntervalPoller';
-import { formatMb } from '../tree/treeFormat';
 import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
-import { CHECKPOINT_READS_PER_LIST, newPollMemory, overviewSignature, panelReads, planPoll, type PanelReadMemory, type PollMemory } from './flinkPollPlan';
+import { CHECKPOINT_READS_PER_LIST, newPollMemory, overviewSignature, planPoll, type PollMemory } from './flinkPollPlan';
 import { outputFilesFromArgs } from './outputFiles';
+import { taskManagerPanelData, type TaskManagerPanelReads } from './taskManagerPanelData';
 import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
 import { JobView, SessionView, StateChange, emptySessionView } from './sessionViews';
@@ -49,7 +49,7 @@ interface ManagedSession {
   /** What the polls of this JobManager read last (flinkPollPlan): the lists are read again only when they changed. */
   poll: PollMemory;
   /** Per open TaskManager panel: its last details and log tail, reused until the next read is due. */
-  panelReads: Map<string, PanelReadMemory & { details?: TaskManagerDetails; log: string }>;
+  panelReads: Map<string, TaskManagerPanelReads>;
 }
 
 export interface SubmitRequest {
@@ -73,8 +73,6 @@ interface FollowedJob {
   tracked: boolean;
 }
 
-const MAX_SAMPLES = 240;
-const LOG_TAIL_BYTES = 64 * 1024;
 
 /** Orchestrates sessions: keeps the SessionModel fresh from Mesos events and Flink's REST API, polls only while someone looks. */
 export class SessionManager implements PanelDataSource, vscode.Disposable {
@@ -440,57 +438,13 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return !!this.model.get(name)?.taskManagers.some(t => t.id === taskManagerId);
   }
 
-  /**
-   * One TaskManager for its panel: slots and state from the tree's model (both show the same), the heap sample and memory
-   * from its details every PANEL_DETAILS_POLLS polls, the log tail every LOG_REFRESH_POLLS; in between, and for renders
-   * caused by a tree change, what was read last. fresh: read both now (the panel's Refresh).
-   */
+  /** One TaskManager for its panel (taskManagerPanelData.ts); fresh: read Flink now (the panel's Refresh). */
   async taskManager(name: string, id: string, fresh = false): Promise<TaskManagerData | undefined> {
     const m = this.sessions.get(name);
-    const v = this.model.get(name);
-    const t = v?.taskManagers.find(x => x.id === id);
-    if (!m || !v || !t) return undefined;
-    const data: TaskManagerData = {
-      session: name, id, agentHost: t.agentHost, agentId: t.agentId, mesosState: t.mesosState, stateHistory: t.stateHistory,
-      hasSandbox: t.hasSandbox && !!m.mesos, registered: t.registered, slotsTotal: t.slotsTotal, slotsFree: t.slotsFree,
-      memoryConfiguration: [], samples: m.samples.get(id) ?? [], logTail: [], logSource: 'Flink log',
-    };
-    if (!m.flink || !t.registered) return data;
-    const last = m.panelReads.get(id);
-    const due = panelReads(last, Date.now(), this.pollingIntervalMs(), fresh);
-    const memory = last ?? { detailsAt: 0, logAt: 0, log: '' };
-    try {
-      const [details, log] = await Promise.all([
-        due.details ? m.flink.taskManager(id) : memory.details,
-        due.log ? m.flink.taskManagerLog(id, LOG_TAIL_BYTES).catch(() => '') : memory.log,
-      ]);
-      const now = Date.now();
-      if (due.details) Object.assign(memory, { details, detailsAt: now });
-      if (due.log) Object.assign(memory, { log, logAt: now });
-      m.panelReads.set(id, memory);
-      if (m.panelReads.size > 20) m.panelReads.delete(m.panelReads.keys().next().value as string);
-      data.memoryConfiguration = Object.entries(details?.memoryConfiguration ?? {})
-        .filter((e): e is [string, number] => typeof e[1] === 'number')
-        .map(([key, value]) => ({ key, value: formatMb(value / 1048576) }));
-      // Fresh details also refresh the tree's row of this TaskManager: both keep showing the same, polled or not.
-      if (due.details && details && (details.slotsNumber !== t.slotsTotal || details.freeSlots !== t.slotsFree)) {
-        this.model.update(name, v => ({ ...v, taskManagers: v.taskManagers.map(x => x.id === id ? { ...x, slotsTotal: details.slotsNumber, slotsFree: details.freeSlots } : x) }));
-        data.slotsTotal = details.slotsNumber;
-        data.slotsFree = details.freeSlots;
-      }
-      const metrics = details?.metrics;
-      if (due.details && metrics && typeof metrics.heapUsed === 'number') {
-        const samples = m.samples.get(id) ?? [];
-        samples.push({ at: now, heapUsed: metrics.heapUsed, heapMax: metrics.heapMax, nonHeapUsed: metrics.nonHeapUsed ?? 0, nonHeapMax: metrics.nonHeapMax });
-        if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
-        m.samples.set(id, samples);
-      }
-      data.samples = m.samples.get(id) ?? [];
-      data.logTail = log.split('\n').slice(-200);
-    } catch (err) {
-      data.error = `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    return data;
+    const t = this.model.get(name)?.taskManagers.find(x => x.id === id);
+    if (!m || !t) return undefined;
+    return taskManagerPanelData({ session: name, flink: m.flink, mesosBacked: !!m.mesos, samples: m.samples, reads: m.panelReads }, t, this.pollingIntervalMs(), fresh,
+      (slotsTotal, slotsFree) => this.model.update(name, v => ({ ...v, taskManagers: v.taskManagers.map(x => x.id === id ? { ...x, slotsTotal, slotsFree } : x) })));
   }
 
   async jobResult(name: string, jobId: string): Promise<JobResultData | undefined> {
