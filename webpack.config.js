@@ -10,6 +10,11 @@ const UNDICI_STUBS = [
   [/undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/, 'clientH2.js'],
 ].map(([pattern, stub]) => new webpack.NormalModuleReplacementPlugin(/** @type {RegExp} */ (pattern), path.resolve(__dirname, 'src/core/http/undiciStubs', /** @type {string} */ (stub))));
 
+/** The helper libraries node-zookeeper-client needs three functions of each from, replaced by those functions (src/core/mesos/zookeeperShims/). */
+const ZOOKEEPER_SHIMS = ['async', 'underscore'].map((name) => new webpack.NormalModuleReplacementPlugin(new RegExp(`^${name}$`), (resource) => {
+  if (/node-zookeeper-client/.test(resource.context ?? '')) resource.request = path.resolve(__dirname, 'src/core/mesos/zookeeperShims', `${name}.js`);
+}));
+
 /** Three bundles: the extension (with lazily loaded chunks), the flink-mesos CLI (one file) and the webviews. */
 module.exports = (_env, argv) => {
   const production = argv.mode === 'production';
@@ -37,7 +42,7 @@ module.exports = (_env, argv) => {
     // Parts loaded on first use go to dist/<name>.chunk.js next to the entry, loaded with require(): the core (src/extensionCore.ts: sessions,
     // Flink and Mesos clients, panels, command handlers) and ZooKeeper master detection (zk:// masters only).
     output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', chunkFilename: '[name].chunk.js', libraryTarget: 'commonjs2' },
-    plugins: [...UNDICI_STUBS],
+    plugins: [...UNDICI_STUBS, ...ZOOKEEPER_SHIMS],
     // Each lazily loaded chunk carries its own libraries (no shared vendors chunk that would drag ZooKeeper in with the core).
     optimization: { splitChunks: false },
   };
@@ -51,6 +56,7 @@ module.exports = (_env, argv) => {
       new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /^cli\.js$/ }),
       // The CLI stays one file (package.json "bin").
       new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+      ...ZOOKEEPER_SHIMS,
     ],
   };
   /** @type {import('webpack').Configuration} */

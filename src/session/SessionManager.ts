@@ -9,10 +9,11 @@ import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
 import { readPollingIntervalMs } from '../settings/extensionSettings';
 import { IntervalPoller } from '../polling/IntervalPoller';
-import { formatMb } from '../tree/treeFormat';
 import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
+import { CHECKPOINT_READS_PER_LIST, newPollMemory, overviewSignature, planPoll, type PollMemory } from './flinkPollPlan';
 import { outputFilesFromArgs } from './outputFiles';
+import { taskManagerPanelData, type TaskManagerPanelReads } from './taskManagerPanelData';
 import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
 import { JobView, SessionView, StateChange, emptySessionView } from './sessionViews';
@@ -45,6 +46,10 @@ interface ManagedSession {
   jobArgs: Map<string, string[]>;
   jobTimelines: Map<string, StateChange[]>;
   polling?: Promise<void>;
+  /** What the polls of this JobManager read last (flinkPollPlan): the lists are read again only when they changed. */
+  poll: PollMemory;
+  /** Per open TaskManager panel: its last details and log tail, reused until the next read is due. */
+  panelReads: Map<string, TaskManagerPanelReads>;
 }
 
 export interface SubmitRequest {
@@ -68,14 +73,12 @@ interface FollowedJob {
   tracked: boolean;
 }
 
-const MAX_SAMPLES = 240;
-const LOG_TAIL_BYTES = 64 * 1024;
 
 /** Orchestrates sessions: keeps the SessionModel fresh from Mesos events and Flink's REST API, polls only while someone looks. */
 export class SessionManager implements PanelDataSource, vscode.Disposable {
   private readonly sessions = new Map<string, ManagedSession>();
   private treeVisible = false;
-  private readonly poller = new IntervalPoller(() => void this.refreshAll());
+  private readonly poller = new IntervalPoller(() => void this.refreshAll(false));
   private readonly jobWatchers = new Map<string, FollowedJob>();
   readonly onDidChangeSession: vscode.Event<string>;
 
@@ -119,7 +122,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       throw err;
     }
     const url = new URL(flink.baseUrl);
-    const managed: ManagedSession = { name, flink, submitter: this.submitterFor(flink), subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    const managed: ManagedSession = { name, flink, submitter: this.submitterFor(flink), subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map(), poll: newPollMemory(), panelReads: new Map() };
     this.sessions.set(name, managed);
     this.model.set(emptySessionView(name, {
       phase: 'attached', jobManagerOnly: true, flinkReachable: true,
@@ -134,7 +137,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   adoptMesosSession(name: string, mesos: MesosSessionHandle): void {
     const old = this.sessions.get(name);
     if (old) this.forget(old);
-    const managed: ManagedSession = { name, mesos, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() };
+    const managed: ManagedSession = { name, mesos, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map(), poll: newPollMemory(), panelReads: new Map() };
     this.sessions.set(name, managed);
     this.model.set(emptySessionView(name, mesos.snapshot()));
     managed.subscriptions.push(mesos.onDidChange(() => this.mesosChanged(managed)));
@@ -195,6 +198,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       void m.flink?.close();
       m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
       m.submitter = this.submitterFor(m.flink);
+      m.poll = newPollMemory();
+      m.panelReads.clear();
       void this.pollSession(m);
     }
     this.model.update(m.name, v => mergeMesos(v, snap));
@@ -224,47 +229,63 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     this.poller.restart(this.wantsPolling(), this.pollingIntervalMs());
   }
 
-  async refreshAll(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map(m => this.pollSession(m)));
+  /** force: read everything now (the Refresh command); the timer's polls read the lists only when they changed. */
+  async refreshAll(force = true): Promise<void> {
+    await Promise.all([...this.sessions.values()].map(m => this.pollSession(m, force)));
   }
 
   async refresh(name: string): Promise<void> {
     await this.pollSession(this.require(name));
   }
 
-  private pollSession(m: ManagedSession): Promise<void> {
-    // One poll at a time per session: a slow JobManager must not pile up requests.
-    if (!m.polling) m.polling = this.doPoll(m).finally(() => { m.polling = undefined; });
+  /** force (the default: a refresh, a submit, a job or client change): the lists and jars are read, changed or not. */
+  private pollSession(m: ManagedSession, force = true): Promise<void> {
+    // One poll at a time per session: a slow JobManager must not pile up requests. A forced one asked meanwhile makes the next read all.
+    if (m.polling) {
+      if (force) { m.poll.signature = undefined; m.poll.jarsStale = true; }
+      return m.polling;
+    }
+    m.polling = this.doPoll(m, force).finally(() => { m.polling = undefined; });
     return m.polling;
   }
 
-  private async doPoll(m: ManagedSession): Promise<void> {
+  private async doPoll(m: ManagedSession, force: boolean): Promise<void> {
     const flink = m.flink;
     if (!flink) return;
+    const memory = m.poll;
     try {
-      const [overview, taskManagers, jobs, jars, version] = await Promise.all([
-        flink.overview(), flink.taskManagers(), flink.jobsOverview(), flink.jars().catch(() => ({ files: [] })), flink.flinkVersion().catch(() => undefined),
+      const overview = await flink.overview();
+      const signature = overviewSignature(overview);
+      const started = Date.now();
+      const plan = planPoll(memory, signature, started, this.pollingIntervalMs(), force);
+      const [taskManagers, jobs, jars, version] = await Promise.all([
+        plan.lists ? flink.taskManagers() : undefined, plan.lists ? flink.jobsOverview() : undefined,
+        plan.jars ? flink.jars().catch(() => undefined) : undefined, flink.flinkVersion().catch(() => undefined),
       ]);
-      const running = jobs.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined }));
-      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running).catch(() => undefined) : undefined;
+      if (m.poll !== memory) return; // the client changed meanwhile: this answer is of the old JobManager
+      if (plan.lists) { memory.signature = signature; memory.listsAt = started; }
+      if (jars) { memory.jarsAt = started; memory.jarsStale = false; }
+      const running = jobs?.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined })) ?? [];
+      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running, Date.now(), CHECKPOINT_READS_PER_LIST).catch(() => undefined) : undefined;
       const now = Date.now();
       this.model.update(m.name, v => {
         v.flinkReachable = true;
         v.flinkVersion = version ?? overview['flink-version'] ?? v.flinkVersion;
         v.slotsTotal = overview['slots-total'];
         v.slotsFree = overview['slots-available'];
-        v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
-        v.jobs = jobs.map(j => ({
+        if (taskManagers) v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
+        if (jobs) v.jobs = jobs.map(j => ({
           id: j.jid, name: j.name, state: j.state, startTime: j['start-time'] > 0 ? j['start-time'] : undefined,
           endTime: j['end-time'] > 0 ? j['end-time'] : undefined, durationMs: j.duration >= 0 ? j.duration : undefined,
           checkpoint: health?.get(j.jid),
         } satisfies JobView));
-        v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
+        if (jars) v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
         if (v.jobManagerOnly) v.phase = 'attached';
         return v;
       });
     } catch (err) {
       this.log.debug(`Polling ${m.name} at ${flink.baseUrl}: ${err instanceof Error ? err.message : String(err)}`);
+      memory.signature = undefined; // back: read everything
       this.model.update(m.name, v => ({ ...v, flinkReachable: false }));
     }
   }
@@ -418,37 +439,13 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return !!this.model.get(name)?.taskManagers.some(t => t.id === taskManagerId);
   }
 
-  async taskManager(name: string, id: string): Promise<TaskManagerData | undefined> {
+  /** One TaskManager for its panel (taskManagerPanelData.ts); fresh: read Flink now (the panel's Refresh). */
+  async taskManager(name: string, id: string, fresh = false): Promise<TaskManagerData | undefined> {
     const m = this.sessions.get(name);
-    const v = this.model.get(name);
-    const t = v?.taskManagers.find(x => x.id === id);
-    if (!m || !v || !t) return undefined;
-    const data: TaskManagerData = {
-      session: name, id, agentHost: t.agentHost, agentId: t.agentId, mesosState: t.mesosState, stateHistory: t.stateHistory,
-      hasSandbox: t.hasSandbox && !!m.mesos, registered: t.registered, slotsTotal: t.slotsTotal, slotsFree: t.slotsFree,
-      memoryConfiguration: [], samples: m.samples.get(id) ?? [], logTail: [], logSource: 'Flink log',
-    };
-    if (!m.flink || !t.registered) return data;
-    try {
-      const [details, log] = await Promise.all([m.flink.taskManager(id), m.flink.taskManagerLog(id, LOG_TAIL_BYTES).catch(() => '')]);
-      data.slotsTotal = details.slotsNumber;
-      data.slotsFree = details.freeSlots;
-      data.memoryConfiguration = Object.entries(details.memoryConfiguration ?? {})
-        .filter((e): e is [string, number] => typeof e[1] === 'number')
-        .map(([key, value]) => ({ key, value: formatMb(value / 1048576) }));
-      const metrics = details.metrics;
-      if (metrics && typeof metrics.heapUsed === 'number') {
-        const samples = m.samples.get(id) ?? [];
-        samples.push({ at: Date.now(), heapUsed: metrics.heapUsed, heapMax: metrics.heapMax, nonHeapUsed: metrics.nonHeapUsed ?? 0, nonHeapMax: metrics.nonHeapMax });
-        if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES);
-        m.samples.set(id, samples);
-        data.samples = samples;
-      }
-      data.logTail = log.split('\n').slice(-200);
-    } catch (err) {
-      data.error = `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
-    }
-    return data;
+    const t = this.model.get(name)?.taskManagers.find(x => x.id === id);
+    if (!m || !t) return undefined;
+    return taskManagerPanelData({ session: name, flink: m.flink, mesosBacked: !!m.mesos, samples: m.samples, reads: m.panelReads }, t, this.pollingIntervalMs(), fresh,
+      (slotsTotal, slotsFree) => this.model.update(name, v => ({ ...v, taskManagers: v.taskManagers.map(x => x.id === id ? { ...x, slotsTotal, slotsFree } : x) })));
   }
 
   async jobResult(name: string, jobId: string): Promise<JobResultData | undefined> {

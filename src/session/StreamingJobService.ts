@@ -57,14 +57,14 @@ export class StreamingJobService {
    * reads per poll, those read longest ago first; the other jobs keep their last answer. A session with 80 running jobs
    * made 80 reads every 5 s (issue 19's requests_per_min_visible: 1,056 a minute).
    */
-  async checkpointHealth(flink: FlinkRestClient, jobs: { id: string; startTime?: number }[], now = Date.now()): Promise<Map<string, CheckpointHealth>> {
+  async checkpointHealth(flink: FlinkRestClient, jobs: { id: string; startTime?: number }[], now = Date.now(), maxReads = MAX_CHECKPOINT_READS): Promise<Map<string, CheckpointHealth>> {
     const reads = new StreamingJobReads(flink);
     let last = this.lastHealth.get(flink);
     if (!last) { last = new Map(); this.lastHealth.set(flink, last); }
     const known = last;
     const running = new Set(jobs.map((j) => j.id));
     for (const id of [...known.keys()]) if (!running.has(id)) known.delete(id);
-    const due = [...jobs].sort((a, b) => (known.get(a.id)?.at ?? -1) - (known.get(b.id)?.at ?? -1)).slice(0, MAX_CHECKPOINT_READS);
+    const due = [...jobs].sort((a, b) => (known.get(a.id)?.at ?? -1) - (known.get(b.id)?.at ?? -1)).slice(0, maxReads);
     await Promise.all(due.map(async (j) => {
       const [stats, config] = await Promise.all([reads.checkpoints(j.id).catch(() => undefined), this.config(reads, j.id)]);
       const c = stats?.latest.completed;

@@ -5,8 +5,8 @@ import { JobResultData, SessionResourcesData, TaskManagerData } from './protocol
 export interface PanelDataSource {
   readonly onDidChangeSession: vscode.Event<string>;
   sessionResources(session: string): SessionResourcesData | undefined;
-  /** Also samples heap/non-heap, so polling this builds the chart's history. */
-  taskManager(session: string, taskManagerId: string): Promise<TaskManagerData | undefined>;
+  /** Also samples heap/non-heap, so polling this builds the chart's history; reads Flink only when due, or now when fresh. */
+  taskManager(session: string, taskManagerId: string, fresh?: boolean): Promise<TaskManagerData | undefined>;
   jobResult(session: string, jobId: string): Promise<JobResultData | undefined>;
   /** The local file behind the job's n-th output link, or undefined when the index is not one the extension offered. */
   outputFile(session: string, jobId: string, index: number): vscode.Uri | undefined;

@@ -12,8 +12,13 @@ export class TaskManagerPanel extends WebviewPanelBase {
     super(panel, resource, extensionUri, log);
   }
 
+  /** The next load reads Flink now, due or not (the panel's Refresh). */
+  private fresh = false;
+
   protected async load(): Promise<PanelData | undefined> {
-    const data = await this.source.taskManager(this.resource.session, this.resource.id ?? '');
+    const fresh = this.fresh;
+    this.fresh = false;
+    const data = await this.source.taskManager(this.resource.session, this.resource.id ?? '', fresh);
     return data ? { kind: 'taskManager', data } : undefined;
   }
 
@@ -24,7 +29,7 @@ export class TaskManagerPanel extends WebviewPanelBase {
   protected async act(request: WebviewAction): Promise<void> {
     const target = { session: this.resource.session, taskManagerId: this.resource.id };
     switch (request.action) {
-      case 'refresh': await this.render(); return;
+      case 'refresh': this.fresh = true; await this.render(); return;
       case 'showLogs': await vscode.commands.executeCommand('flinkMesos.logs.show', { ...target, log: request.log }); return;
       case 'openSandbox': await vscode.commands.executeCommand('flinkMesos.logs.show', { ...target, log: 'sandboxStdout' }); return;
       case 'openMesosUi': await vscode.commands.executeCommand('flinkMesos.session.openMesosUi', { session: target.session }); return;

@@ -70,6 +70,7 @@ export async function treeRefreshBench(opts: BenchOptions): Promise<Figure[]> {
   const { SessionManager } = require('../../src/session/SessionManager') as typeof import('../../src/session/SessionManager');
   const { SessionTreeDataProvider } = require('../../src/tree/SessionTreeDataProvider') as typeof import('../../src/tree/SessionTreeDataProvider');
   const { emptySessionView } = require('../../src/session/sessionViews') as typeof import('../../src/session/sessionViews');
+  const { newPollMemory } = require('../../src/session/flinkPollPlan') as typeof import('../../src/session/flinkPollPlan');
   /* eslint-enable @typescript-eslint/no-require-imports */
   type Node = import('../../src/tree/SessionTreeDataProvider').SessionTreeNode;
 
@@ -97,7 +98,7 @@ export async function treeRefreshBench(opts: BenchOptions): Promise<Figure[]> {
   };
   // A session attached by address, its Flink client replaced by one answering from memory (no HTTP in the measurement).
   const sessions = (manager as unknown as { sessions: Map<string, unknown> }).sessions;
-  sessions.set('bench', { name: 'bench', flink, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map() });
+  sessions.set('bench', { name: 'bench', flink, subscriptions: [], samples: new Map(), jobArgs: new Map(), jobTimelines: new Map(), poll: newPollMemory(), panelReads: new Map() });
   model.set(emptySessionView('bench', { phase: 'attached', jobManagerOnly: true, flinkReachable: true, jobManager: { host: '10.0.0.1', port: 8081, restUrl: flink.baseUrl } }));
 
   let fired: Node[] | undefined;

@@ -10,7 +10,7 @@ import type { JarPlanRequest, JarRunRequest, JobPlan } from './flinkRestTypes';
 import type { JarInfo } from './jarInspector';
 import { checkEntryClass, inspectJar } from './jarInspector';
 import type { UploadProgress } from './jarUpload';
-import { hashFileOffThread } from './jarHash';
+import { hashFile, sendPathHash } from './jarHash';
 import { splitProgramArgs } from './programArgs';
 
 export type JarSubmitErrorKind = 'slots' | 'badOption';
@@ -23,7 +23,8 @@ export class JarSubmitError extends Error {
 }
 
 /**
- * Remembers which jar id a file got on a JobManager, and the SHA-256 of the bytes sent, as an opaque string per key.
+ * Remembers which jar id a file got on a JobManager, with the file's ctime when it was sent (and the SHA-256 of the bytes
+ * sent, when they were hashed), as an opaque string per key.
  * Inject a persistent one (e.g. VS Code state) to survive restarts.
  */
 export interface JarUploadStore {
@@ -73,10 +74,15 @@ interface JarFileStat {
   ino: number;
 }
 
-/** What the store keeps per file and JobManager. */
+/**
+ * What the store keeps per file and JobManager. ctimeMs: the file's status-change time when it was sent; every write
+ * moves it and no user call sets it back, so an equal ctime (with the key's path, size, mtime, inode) is the very file
+ * sent. sha256 only when the upload hashed (a file whose ctime had moved): then equal contents dedupe too.
+ */
 interface UploadRecord {
   jarId: string;
-  sha256: string;
+  ctimeMs?: number;
+  sha256?: string;
 }
 
 async function statJar(jarPath: string): Promise<JarFileStat> {
@@ -100,7 +106,7 @@ function rememberHash(f: JarFileStat, sha256: string): void {
 async function hashJar(f: JarFileStat): Promise<string> {
   let sha256 = hashMemo.get(memoKey(f));
   if (!sha256) {
-    sha256 = await hashFileOffThread(f.path);
+    sha256 = await hashFile(f.path);
     rememberHash(f, sha256);
   }
   return sha256;
@@ -116,7 +122,9 @@ function parseRecord(text: string | undefined): UploadRecord | undefined {
   if (!text) return undefined;
   try {
     const r = JSON.parse(text) as Partial<UploadRecord>;
-    return typeof r.jarId === 'string' && typeof r.sha256 === 'string' ? { jarId: r.jarId, sha256: r.sha256 } : undefined;
+    const ctimeMs = typeof r.ctimeMs === 'number' ? r.ctimeMs : undefined;
+    const sha256 = typeof r.sha256 === 'string' ? r.sha256 : undefined;
+    return typeof r.jarId === 'string' && (ctimeMs !== undefined || sha256 !== undefined) ? { jarId: r.jarId, ctimeMs, sha256 } : undefined;
   } catch {
     return undefined; // a record of another format: treat the file as not uploaded
   }
@@ -209,8 +217,8 @@ export class JarSubmitter {
 
   /**
    * Uploads the jar unless this JobManager already has this very file: same path, size, mtime and inode, and then the
-   * same SHA-256. The file is hashed before sending only when the store knows that path, size and mtime; otherwise the
-   * hash is taken from the upload's own read.
+   * same ctime (untouched since sent: nothing is read) or, when that moved, the same SHA-256. A file is hashed only when
+   * such a candidate exists: before sending when the record has a hash, and in the upload's own read to remember one.
    */
   async upload(jarPath: string, options: UploadJarOptions = {}): Promise<UploadResult> {
     let file: JarFileStat;
@@ -334,11 +342,12 @@ export class JarSubmitter {
   }
 
   private async uploadOnce(file: JarFileStat, key: string, options: UploadJarOptions): Promise<UploadResult> {
+    let candidate = false;
     if (!options.force) {
       const known = parseRecord(await this.store.get(key));
       if (known) {
-        // Same path, size and mtime: only now is the content read, and the hash decides.
-        if ((await hashJar(file)) === known.sha256) {
+        candidate = true;
+        if (await this.sameFile(file, known)) {
           const jars = await this.client.jars();
           if (jars.files.some((f) => f.id === known.jarId)) {
             this.log.debug(`${file.path} is already on ${this.client.baseUrl} as ${known.jarId}; not uploading it again.`);
@@ -351,20 +360,26 @@ export class JarSubmitter {
     }
     // No size check before sending: Flink 1.13 to 2.3 stream a multipart upload to disk past rest.server.max-content-length
     // (recorded in test/fixtures/flink-rest/<version>/*-upload-too-large.json); a JobManager's own 413 is mapped by uploadJar.
-    // Hashed beside the upload, on a worker thread: the sending path only reads and sends.
-    const hashing = hashFileOffThread(file.path);
-    hashing.catch(() => undefined); // an upload that fails first must not leave this rejection unhandled
-    const { jarId } = await this.client.uploadJar(file.path, { onProgress: options.onProgress, signal: options.signal });
-    const sha256 = await hashing.catch(() => undefined);
-    // The hash describes the bytes sent only if the file did not change meanwhile; otherwise nothing is remembered.
+    // Hashed only for a candidate, and then in the send path (the upload's own read): the usual upload reads once, hashes nothing.
+    const hashedBefore = candidate ? hashMemo.get(memoKey(file)) : undefined;
+    const hashing = candidate && !hashedBefore ? sendPathHash() : undefined;
+    const { jarId } = await this.client.uploadJar(file.path, { onProgress: options.onProgress, onChunk: hashing?.onChunk, signal: options.signal });
+    // The record describes the bytes sent only if the file did not change meanwhile; otherwise nothing is remembered.
     const after = await statJar(file.path).catch(() => undefined);
-    if (!sha256 || !after || memoKey(after) !== memoKey(file)) {
-      this.log.debug(`${file.path} changed while it was uploaded (or could not be hashed); it will be uploaded again next time.`);
+    if (!after || memoKey(after) !== memoKey(file)) {
+      this.log.debug(`${file.path} changed while it was uploaded; it will be uploaded again next time.`);
       return { jarId, uploaded: true };
     }
-    rememberHash(file, sha256);
-    await this.store.set(key, JSON.stringify({ jarId, sha256 } satisfies UploadRecord));
+    const sha256 = hashing?.digest() ?? hashedBefore;
+    if (sha256) rememberHash(file, sha256);
+    await this.store.set(key, JSON.stringify({ jarId, ctimeMs: file.ctimeMs, sha256 } satisfies UploadRecord));
     return { jarId, uploaded: true };
+  }
+
+  /** The file is the one the record was made for: untouched since (same ctime), or else the same contents (by hash). */
+  private async sameFile(file: JarFileStat, known: UploadRecord): Promise<boolean> {
+    if (known.ctimeMs !== undefined && known.ctimeMs === file.ctimeMs) return true;
+    return known.sha256 !== undefined && (await hashJar(file)) === known.sha256;
   }
 }
 

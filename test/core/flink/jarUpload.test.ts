@@ -1,5 +1,5 @@
-// The upload reads the jar into a ring of reused buffers while a worker thread hashes it: the bytes must still arrive
-// intact under back-pressure, and the dedupe must still go by content when path, size and mtime match.
+// The upload reads the jar into a ring of reused buffers and hashes it only for a dedupe candidate: the bytes must still
+// arrive intact under back-pressure, and the dedupe must still go by content when path, size and mtime match.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FlinkRestClient } from '../../../src/core/flink/FlinkRestClient';
 import { JarSubmitter, MemoryJarUploadStore, fingerprintJar } from '../../../src/core/flink/JarSubmitter';
-import { hashFileOffThread } from '../../../src/core/flink/jarHash';
+import { hashFile } from '../../../src/core/flink/jarHash';
 import { JAR_READ_CHUNK_BYTES, jarChunks } from '../../../src/core/flink/jarUpload';
 import { startInProcessCluster, type InProcessCluster } from '../../standin/flink/standinHarness';
 import { tempDir } from './testJars';
@@ -56,7 +56,7 @@ describe('jar upload through reused buffers', { timeout: 60000 }, () => {
     assert.equal(sent[sent.length - 1], data.length);
   });
 
-  test('same path, size and mtime but other contents: the hash decides and the jar is uploaded again', async () => {
+  test('same path, size and mtime but other contents (the ctime moved): the jar is uploaded again', async () => {
     const file = path.join(tmp.dir, 'same-stat.jar');
     const store = new MemoryJarUploadStore();
     const submitter = new JarSubmitter(client, { store });
@@ -83,38 +83,47 @@ describe('jar upload through reused buffers', { timeout: 60000 }, () => {
     assert.equal((await submitter.upload(file)).jarId, forced.jarId, 'the forced upload is the one remembered');
   });
 
-  test('the jar is hashed on a worker thread: nothing on the sending thread hashes, and the dedupe still holds', async () => {
-    const file = path.join(tmp.dir, 'off-thread.jar');
+  test('hashing only for a dedupe candidate: a first upload and an untouched file hash nothing; a touched one is hashed in the send path', async () => {
+    const file = path.join(tmp.dir, 'hash-when-needed.jar');
     fs.writeFileSync(file, crypto.randomBytes(8 * 1024 * 1024));
     const submitter = new JarSubmitter(client, { store: new MemoryJarUploadStore() });
     // The module object itself: the import above is a read-only view of it.
     const cryptoModule = createRequire(__filename)('node:crypto') as { createHash: typeof crypto.createHash };
     const original = cryptoModule.createHash;
-    let hashedHere = 0;
+    let hashes = 0;
     cryptoModule.createHash = ((...args: Parameters<typeof crypto.createHash>) => {
-      hashedHere++;
+      if (String(args[0]).toLowerCase() === 'sha256') hashes++;
       return original(...args);
     }) as typeof crypto.createHash;
-    let first: { uploaded: boolean; jarId: string };
-    let again: { uploaded: boolean; jarId: string };
     try {
-      first = await submitter.upload(file);
-      again = await submitter.upload(file);
+      const first = await submitter.upload(file);
+      assert.equal(first.uploaded, true);
+      assert.equal(hashes, 0, 'a first upload (no candidate) hashes nothing');
+      const again = await submitter.upload(file);
+      assert.equal(again.uploaded, false, 'untouched (same ctime): not uploaded twice');
+      assert.equal(again.jarId, first.jarId);
+      assert.equal(hashes, 0, 'an untouched file is recognised without reading it');
+      // Same contents, but the ctime moved (chmod): a candidate without a hash, so uploaded once more and hashed as it is sent.
+      fs.chmodSync(file, 0o640);
+      const touched = await submitter.upload(file);
+      assert.equal(touched.uploaded, true);
+      assert.equal(hashes, 1, 'hashed once, in the send path');
+      // The ctime moves again, the contents do not: the remembered hash now dedupes.
+      fs.chmodSync(file, 0o600);
+      const sameBytes = await submitter.upload(file);
+      assert.equal(sameBytes.uploaded, false, 'same contents under a moved ctime: the hash decides');
+      assert.equal(sameBytes.jarId, touched.jarId);
     } finally {
       cryptoModule.createHash = original;
     }
-    assert.equal(hashedHere, 0, 'no SHA-256 was computed on the thread that sends the jar');
-    assert.equal(first.uploaded, true);
-    assert.equal(again.uploaded, false, 'the worker\'s hash is what the dedupe compares');
-    assert.equal(again.jarId, first.jarId);
   });
 
-  test('hashFileOffThread: the SHA-256 of the file; a missing file is an error that names it', async () => {
+  test('hashFile: the SHA-256 of the file; a missing file is an error that names it', async () => {
     const data = crypto.randomBytes(1024 * 1024 + 7);
     const file = path.join(tmp.dir, 'hash-me.bin');
     fs.writeFileSync(file, data);
-    assert.equal(await hashFileOffThread(file), sha256(data));
+    assert.equal(await hashFile(file), sha256(data));
     const missing = path.join(tmp.dir, 'no-such.jar');
-    await assert.rejects(hashFileOffThread(missing), (err: Error) => err.message.includes(missing));
+    await assert.rejects(hashFile(missing), (err: Error) => err.message.includes(missing));
   });
 });
