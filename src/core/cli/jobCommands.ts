@@ -361,7 +361,7 @@ export function reportError(err: unknown, io: CliIo, json: boolean, usage = JOB_
   else if (err instanceof JarSubmitError) code = err.kind === 'badOption' ? ExitCode.usage : ExitCode.failed;
   else if (err instanceof SessionNotFound) code = ExitCode.notFound;
   else if (err instanceof FlinkRestError) {
-    if (err.kind === 'refused' || err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'notFlink') code = ExitCode.unreachable;
+    if (err.kind === 'refused' || err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'notFlink' || err.kind === 'tls') code = ExitCode.unreachable;
     else if (err.status === 404 && /\/jobs\//.test(err.endpoint)) {
       code = ExitCode.notFound;
       message = `${message}\nThe job id is not known to this JobManager; see flink-mesos list.`;

@@ -4,6 +4,7 @@ import { redact, type Logger } from '../log';
 import { DEFAULT_TIMINGS, type FlinkSessionDeps, type PartialFitChoice, type SessionSnapshot, type SessionTimings } from '../session/FlinkSession';
 import { FileSessionStore, defaultSessionDir, ownerIsAlive, type SessionOwner } from '../session/SessionStore';
 import type { Credentials, TlsOptions } from '../mesos/http';
+import { readPemCa } from '../http/pemCa';
 import type { CliIo } from './cliIo';
 
 export interface CommonArgs {
@@ -77,8 +78,6 @@ export function credentials(common: CommonArgs, io: CliIo, principal: string | u
   return { principal, secret };
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
 /** The TLS options of --ca-file (read now, so a bad path fails before anything starts) and --insecure-skip-tls-verify. */
 export function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefined {
   if (common.caFile !== undefined && common.insecureSkipTlsVerify) {
@@ -90,18 +89,11 @@ export function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefine
     return { rejectUnauthorized: false };
   }
   if (common.caFile === undefined) return undefined;
-  let ca: string;
   try {
-    ca = fs.readFileSync(common.caFile, 'utf8');
+    return { ca: readPemCa(common.caFile, '--ca-file', 'the Mesos masters\' certificates') };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
-    throw new UsageError(`--ca-file: the CA file ${common.caFile} cannot be read (${why}). Pass the PEM file of the CA that signed the Mesos masters' certificates.`);
+    throw new UsageError((e as Error).message);
   }
-  if (!PEM_CERTIFICATE.test(ca)) {
-    throw new UsageError(`--ca-file: ${common.caFile} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Pass the CA certificate in PEM form.`);
-  }
-  return { ca };
 }
 
 export function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {

@@ -4,6 +4,7 @@
 // (OfferHandler.ts, with launchPlan.ts), task tracking (TaskTracker.ts), reconciliation (TaskReconciler.ts), Flink's view
 // of the TaskManagers (TaskManagerRegistration.ts), the store lease (StoreLease.ts) and TEARDOWN (frameworkTeardown.ts).
 import { EventEmitter } from 'events';
+import { sslPassword } from './flinkSsl';
 import { SchedulerClient, type ConnectionState, type SchedulerClientOptions, type SubscribedInfo } from '../mesos/SchedulerClient';
 import type { MesosError } from '../mesos/MesosError';
 import type { FrameworkInfo } from '../mesos/types';
@@ -125,6 +126,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
   static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
     const { options } = validated;
+    sslPassword(options.flinkSsl, deps.flinkSslPassword); // missing: fail before anything registers with Mesos
     if (options.ha) {
       // Before anything registers with Mesos: a quorum that does not answer fails the start, with nothing left behind.
       const ms = deps.timings?.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS;
@@ -158,6 +160,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       await deps.store.delete(name);
       throw new SessionError(`The session "${name}" never registered with Mesos, so there is nothing to attach to; its record was cleared.`, 'Start it again.', 'notFound');
     }
+    sslPassword(record.options.flinkSsl, deps.flinkSslPassword); // a replacement task needs it
     return new FlinkSession(record, deps, true);
   }
 
