@@ -110,6 +110,8 @@ export function deps(common: CommonArgs, io: CliIo, principal?: string, partialF
   return {
     store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
     credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
+    // Flink TLS: the stores' password from this process's environment, when the tasks are launched; never stored.
+    flinkSslPassword: (name) => io.env[name],
     // Decided up front on the command line: nobody is asked in the middle of a start.
     decidePartialFit: () => partialFit,
   };

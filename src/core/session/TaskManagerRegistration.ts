@@ -3,6 +3,7 @@
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { END_PHASES, type SessionContext } from './sessionContext';
 import type { FlinkClusterApi, TaskManagerProgress } from './sessionTypes';
+import { jobManagerRestTls } from './flinkSsl';
 
 export class TaskManagerRegistration {
   /** Our TaskManagers in Flink's last /taskmanagers answer. */
@@ -21,7 +22,7 @@ export class TaskManagerRegistration {
     const { record, deps, timings, log } = this.ctx;
     if (!record.jobManagerUrl) return undefined;
     if (!this.flink) {
-      this.flink = (deps.createFlinkApi ?? ((url) => new FlinkRestClient(url, { timeoutMs: timings.flinkTimeoutMs, retries: 0, log })))(record.jobManagerUrl);
+      this.flink = (deps.createFlinkApi ?? ((url) => new FlinkRestClient(url, { timeoutMs: timings.flinkTimeoutMs, retries: 0, log, tls: jobManagerRestTls(record.options.flinkSsl) })))(record.jobManagerUrl);
     }
     return this.flink;
   }
