@@ -181,6 +181,7 @@ export class FlinkRestTransport {
         signal: options.signal,
       });
       this.log.debug(`${endpoint} on ${this.baseUrl}: HTTP ${response.statusCode} in ${Date.now() - started} ms`);
+      if (response.statusCode >= 300 && response.statusCode < 400) throw await this.redirectError(endpoint, response);
       return { statusCode: response.statusCode, headers: response.headers, body: response.body, endpoint };
     } catch (err) {
       throw await this.tlsError(endpoint, err) ?? this.networkError(endpoint, err, timeoutMs);
@@ -239,6 +240,20 @@ export class FlinkRestTransport {
         `Check the address: it must be the JobManager's REST port (rest.port, 8081 by default), not a web page, proxy or another service.`,
       { kind: 'notFlink', address: this.baseUrl, endpoint, status, fix: 'give the JobManager REST address host:port (rest.port, 8081 by default)' },
     );
+  }
+
+  /**
+   * Flink's REST API never redirects, except an https JobManager asked over plain http: its RedirectingSslHandler answers
+   * 301 to the https address. Any other redirect is not Flink's REST API.
+   */
+  private async redirectError(endpoint: string, response: Dispatcher.ResponseData): Promise<FlinkRestError> {
+    await response.body.dump().catch(() => undefined);
+    const location = headerValue(response.headers, 'location');
+    if (this.origin.startsWith('http:') && /^https:\/\//i.test(location)) {
+      const problem = httpToHttpsProblem(this.baseUrl);
+      return new FlinkRestError(`${problem.message} ${problem.fix}.`, { kind: 'tls', address: this.baseUrl, endpoint, status: response.statusCode, fix: problem.fix });
+    }
+    return this.notFlinkError(endpoint, `answered HTTP ${response.statusCode}, a redirect${location ? ` to ${location}` : ''}`, response.statusCode);
   }
 
   /** A failure that TLS explains: a certificate check, or http and https mixed up. Not retried: it needs a change of address or CA. */

@@ -38,11 +38,11 @@ export function restTlsProblem(baseUrl: string, code: string, message: string): 
   return undefined;
 }
 
-/** The answer for an http URL whose server hung up or spoke no http: the same port completes a TLS handshake. */
+/** The answer for an http URL whose server redirects to https, or hung up and completes a TLS handshake on the same port. */
 export function httpToHttpsProblem(baseUrl: string): RestTlsProblem {
   const url = new URL(baseUrl);
   return {
-    message: `The JobManager at ${baseUrl} speaks https (REST TLS, security.ssl.rest.enabled) and closed the plain http connection.`,
+    message: `The JobManager at ${baseUrl} speaks https (REST TLS, security.ssl.rest.enabled), not plain http.`,
     fix: `Use https://${url.host}${url.pathname === '/' ? '' : url.pathname}, with --flink-rest-ca FILE when its certificate is signed by your own CA`,
   };
 }
