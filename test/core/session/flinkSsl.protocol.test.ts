@@ -95,6 +95,15 @@ describe('Flink TLS in the TaskInfos', () => {
     assert.ok(logged.length > 0 && logged.every((l) => !l.includes('s3cret')), 'the log holds no password');
   });
 
+  test('the log masks the password in a logged ACCEPT (the scheduler client logs its calls through redact)', () => {
+    const body = JSON.stringify({ type: 'ACCEPT', accept: { operations: [{ launch: { task_infos: [{ command: { environment: { variables: [
+      { name: 'FLINK_MESOS_SESSION', value: 'tls' }, { name: 'FLINK_MESOS_SSL_PASSWORD', value: 'p"w\\ s3cret' }] } } }] } }] } });
+    const shown = redact(body);
+    assert.ok(!shown.includes('s3cret'), shown);
+    assert.match(shown, /"name":"FLINK_MESOS_SSL_PASSWORD","value":"<redacted>"/);
+    assert.match(shown, /"name":"FLINK_MESOS_SESSION","value":"tls"/, 'other variables stay');
+  });
+
   test('the shell expands the words as Flink must read them: the password with spaces, quotes and $ intact, the sandbox path resolved', async () => {
     const { m } = await session({ sslKeystore: 'file:///keys/flink.jks', sslTruststore: '/keys/trust.jks' });
     m.offers([offer({ agent: 'a1' })]);
