@@ -160,7 +160,6 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
       await deps.store.delete(name);
       throw new SessionError(`The session "${name}" never registered with Mesos, so there is nothing to attach to; its record was cleared.`, 'Start it again.', 'notFound');
     }
-    sslPassword(record.options.flinkSsl, deps.flinkSslPassword); // a replacement task needs it
     return new FlinkSession(record, deps, true);
   }
 

@@ -6,7 +6,7 @@ import { planOffers } from './launchPlan';
 import { jobManagerTaskId } from './flinkTasks';
 import { highAvailabilityClusterId, highAvailabilityConfiguration } from './highAvailability';
 import type { SessionTaskSpec } from './flinkTasks';
-import { jobManagerScheme, sslConfiguration, sslPassword } from './flinkSsl';
+import { jobManagerScheme, missingSslPassword, sslConfiguration, sslPassword } from './flinkSsl';
 import {
   DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
 } from './offerDiagnosis';
@@ -35,6 +35,13 @@ export class OfferHandler {
       return;
     }
     const options = record.options;
+    // An attach without the TLS password (a stop, a scale down) needs none; a launch does: nothing starts without it.
+    const noPassword = missingSslPassword(options.flinkSsl, ctx.deps.flinkSslPassword);
+    if (noPassword) {
+      await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
+      this.setDiagnosis(noPassword);
+      return;
+    }
     const spec = this.taskSpec();
     const jm = record.tasks.find((t) => t.kind === 'jobmanager');
     const toPlace = ctx.tasks.toPlace();

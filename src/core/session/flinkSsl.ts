@@ -212,3 +212,13 @@ export function sslPassword(ssl: FlinkSslOptions | undefined, lookup: ((name: st
   }
   return value;
 }
+
+/** Why the session cannot launch a task now (TLS on, no password), or undefined. */
+export function missingSslPassword(ssl: FlinkSslOptions | undefined, lookup: ((name: string) => string | undefined) | undefined): string | undefined {
+  try {
+    sslPassword(ssl, lookup);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

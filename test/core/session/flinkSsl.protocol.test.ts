@@ -23,7 +23,7 @@ afterEach(async () => {
 const flink: FlinkClusterApi = { overview: async () => ({ taskmanagers: 0, 'slots-total': 0, 'slots-available': 0 }), taskManagers: async () => [] };
 const PASSWORD = "s3cret pa$$ 'word'";
 
-async function session(input: Partial<SessionOptionsInput>, password: string | null = PASSWORD) {
+async function session(input: Partial<SessionOptionsInput>, password: string | null | (() => string | undefined) = PASSWORD) {
   const m = new RecordingScheduler();
   const store = new MemorySessionStore();
   const logged: string[] = [];
@@ -34,7 +34,7 @@ async function session(input: Partial<SessionOptionsInput>, password: string | n
   });
   const s = await FlinkSession.create(validated, {
     store, log,
-    flinkSslPassword: (name) => (name === (input.sslPasswordEnv ?? 'FLINK_SSL_PASSWORD') ? password ?? undefined : undefined),
+    flinkSslPassword: (name) => (name !== (input.sslPasswordEnv ?? 'FLINK_SSL_PASSWORD') ? undefined : typeof password === 'function' ? password() : password ?? undefined),
     timings: { reconcileInitialMs: 20, reconcileMaxMs: 80, tickMs: 60000, flinkPollMs: 10, runningPollMs: 20, subscribeTimeoutMs: 60000, stopVerifyTimeoutMs: 100 },
     createScheduler: () => m as unknown as SchedulerApi,
     createFlinkApi: () => flink,
@@ -150,6 +150,22 @@ describe('Flink TLS in the TaskInfos', () => {
   test('TLS without the password in the environment: the start fails before registering, naming the variable', async () => {
     await assert.rejects(session({ sslKeystore: '/k.jks', sslTruststore: '/t.jks', sslPasswordEnv: 'MY_STORE_PW' }, null),
       (e: Error) => e instanceof SessionOptionError && /MY_STORE_PW is empty/.test(e.message) && /Set MY_STORE_PW/.test(e.message));
+  });
+
+  test('a client that lost the password (an attach for a stop) launches nothing: offers declined, the diagnosis names the variable; the stop works', async () => {
+    let password: string | undefined = PASSWORD;
+    const { s, m } = await session({ sslKeystore: '/k.jks', sslTruststore: '/t.jks', taskManagers: 1 }, () => password);
+    m.offers([offer({ agent: 'a1' })]);
+    await until('the launch', () => m.launched().length === 2);
+    password = undefined;
+    const tm = m.launched().find((t) => t.task_id.value.startsWith('taskmanager-'))!;
+    m.update(tm.task_id.value, 'TASK_FAILED', { agentId: 'a1', message: 'planted' });
+    m.offers([offer({ agent: 'a2' })]);
+    await until('the offer declined', () => m.calls.some((c) => c.type === 'DECLINE'));
+    assert.equal(m.launched().length, 2, 'no replacement without the password');
+    await until('the diagnosis', () => /FLINK_SSL_PASSWORD is empty/.test(s.snapshot().diagnosis ?? ''));
+    const stop = await s.stop();
+    assert.deepEqual(stop.leftTasks, []);
   });
 });
 
