@@ -12,5 +12,7 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 export function redact(text: string): string {
   return text
     .replace(/(authorization["']?\s*[:=]\s*["']?)(basic|bearer)\s+[A-Za-z0-9+/=._-]+/gi, '$1$2 <redacted>')
-    .replace(/(\/\/[^/:@\s]+:)[^@\s/]+@/g, '$1<redacted>@');
+    .replace(/(\/\/[^/:@\s]+:)[^@\s/]+@/g, '$1<redacted>@')
+    // The Flink TLS password in a launched TaskInfo's environment (flinkSsl.ts).
+    .replace(/("name"\s*:\s*"FLINK_MESOS_SSL_PASSWORD"\s*,\s*"value"\s*:\s*")(?:[^"\\]|\\.)*"/g, '$1<redacted>"');
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 export interface MesosCredentials { principal: string; secret: string }
 
 const KEY_PREFIX = 'flinkMesos.credentials:';
+const FLINK_SSL_PASSWORD_KEY = 'flinkMesos.flinkSslPassword';
 
 /** Mesos credentials per master, kept only in SecretStorage (never in settings, state or logs). */
 export class CredentialStore {
@@ -25,6 +26,16 @@ export class CredentialStore {
     const key = normalizeMaster(master) || '*';
     await this.secrets.store(KEY_PREFIX + key, JSON.stringify(credentials));
     this.changed.fire(key);
+  }
+
+  /** The Flink TLS stores' password (flinkMesos.flinkSsl.*), one for every session started here. */
+  getFlinkSslPassword(): Thenable<string | undefined> {
+    return this.secrets.get(FLINK_SSL_PASSWORD_KEY);
+  }
+
+  async setFlinkSslPassword(password: string | undefined): Promise<void> {
+    if (password) await this.secrets.store(FLINK_SSL_PASSWORD_KEY, password);
+    else await this.secrets.delete(FLINK_SSL_PASSWORD_KEY);
   }
 
   async delete(master: string): Promise<void> {

@@ -112,7 +112,7 @@ export class FlinkSessionHandle implements MesosSessionHandle {
       restartable: s.phase === 'failed' && s.failureKind === JOB_MANAGER_LOST ? true : undefined,
       phaseDetail: s.reason ?? s.diagnosis ?? (s.replacementBlocked ? 'TaskManager replacement stopped: the failure-rate limit was hit.' : undefined),
       master: s.masters, mesosUiUrl: s.mesosUiUrl, frameworkId: s.frameworkId, user: o.user,
-      jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state } : undefined,
+      jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: s.jobManagerUrl as string, mesosState: jm.state, restCaFile: o.flinkSsl?.restCaFile } : undefined,
       taskManagersWanted: wanted === null ? 'greedy' : wanted,
       taskManagers: [...tms, ...[...this.lost.values()].filter(l => !tms.some(t => t.id === l.id))],
       agents: [...agents.values()].sort((a, b) => a.hostname.localeCompare(b.hostname)),

@@ -16,6 +16,7 @@ import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
 import { reattachApplication } from './ApplicationLauncher';
 import { FlinkSessionHandle, describe, flinkLocation } from './FlinkSessionHandle';
+import { flinkSslInput } from '../settings/flinkSslSettings';
 export { FlinkSessionHandle, flinkLocation, declinedOffers } from './FlinkSessionHandle';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
@@ -38,6 +39,7 @@ export class MesosSessionLauncher implements SessionLauncher {
       ...taskOptionsInput(settings),
       ha: settings.highAvailability || undefined, haStorage: settings.highAvailabilityStorage || undefined,
       maxJobManagerRestartsPerHour: settings.maxJobManagerRestartsPerHour,
+      ...(settings.flinkSsl ? flinkSslInput(settings.flinkSsl) : {}),
     });
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
@@ -122,6 +124,9 @@ export class MesosSessionLauncher implements SessionLauncher {
     await forgetSession(this.store, verdict, this.storeDir);
   }
 
+  /** The Flink TLS stores' password, from SecretStorage; never stored elsewhere. */
+  flinkSslPassword?: string;
+
   deps(credentials: MesosCredentials | undefined): FlinkSessionDeps {
     const c = readConnectionSettings();
     let ca: string | undefined;
@@ -132,6 +137,8 @@ export class MesosSessionLauncher implements SessionLauncher {
     }
     return {
       store: this.store, log: this.log, credentials, timings: this.timings,
+      // From SecretStorage (SessionCommands loads it before a start or reattach); one password for every TLS session.
+      flinkSslPassword: () => this.flinkSslPassword,
       tls: ca || !c.tlsRejectUnauthorized ? { ca, rejectUnauthorized: c.tlsRejectUnauthorized } : undefined,
     };
   }

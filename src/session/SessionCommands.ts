@@ -38,6 +38,7 @@ export class SessionCommands {
       ['flinkMesos.session.openMesosUi', this.openMesosUi],
       ['flinkMesos.credentials.set', this.setCredentials],
       ['flinkMesos.credentials.clear', this.clearCredentials],
+      ['flinkMesos.flinkSsl.setPassword', this.setFlinkSslPassword],
       ['flinkMesos.refresh', this.refresh],
       ['flinkMesos.showOutput', async () => this.log.channel.show(true)],
     ]) as vscode.Disposable[];
@@ -53,6 +54,7 @@ export class SessionCommands {
   /** Starts a session from its settings; offers a one-step restart with the same settings if its JobManager ends it (no HA). */
   private async launch(settings: SessionSettings): Promise<SessionView | undefined> {
     this.warnIfTlsOff();
+    await this.loadFlinkSslPassword();
     const creds = await this.credentials.get(settings.master);
     this.log.addSecret(creds?.secret);
     this.log.info(`Starting session ${settings.name} on ${settings.master}: ${settings.taskManagers} TaskManagers × ${settings.slotsPerTaskManager} slots.`);
@@ -88,6 +90,7 @@ export class SessionCommands {
 
   /** After a window reload: reattach every saved session this window can drive; a session another window drives is refused clearly. */
   async reattachSaved(): Promise<void> {
+    await this.loadFlinkSslPassword();
     for (const name of await this.launcher.saved()) {
       if (this.manager.has(name)) continue;
       try {
@@ -149,6 +152,7 @@ export class SessionCommands {
     if (!picked) return undefined;
     if (picked.name) {
       const name = picked.name;
+      await this.loadFlinkSslPassword();
       const handle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reattaching ${name}…` },
         () => this.launcher.reattach(name, async m => { const c = await this.credentials.get(m); this.log.addSecret(c?.secret); return c; }));
       this.manager.adoptMesosSession(name, handle);
@@ -236,6 +240,24 @@ export class SessionCommands {
     await this.credentials.set(master.trim() === '*' ? '' : master, { principal: principal.trim(), secret });
     this.log.info(`Mesos credentials saved for ${master.trim() || '*'} (principal ${principal.trim()}).`);
     void vscode.window.showInformationMessage(`Mesos credentials saved for ${master.trim() || 'every master'}.`);
+  }
+
+  /** The Flink TLS password from SecretStorage into the launcher (a TLS session's tasks get it), masked in the log. */
+  private async loadFlinkSslPassword(): Promise<void> {
+    const password = await this.credentials.getFlinkSslPassword();
+    this.log.addSecret(password);
+    this.launcher.flinkSslPassword = password;
+  }
+
+  async setFlinkSslPassword(): Promise<void> {
+    const password = await ask(this.ui, {
+      title: 'Set Flink TLS Password', prompt: 'The password of the keystores and truststores in flinkMesos.flinkSsl.* (kept in the system\'s secret storage; empty clears it)', password: true,
+    });
+    if (password === undefined) return;
+    this.log.addSecret(password);
+    await this.credentials.setFlinkSslPassword(password || undefined);
+    this.launcher.flinkSslPassword = password || undefined;
+    void vscode.window.showInformationMessage(password ? 'Flink TLS password saved.' : 'Flink TLS password cleared.');
   }
 
   async clearCredentials(): Promise<void> {

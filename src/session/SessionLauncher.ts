@@ -21,4 +21,6 @@ export interface SessionLauncher {
   checkForget(name: string, credentials: MesosCredentials | undefined, thisWindowDrives: boolean): Promise<ForgetVerdict>;
   /** Removes the saved record: the name is free again. */
   forget(verdict: ForgetVerdict): Promise<void>;
+  /** The Flink TLS stores' password (from SecretStorage) a TLS session's tasks get. */
+  flinkSslPassword?: string;
 }

@@ -7,7 +7,7 @@ import { flinkFailureFix } from '../core/flink/flinkFailureFix';
 import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
 import { JobWatcher } from '../core/flink/JobWatcher';
 import { Logger } from '../core/log';
-import { readPollingIntervalMs } from '../settings/extensionSettings';
+import { readFlinkSslSettings, readPollingIntervalMs } from '../settings/extensionSettings';
 import { IntervalPoller } from '../polling/IntervalPoller';
 import { PanelDataSource } from '../webviews/PanelDataSource';
 import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
@@ -18,6 +18,7 @@ import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
 import { JobView, SessionView, StateChange, emptySessionView } from './sessionViews';
 import { mergeMesos, mergeTaskManagers } from './sessionViewMerge';
+import { restCaTls } from '../settings/flinkSslSettings';
 
 /** What a Mesos-backed session gives the manager; implemented over the core's FlinkSession (see MesosSessionAdapter). */
 export interface MesosSessionHandle extends vscode.Disposable {
@@ -114,7 +115,9 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
   /** Follows any Flink JobManager by its REST address (a cluster we did not start). */
   async attachJobManager(name: string, restUrl: string): Promise<SessionView> {
     if (this.sessions.has(name)) throw new Error(`A session named "${name}" is already shown. Pick another name, or detach it first.`);
-    const flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
+    // An https address is verified against flinkMesos.flinkSsl.restCaFile when set (else the system's CAs).
+    const tls = /^https:/i.test(restUrl.trim()) ? restCaTls(readFlinkSslSettings().restCaFile, undefined, 'flinkMesos.flinkSsl.restCaFile') : undefined;
+    const flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0, tls });
     try {
       await flink.probe();
     } catch (err) {
@@ -196,7 +199,7 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       // Watchers hold the old client: end them (panels fall back to polling) before it closes.
       if (m.flink) this.endJobWatchers(m.name);
       void m.flink?.close();
-      m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0 });
+      m.flink = new FlinkRestClient(restUrl, { log: this.log, timeoutMs: this.flinkTimeoutMs(), retries: 0, tls: restCaTls(snap.jobManager?.restCaFile, this.log) });
       m.submitter = this.submitterFor(m.flink);
       m.poll = newPollMemory();
       m.panelReads.clear();

@@ -57,7 +57,7 @@ export class WatchedSessionHandle implements MesosSessionHandle {
     return {
       phase: this.phase(w), readOnly: true, phaseDetail: this.detail(w),
       master: r.masters, frameworkId: r.frameworkId, mesosUiUrl: r.leaderUrl && r.frameworkId ? `${r.leaderUrl}/#/frameworks/${r.frameworkId}` : undefined,
-      jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: r.jobManagerUrl as string, mesosState: state(jm.taskId, jm.state) } : undefined,
+      jobManager: jmUrl && jm ? { host: jmUrl.hostname, port: Number(jmUrl.port), restUrl: r.jobManagerUrl as string, mesosState: state(jm.taskId, jm.state), restCaFile: r.options.flinkSsl?.restCaFile } : undefined,
       taskManagersWanted: wanted === null ? 'greedy' : wanted, taskManagers: tms,
       agents: [...agents.values()].sort((a, b) => a.hostname.localeCompare(b.hostname)),
       asked: { cpus: o.jobManagerCpus + (wanted ?? tms.length) * o.taskManagerCpus, memMb: o.jobManagerMemoryMb + (wanted ?? tms.length) * o.taskManagerMemoryMb },

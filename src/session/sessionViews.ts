@@ -82,7 +82,8 @@ export interface SessionView {
   /** The user the session's Mesos tasks run as (the framework user). */
   user?: string;
   flinkVersion?: string;
-  jobManager?: { host: string; port: number; restUrl: string; mesosState?: string };
+  /** restCaFile: the PEM CA an https JobManager's certificate is verified against (the session's --flink-rest-ca). */
+  jobManager?: { host: string; port: number; restUrl: string; mesosState?: string; restCaFile?: string };
   flinkReachable: boolean;
   taskManagersWanted: number | 'greedy';
   taskManagers: TaskManagerView[];

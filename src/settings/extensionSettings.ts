@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { SESSION_DEFAULTS } from '../core/session/SessionOptions';
 import type { TaskSettings } from './taskSettings';
+import type { FlinkSslSettings } from './flinkSslSettings';
 
 export const SECTION = 'flinkMesos';
 
@@ -41,6 +42,8 @@ export interface SessionSettings extends StartInput {
   unreachableGraceSeconds?: number;
   /** With HA: JobManager relaunches an hour before the session stops (`flinkMesos.maxJobManagerRestartsPerHour`). */
   maxJobManagerRestartsPerHour?: number;
+  /** Flink's TLS (`flinkMesos.flinkSsl.*`). */
+  flinkSsl?: FlinkSslSettings;
 }
 
 export interface ConnectionSettings {
@@ -89,6 +92,17 @@ export function readSessionSettings(): SessionSettings {
     highAvailability: (c.get<string>('highAvailability', '') ?? '').trim(),
     highAvailabilityStorage: (c.get<string>('highAvailabilityStorage', '') ?? '').trim(),
     maxJobManagerRestartsPerHour: c.get<number>('maxJobManagerRestartsPerHour', SESSION_DEFAULTS.maxJobManagerRestartsPerHour),
+    flinkSsl: readFlinkSslSettings(),
+  };
+}
+
+/** `flinkMesos.flinkSsl.*`: Flink's TLS stores and the CA the JobManager's REST certificate is verified against. */
+export function readFlinkSslSettings(): FlinkSslSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const get = (k: string): string => (c.get<string>(`flinkSsl.${k}`, '') ?? '').trim();
+  return {
+    connections: get('connections') || 'internal,rest', keystore: get('keystore'), truststore: get('truststore'),
+    restKeystore: get('restKeystore'), restTruststore: get('restTruststore'), restCaFile: get('restCaFile'),
   };
 }
 

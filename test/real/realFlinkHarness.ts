@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../src/core/cli/cli';
-import { FlinkSession } from '../../src/core/session/FlinkSession';
+import { FlinkSession, type FlinkSessionDeps } from '../../src/core/session/FlinkSession';
 import { validateSessionOptions, type SessionOptionsInput } from '../../src/core/session/SessionOptions';
 import { bufferIo } from '../helpers/bufferIo';
 import { deps, startCluster } from '../core/session/sessionHarness';
@@ -45,13 +45,13 @@ export function startRealCluster(flink: RealFlink): Promise<MesosCluster> {
 }
 
 /** Real JVMs start in seconds, not milliseconds: the stand-in timings, with room for that. */
-export async function newRealSession(cluster: MesosCluster, storeDir: string, input: Partial<SessionOptionsInput>): Promise<FlinkSession> {
+export async function newRealSession(cluster: MesosCluster, storeDir: string, input: Partial<SessionOptionsInput>, extra: Partial<FlinkSessionDeps> = {}): Promise<FlinkSession> {
   const validated = validateSessionOptions({
     master: cluster.masterUrls.map((u) => u.replace(/^http:\/\//, '')).join(','), flink: { kind: 'home', path: cluster.flinkHome },
     taskManagerMemoryMb: REAL_TM_MEMORY_MB, jobManagerMemoryMb: REAL_JM_MEMORY_MB, taskManagerCpus: 0.5, jobManagerCpus: 0.5, ...input,
   }, { osUser: () => 'tester' });
   return FlinkSession.create(validated, deps(storeDir, {
-    timings: { ...deps(storeDir).timings, flinkTimeoutMs: 5000, callTimeoutMs: 5000, stopVerifyTimeoutMs: 30000 },
+    timings: { ...deps(storeDir).timings, flinkTimeoutMs: 5000, callTimeoutMs: 5000, stopVerifyTimeoutMs: 30000 }, ...extra,
   }));
 }
 

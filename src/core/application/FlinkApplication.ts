@@ -14,6 +14,7 @@ import { ArtifactServer, parseArtifactUri } from './ArtifactServer';
 import type { ApplicationOutcome, ApplicationResult, ApplicationResultStore } from './ApplicationResultStore';
 import type { ArtifactServerSettings } from './applicationInput';
 import type { ApplicationSpec } from './applicationSpec';
+import { jobManagerRestTls } from '../session/flinkSsl';
 
 export interface ApplicationDeps extends FlinkSessionDeps {
   results: ApplicationResultStore;
@@ -172,7 +173,7 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   private maybeFollow(s: SessionSnapshot): void {
     if (this.following || !s.jobManagerUrl || END.has(s.phase) || s.phase === 'stopping') return;
     this.following = true;
-    this.client = new FlinkRestClient(s.jobManagerUrl, { timeoutMs: 5000, retries: 0 });
+    this.client = new FlinkRestClient(s.jobManagerUrl, { timeoutMs: 5000, retries: 0, tls: jobManagerRestTls(s.options.flinkSsl) });
     this.jobResult = this.follow(this.client);
   }
 

@@ -13,6 +13,7 @@ import { requestStop } from '../session/sessionControlService';
 import { serveSessionControl } from '../session/sessionControlService';
 import { UsageError, cliLogger, deps, drivenBy, parseCommon, type CommonArgs } from './sessionCliCommon';
 import { ArgReader } from './argReader';
+import { jobManagerRestTls } from '../session/flinkSsl';
 
 export const APPLICATION_USAGE = `Application commands (one jar as its own Flink cluster: the JobManager runs it with Flink's application
 entry point, bin/standalone-job.sh; the framework is torn down when the job ends, and its result is kept):
@@ -250,7 +251,7 @@ async function statusCommand(common: CommonArgs, io: CliIo, list: boolean, named
 async function runningLine(r: SessionRecord): Promise<ApplicationLine> {
   const line: ApplicationLine = { name: r.name, state: r.phase, jobManagerUrl: r.jobManagerUrl, frameworkId: r.frameworkId, reason: r.reason, running: true };
   if (r.jobManagerUrl) {
-    const client = new FlinkRestClient(r.jobManagerUrl, { timeoutMs: 3000, retries: 0 });
+    const client = new FlinkRestClient(r.jobManagerUrl, { timeoutMs: 3000, retries: 0, tls: jobManagerRestTls(r.options.flinkSsl) });
     try {
       const jobs = await client.jobsOverview();
       const j = [...jobs].sort((a, b) => b['start-time'] - a['start-time'])[0];
@@ -313,7 +314,7 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
 
 async function stopJobWithSavepoint(record: SessionRecord, dir: string, drain: boolean): Promise<string> {
   if (!record.jobManagerUrl) throw new SessionError(`Application ${record.name} has no JobManager yet (${record.phase}).`, 'Wait until its job runs, or stop it without --savepoint.');
-  const client = new FlinkRestClient(record.jobManagerUrl, { timeoutMs: 10000 });
+  const client = new FlinkRestClient(record.jobManagerUrl, { timeoutMs: 10000, tls: jobManagerRestTls(record.options.flinkSsl) });
   try {
     const jobs = await client.jobsOverview();
     const job = jobs.find((j) => j.state === 'RUNNING');

@@ -13,6 +13,8 @@ import { JobWatcher } from '../flink/JobWatcher';
 import { ProgramArgsError } from '../flink/programArgs';
 import type { JobSubmission, SavepointSchedule } from '../session/SavepointHistoryStore';
 import { describeSchedule, notDrivenWarning, scheduleFromFlags, type ScheduleFlags } from './savepointScheduleCommand';
+import { readPemCa } from '../http/pemCa';
+import type { TlsOptions } from '../mesos/http';
 
 export const JOB_COMMANDS = ['run', 'list', 'cancel', 'stop'] as const;
 
@@ -31,6 +33,8 @@ export const JOB_COMMANDS_USAGE = `Job commands (talk to a session's JobManager 
       --savepoint-dispose-old        retired ones disposed through the JobManager (see flink-mesos savepoint-schedule)
       ARGS                           program arguments, passed to the job exactly as given
   flink-mesos list   [-m HOST:PORT | --session NAME] [--json]
+  Every command: --flink-rest-ca FILE  the PEM CA an https:// JobManager's certificate is verified against
+                 (a session started with --flink-rest-ca uses its own)
   flink-mesos cancel [-m HOST:PORT | --session NAME] [--json] JOBID
   flink-mesos stop   [-m HOST:PORT | --session NAME] [--savepoint DIR] [--drain] [--json] JOBID
   The JobManager is -m (its REST address), --session (a session started with flink-mesos), or $${JOBMANAGER_ENV}.
@@ -55,6 +59,8 @@ export { UsageError };
 export interface CommonFlags {
   jobManager?: string;
   session?: string;
+  /** --flink-rest-ca FILE: the CA an https JobManager given with -m is verified against. */
+  restCa?: string;
   json: boolean;
 }
 
@@ -65,7 +71,7 @@ export interface CommonFlags {
 export async function runJobCommand(
   argv: readonly string[],
   io: CliIo,
-  resolveSession: (name: string) => Promise<string>,
+  resolveSession: SessionResolver,
   options: JobCommandOptions = {},
 ): Promise<number> {
   const [command, ...rest] = argv;
@@ -73,8 +79,8 @@ export async function runJobCommand(
   let json = rest.includes('--json');
   try {
     const connect = async (flags: CommonFlags): Promise<FlinkRestClient> => {
-      const address = await resolveJobManager(flags, io, resolveSession);
-      client = new FlinkRestClient(address, { timeoutMs: options.timeoutMs, log: options.log });
+      const { url, tls } = await resolveJobManager(flags, io, resolveSession);
+      client = new FlinkRestClient(url, { timeoutMs: options.timeoutMs, log: options.log, tls });
       return client;
     };
     switch (command) {
@@ -161,6 +167,7 @@ function parseRunArgs(args: readonly string[]): RunArgs {
     switch (name) {
       case '-m': case '--jobmanager': flags.jobManager = value(); break;
       case '--session': flags.session = value(); break;
+      case '--flink-rest-ca': flags.restCa = value(); break;
       case '--json': flags.json = true; break;
       case '-c': case '--class': run.entryClass = value(); break;
       case '-p': case '--parallelism': {
@@ -300,6 +307,7 @@ function parseCommon(args: readonly string[], extra: Record<string, string | boo
     const value = (): string => r.value();
     if (name === '-m' || name === '--jobmanager') flags.jobManager = value();
     else if (name === '--session') flags.session = value();
+    else if (name === '--flink-rest-ca') flags.restCa = value();
     else if (name === '--json') flags.json = true;
     else if ((name === '--savepoint' || name === '--savepointPath' || name === '-p') && 'savepoint' in extra) extra.savepoint = value();
     else if (name === '--drain' && 'drain' in extra) extra.drain = true;
@@ -316,19 +324,36 @@ function singleJobId(positional: string[], command: string): string {
   return jobId.toLowerCase();
 }
 
-export async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: (name: string) => Promise<string>): Promise<string> {
+/** A JobManager's REST address and, for https, what its certificate is verified against. */
+export interface JobManagerEndpoint { url: string; tls?: TlsOptions }
+
+/** A session's JobManager: its address alone, or with the CA of its REST TLS. */
+export type SessionResolver = (name: string) => Promise<string | JobManagerEndpoint>;
+
+export async function resolveJobManager(flags: CommonFlags, io: CliIo, resolveSession: SessionResolver): Promise<JobManagerEndpoint> {
   if (flags.jobManager && flags.session) throw new UsageError('Give either -m HOST:PORT or --session NAME, not both.');
-  if (flags.session) {
+  let tls: TlsOptions | undefined;
+  if (flags.restCa !== undefined) {
     try {
-      return await resolveSession(flags.session);
+      tls = { ca: readPemCa(flags.restCa, '--flink-rest-ca', 'the JobManager\'s REST certificate') };
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (flags.session) {
+    let found: string | JobManagerEndpoint;
+    try {
+      found = await resolveSession(flags.session);
     } catch (err) {
       throw new SessionNotFound((err as Error).message || `No session named "${flags.session}".`);
     }
+    const endpoint = typeof found === 'string' ? { url: found } : found;
+    return tls ? { ...endpoint, tls } : endpoint;
   }
   const address = flags.jobManager ?? io.env[JOBMANAGER_ENV];
   if (!address) throw new UsageError(`Name the JobManager: -m HOST:PORT (its REST port, 8081 by default), --session NAME, or set ${JOBMANAGER_ENV}.`);
   try {
-    return normalizeJobManagerUrl(address);
+    return { url: normalizeJobManagerUrl(address), tls };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -346,7 +371,7 @@ export function reportError(err: unknown, io: CliIo, json: boolean, usage = JOB_
   else if (err instanceof JarSubmitError) code = err.kind === 'badOption' ? ExitCode.usage : ExitCode.failed;
   else if (err instanceof SessionNotFound) code = ExitCode.notFound;
   else if (err instanceof FlinkRestError) {
-    if (err.kind === 'refused' || err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'notFlink') code = ExitCode.unreachable;
+    if (err.kind === 'refused' || err.kind === 'timeout' || err.kind === 'unreachable' || err.kind === 'notFlink' || err.kind === 'tls') code = ExitCode.unreachable;
     else if (err.status === 404 && /\/jobs\//.test(err.endpoint)) {
       code = ExitCode.notFound;
       message = `${message}\nThe job id is not known to this JobManager; see flink-mesos list.`;

@@ -5,6 +5,7 @@ import { ArgReader } from './argReader';
 import type { Credentials, TlsOptions } from '../mesos/http';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import type { SessionRecord, TaskRecord } from '../session/SessionStore';
+import { jobManagerRestTls } from '../session/flinkSsl';
 
 export const LOG_CHOICES = ['flink', 'flink-stdout', 'sandbox-stdout', 'sandbox-stderr'] as const;
 export type LogChoice = (typeof LOG_CHOICES)[number];
@@ -44,7 +45,7 @@ export async function readSessionLog(record: SessionRecord, req: LogsRequest, op
   const task = findTask(record, req.task);
   if (req.log === 'flink' || req.log === 'flink-stdout') {
     if (!record.jobManagerUrl) throw new LogsInputError(`The session "${record.name}" has no JobManager address yet (${record.phase}); wait until it runs.`);
-    const flink = new FlinkRestClient(record.jobManagerUrl, { retries: 0 });
+    const flink = new FlinkRestClient(record.jobManagerUrl, { retries: 0, tls: jobManagerRestTls(record.options.flinkSsl) });
     try {
       if (task.kind === 'jobmanager') return tail(req.log === 'flink' ? await flink.jobManagerLog(req.bytes) : await flink.jobManagerStdout(req.bytes), req.bytes);
       return tail(req.log === 'flink' ? await flink.taskManagerLog(task.taskId, req.bytes) : await flink.taskManagerStdout(task.taskId, req.bytes), req.bytes);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
 import type { CommonFlags, JobCommandOptions } from './jobCommands';
-import { JOBMANAGER_ENV, UsageError, reportError, resolveJobManager } from './jobCommands';
+import { JOBMANAGER_ENV, UsageError, reportError, resolveJobManager, type SessionResolver } from './jobCommands';
 import { ArgReader } from './argReader';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { JarSubmitter } from '../flink/JarSubmitter';
@@ -53,6 +53,7 @@ function parse(args: readonly string[], command: string): Parsed {
     if (a === '--') { positional.push(...r.rest()); break; }
     const value = (): string => r.value();
     if (name === '-m' || name === '--jobmanager') flags.jobManager = value();
+    else if (name === '--flink-rest-ca') flags.restCa = value();
     else if (name === '--session') flags.session = value();
     else if (name === '--json') flags.json = true;
     else if (command === 'upgrade' && VALUED.has(name)) options.set(name, value());
@@ -69,7 +70,7 @@ function jobIdOf(text: string | undefined, command: string): string {
   return text.toLowerCase();
 }
 
-export async function runSavepointCommand(argv: readonly string[], io: CliIo, resolveSession: (name: string) => Promise<string>, sessionDir: string, options: JobCommandOptions & { pollMs?: number } = {}): Promise<number> {
+export async function runSavepointCommand(argv: readonly string[], io: CliIo, resolveSession: SessionResolver, sessionDir: string, options: JobCommandOptions & { pollMs?: number } = {}): Promise<number> {
   const [command, ...rest] = argv;
   let json = rest.includes('--json');
   let client: FlinkRestClient | undefined;
@@ -79,7 +80,8 @@ export async function runSavepointCommand(argv: readonly string[], io: CliIo, re
     json = parsed.flags.json;
     const history = historyOf(parsed.flags, sessionDir, io.env);
     const connect = async (): Promise<FlinkRestClient> => {
-      client = new FlinkRestClient(await resolveJobManager(parsed.flags, io, resolveSession), { timeoutMs: options.timeoutMs, log: options.log });
+      const { url, tls } = await resolveJobManager(parsed.flags, io, resolveSession);
+      client = new FlinkRestClient(url, { timeoutMs: options.timeoutMs, log: options.log, tls });
       return client;
     };
     switch (command) {

@@ -3,7 +3,7 @@
 // `flink-mesos session start`) takes the savepoints (core/session/periodicSavepoints.ts).
 import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
-import { UsageError, reportError, resolveJobManager, type JobCommandOptions } from './jobCommands';
+import { UsageError, reportError, resolveJobManager, type JobCommandOptions, type SessionResolver } from './jobCommands';
 import { ArgReader } from './argReader';
 import { leaseStaleMs } from './sessionCliCommon';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
@@ -60,7 +60,7 @@ export function describeSchedule(s: SavepointSchedule): string {
   return `every ${formatInterval(s.intervalMs)}, ${keep}${s.targetDirectory ? `, in ${s.targetDirectory}` : ''}`;
 }
 
-export async function runScheduleCommand(argv: readonly string[], io: CliIo, resolveSession: (name: string) => Promise<string>, storeDir: string, options: JobCommandOptions = {}): Promise<number> {
+export async function runScheduleCommand(argv: readonly string[], io: CliIo, resolveSession: SessionResolver, storeDir: string, options: JobCommandOptions = {}): Promise<number> {
   const json = argv.includes('--json');
   let client: FlinkRestClient | undefined;
   try {
@@ -114,7 +114,8 @@ export async function runScheduleCommand(argv: readonly string[], io: CliIo, res
       return ExitCode.ok;
     }
     const schedule = scheduleFromFlags(jobId.toLowerCase(), f);
-    client = new FlinkRestClient(await resolveJobManager({ session, json }, io, resolveSession), { timeoutMs: options.timeoutMs, log: options.log });
+    const { url, tls } = await resolveJobManager({ session, json }, io, resolveSession);
+    client = new FlinkRestClient(url, { timeoutMs: options.timeoutMs, log: options.log, tls });
     const state = (await client.job(schedule.jobId)).state;
     if (state !== 'RUNNING') throw new UsageError(`Job ${schedule.jobId} is ${state}, not RUNNING: only a running job takes periodic savepoints.`);
     await store.setSchedule(session, schedule);

@@ -4,6 +4,7 @@ import { redact, type Logger } from '../log';
 import { DEFAULT_TIMINGS, type FlinkSessionDeps, type PartialFitChoice, type SessionSnapshot, type SessionTimings } from '../session/FlinkSession';
 import { FileSessionStore, defaultSessionDir, ownerIsAlive, type SessionOwner } from '../session/SessionStore';
 import type { Credentials, TlsOptions } from '../mesos/http';
+import { readPemCa } from '../http/pemCa';
 import type { CliIo } from './cliIo';
 import { ArgReader, UsageError } from './argReader';
 
@@ -72,8 +73,6 @@ export function credentials(common: CommonArgs, io: CliIo, principal: string | u
   return { principal, secret };
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
 /** The TLS options of --ca-file (read now, so a bad path fails before anything starts) and --insecure-skip-tls-verify. */
 export function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefined {
   if (common.caFile !== undefined && common.insecureSkipTlsVerify) {
@@ -85,18 +84,11 @@ export function tlsOptions(common: CommonArgs, io: CliIo): TlsOptions | undefine
     return { rejectUnauthorized: false };
   }
   if (common.caFile === undefined) return undefined;
-  let ca: string;
   try {
-    ca = fs.readFileSync(common.caFile, 'utf8');
+    return { ca: readPemCa(common.caFile, '--ca-file', 'the Mesos masters\' certificates') };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e);
-    throw new UsageError(`--ca-file: the CA file ${common.caFile} cannot be read (${why}). Pass the PEM file of the CA that signed the Mesos masters' certificates.`);
+    throw new UsageError((e as Error).message);
   }
-  if (!PEM_CERTIFICATE.test(ca)) {
-    throw new UsageError(`--ca-file: ${common.caFile} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block). Pass the CA certificate in PEM form.`);
-  }
-  return { ca };
 }
 
 export function timingsFromEnv(io: CliIo): Partial<SessionTimings> | undefined {
@@ -113,6 +105,8 @@ export function deps(common: CommonArgs, io: CliIo, principal?: string, partialF
   return {
     store: new FileSessionStore(common.storeDir), log: cliLogger(io, common.verbose),
     credentials: credentials(common, io, principal), tls: common.tls, timings: timingsFromEnv(io),
+    // Flink TLS: the stores' password from this process's environment, when the tasks are launched; never stored.
+    flinkSslPassword: (name) => io.env[name],
     // Decided up front on the command line: nobody is asked in the middle of a start.
     decidePartialFit: () => partialFit,
   };

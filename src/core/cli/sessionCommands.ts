@@ -13,6 +13,8 @@ import { UsageError, cliLogger, credentials, deps, drivenBy, ensureNoExtra, pars
 import { LOGS_USAGE, LogsInputError, parseLogsArgs, readSessionLog } from './logsCommand';
 import { JOB_MANAGER_LOST } from '../session/JobManagerRecovery';
 import { restartCommandLine } from './restartCommand';
+import { jobManagerRestTls } from '../session/flinkSsl';
+import type { JobManagerEndpoint } from './jobCommands';
 
 export const SESSION_USAGE = `Session commands (a Flink session is one JobManager and N TaskManagers as Mesos tasks):
   flink-mesos session start -m HOST:PORT [options] [--detach] [--json]
@@ -54,6 +56,12 @@ export const SESSION_USAGE = `Session commands (a Flink session is one JobManage
                                     when one fits) and its jobs recover from their latest checkpoint; the storage is a
                                     folder every agent shares or a URI (hdfs://, s3://). Kubernetes HA does not apply
       --max-job-manager-restarts N  with --ha: JobManager relaunches an hour before the session stops (default 3)
+      --flink-ssl-keystore URI|PATH  --flink-ssl-truststore URI|PATH
+                                    Flink TLS (security.ssl.*): Java stores the tasks fetch (a URI) or find on every agent
+                                    (a path); their password is read from $FLINK_SSL_PASSWORD (--flink-ssl-password-env NAME)
+      --flink-ssl-connections internal,rest   which connections use TLS (default both; internal TLS is mutual)
+      --flink-ssl-rest-keystore URI|PATH  --flink-ssl-rest-truststore URI|PATH   REST's own stores (default: the above)
+      --flink-rest-ca FILE          the PEM CA this client verifies the JobManager's https certificate with
       -v, --verbose                 log the Mesos and Flink conversation to stderr
       --detach                      return once the session runs; it keeps running (attach, scale or stop it later)
       -j, -l                        the old start-mesos.sh options: -j becomes the Flink location, -l is ignored
@@ -392,9 +400,9 @@ async function logsCommand(common: CommonArgs, io: CliIo): Promise<number> {
   return ExitCode.ok;
 }
 
-export async function resolveSessionJobManager(name: string, storeDir: string): Promise<string> {
+export async function resolveSessionJobManager(name: string, storeDir: string): Promise<JobManagerEndpoint> {
   const record = await new FileSessionStore(storeDir).load(name);
   if (!record) throw new Error(`No session named "${name}" is saved in ${storeDir}. Start one with "flink-mesos session start", or pass -m HOST:PORT.`);
   if (!record.jobManagerUrl) throw new Error(`The session "${name}" has no JobManager address yet (${record.phase}). Wait until it runs.`);
-  return record.jobManagerUrl;
+  return { url: record.jobManagerUrl, tls: jobManagerRestTls(record.options.flinkSsl) };
 }

@@ -7,6 +7,7 @@ import { SessionWatcher, type FlinkOverviewView, type WatchedSession } from '../
 import { FileSessionStore, ownerIsAlive, type SessionRecord } from '../session/SessionStore';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { UsageError, credentials, ensureNoExtra, leaseStaleMs, type CommonArgs } from './sessionCliCommon';
+import { jobManagerRestTls } from '../session/flinkSsl';
 
 interface StatusDoc extends Record<string, unknown> { name: string; phase: string }
 
@@ -32,7 +33,7 @@ export async function statusCommand(common: CommonArgs, io: CliIo): Promise<numb
       presence = await frameworkPresence(r, r.frameworkId, { credentials: creds, tls: common.tls, timeoutMs: 3000 });
       r = await notePresence(store, r, presence, r.frameworkId).catch(() => r);
     }
-    const flink = r.jobManagerUrl && !r.gone ? await flinkOverview(r.jobManagerUrl) : { reachable: false };
+    const flink = r.jobManagerUrl && !r.gone ? await flinkOverview(r.jobManagerUrl, r) : { reachable: false };
     out.push(statusDoc(r, driven, presence, flink));
   }
   if (common.json) {
@@ -77,15 +78,16 @@ function statusText(s: StatusDoc): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function flinkOverview(url: string): Promise<FlinkOverviewView> {
-  const client = new FlinkRestClient(url, { timeoutMs: 3000, retries: 0 });
+async function flinkOverview(url: string, r: SessionRecord): Promise<FlinkOverviewView> {
+  let client: FlinkRestClient | undefined;
   try {
+    client = new FlinkRestClient(url, { timeoutMs: 3000, retries: 0, tls: jobManagerRestTls(r.options.flinkSsl) });
     const o = await client.overview();
     return { reachable: true, taskManagers: o.taskmanagers, slotsTotal: o['slots-total'], slotsAvailable: o['slots-available'], version: o['flink-version'] };
   } catch (e) {
     return { reachable: false, error: e instanceof Error ? e.message : String(e) };
   } finally {
-    await client.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
   }
 }
 

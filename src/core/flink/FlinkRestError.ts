@@ -6,6 +6,7 @@ export type FlinkRestErrorKind =
   | 'refused' // nothing listens at the address
   | 'timeout' // no answer in time
   | 'unreachable' // unknown host, network down, connection reset
+  | 'tls' // a certificate the client does not trust, or http and https mixed up
   | 'operation'; // an asynchronous operation (savepoint, stop) completed with a failure
 
 export interface FlinkRestErrorInit {

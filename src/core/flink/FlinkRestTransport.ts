@@ -5,6 +5,8 @@ import type { Logger } from '../log';
 import { redact, silentLogger } from '../log';
 import { FlinkRestError, summarizeFlinkErrors } from './FlinkRestError';
 import { flinkFailureFix } from './flinkFailureFix';
+import { httpToHttpsProblem, restTlsProblem, speaksTls } from './restTls';
+import type { TlsOptions } from '../mesos/http';
 
 export interface FlinkRestClientOptions {
   /** Time allowed for the answer's headers and between body chunks of every call. Default 10000. */
@@ -19,6 +21,8 @@ export interface FlinkRestClientOptions {
   connections?: number;
   /** Uploads get timeoutMs plus this much per MiB of jar. Default 1000 (assumes at least 1 MiB/s). */
   uploadMsPerMiB?: number;
+  /** For an https JobManager: the CA its REST certificate is verified against (default: the system's CAs). */
+  tls?: TlsOptions;
   log?: Logger;
 }
 
@@ -81,6 +85,8 @@ export class FlinkRestTransport {
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 4,
       connectTimeout: options.connectTimeoutMs ?? 5000,
+      // Verified unless the caller turns it off, as for the Mesos masters (mesos/http.ts).
+      ...(url.protocol === 'https:' ? { connect: { rejectUnauthorized: options.tls?.rejectUnauthorized ?? true, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) } } : {}),
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
       keepAliveTimeout: 4000,
@@ -175,9 +181,10 @@ export class FlinkRestTransport {
         signal: options.signal,
       });
       this.log.debug(`${endpoint} on ${this.baseUrl}: HTTP ${response.statusCode} in ${Date.now() - started} ms`);
+      if (response.statusCode >= 300 && response.statusCode < 400) throw await this.redirectError(endpoint, response);
       return { statusCode: response.statusCode, headers: response.headers, body: response.body, endpoint };
     } catch (err) {
-      throw this.networkError(endpoint, err, timeoutMs);
+      throw await this.tlsError(endpoint, err) ?? this.networkError(endpoint, err, timeoutMs);
     }
   }
 
@@ -233,6 +240,35 @@ export class FlinkRestTransport {
         `Check the address: it must be the JobManager's REST port (rest.port, 8081 by default), not a web page, proxy or another service.`,
       { kind: 'notFlink', address: this.baseUrl, endpoint, status, fix: 'give the JobManager REST address host:port (rest.port, 8081 by default)' },
     );
+  }
+
+  /**
+   * Flink's REST API never redirects, except an https JobManager asked over plain http: its RedirectingSslHandler answers
+   * 301 to the https address. Any other redirect is not Flink's REST API.
+   */
+  private async redirectError(endpoint: string, response: Dispatcher.ResponseData): Promise<FlinkRestError> {
+    await response.body.dump().catch(() => undefined);
+    const location = headerValue(response.headers, 'location');
+    if (this.origin.startsWith('http:') && /^https:\/\//i.test(location)) {
+      const problem = httpToHttpsProblem(this.baseUrl);
+      return new FlinkRestError(`${problem.message} ${problem.fix}.`, { kind: 'tls', address: this.baseUrl, endpoint, status: response.statusCode, fix: problem.fix });
+    }
+    return this.notFlinkError(endpoint, `answered HTTP ${response.statusCode}, a redirect${location ? ` to ${location}` : ''}`, response.statusCode);
+  }
+
+  /** A failure that TLS explains: a certificate check, or http and https mixed up. Not retried: it needs a change of address or CA. */
+  private async tlsError(endpoint: string, err: unknown): Promise<FlinkRestError | undefined> {
+    const e = err as { code?: string; message?: string; cause?: { code?: string } };
+    const code = e.code ?? e.cause?.code ?? '';
+    const message = e.message ?? String(err);
+    let problem = restTlsProblem(this.baseUrl, code, message);
+    if (!problem && this.origin.startsWith('http:') && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || /^HPE_/.test(code))) {
+      const url = new URL(this.origin);
+      if (await speaksTls(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80))) problem = httpToHttpsProblem(this.baseUrl);
+    }
+    if (!problem) return undefined;
+    this.log.debug(`${endpoint} on ${this.baseUrl} failed TLS: ${code} ${message}`);
+    return new FlinkRestError(`${problem.message} ${problem.fix}.`, { kind: 'tls', address: this.baseUrl, endpoint, fix: problem.fix, cause: err });
   }
 
   private networkError(endpoint: string, err: unknown, timeoutMs: number): FlinkRestError {

@@ -4,6 +4,7 @@
 // (OfferHandler.ts, with launchPlan.ts), task tracking (TaskTracker.ts), reconciliation (TaskReconciler.ts), Flink's view
 // of the TaskManagers (TaskManagerRegistration.ts), the store lease (StoreLease.ts) and TEARDOWN (frameworkTeardown.ts).
 import { EventEmitter } from 'events';
+import { sslPassword } from './flinkSsl';
 import { SchedulerClient, type ConnectionState, type SchedulerClientOptions, type SubscribedInfo } from '../mesos/SchedulerClient';
 import type { MesosError } from '../mesos/MesosError';
 import type { FrameworkInfo } from '../mesos/types';
@@ -129,6 +130,7 @@ export class FlinkSession extends EventEmitter<FlinkSessionEvents> {
   /** A new session from validated options; refuses when the store already holds a live session of that name. */
   static async create(validated: ValidatedSessionOptions, deps: FlinkSessionDeps): Promise<FlinkSession> {
     const { options } = validated;
+    sslPassword(options.flinkSsl, deps.flinkSslPassword); // missing: fail before anything registers with Mesos
     if (options.ha) {
       // Before anything registers with Mesos: a quorum that does not answer fails the start, with nothing left behind.
       const ms = deps.timings?.zookeeperProbeMs ?? DEFAULT_ZOOKEEPER_PROBE_MS;

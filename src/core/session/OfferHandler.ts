@@ -6,6 +6,7 @@ import { planOffers } from './launchPlan';
 import { jobManagerTaskId } from './flinkTasks';
 import { highAvailabilityClusterId, highAvailabilityConfiguration } from './highAvailability';
 import type { SessionTaskSpec } from './flinkTasks';
+import { jobManagerScheme, missingSslPassword, sslConfiguration, sslPassword } from './flinkSsl';
 import {
   DECLINED_OFFERS_KEPT, OfferDiagnosis, fitTimeoutReached, type AgentOfferNow, type DeclinedOffer, type PartialFit, type PartialFitChoice, type StillMissing,
 } from './offerDiagnosis';
@@ -47,6 +48,13 @@ export class OfferHandler {
       }
     }
     const options = record.options;
+    // An attach without the TLS password (a stop, a scale down) needs none; a launch does: nothing starts without it.
+    const noPassword = missingSslPassword(options.flinkSsl, ctx.deps.flinkSslPassword);
+    if (noPassword) {
+      await scheduler.decline(offers.map((o) => o.id.value), { refuse_seconds: 5 }).catch(() => undefined);
+      this.setDiagnosis(noPassword);
+      return;
+    }
     const spec = this.taskSpec();
     const toPlace = ctx.tasks.toPlace();
     const plan = planOffers(ctx.recovery.orderOffers(offers), {
@@ -65,7 +73,7 @@ export class OfferHandler {
     }
     record.nextTaskManagerNumber = plan.nextTaskManagerNumber;
     if (plan.jobManager) {
-      record.jobManagerUrl = `http://${plan.jobManager.hostname}:${plan.jobManager.ports.rest}`;
+      record.jobManagerUrl = `${jobManagerScheme(options.flinkSsl)}://${plan.jobManager.hostname}:${plan.jobManager.ports.rest}`;
     }
     // Record the tasks before launching them: a crash in between leaves tasks the next reconciliation finds, not orphans.
     if (planned.length > 0) await ctx.persist();
@@ -103,7 +111,11 @@ export class OfferHandler {
     const conf = sessionFlinkConfiguration(record.options, record.flinkConfiguration);
     const ha = record.options.ha;
     if (ha) Object.assign(conf, highAvailabilityConfiguration(ha, highAvailabilityClusterId(record.name, record.startedAt), conf));
-    return { options: record.options, flinkConfiguration: conf };
+    const ssl = record.options.flinkSsl;
+    if (!ssl) return { options: record.options, flinkConfiguration: conf };
+    // Not in the stored configuration: the password variable is expanded in the task, the password itself is never stored.
+    Object.assign(conf, sslConfiguration(ssl));
+    return { options: record.options, flinkConfiguration: conf, sslPassword: sslPassword(ssl, this.ctx.deps.flinkSslPassword) };
   }
 
   stillMissing(): StillMissing {

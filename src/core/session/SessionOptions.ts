@@ -5,6 +5,7 @@ import { readFlinkConfiguration, unknownKeyWarnings } from '../flink/flinkConfig
 import { parseTaskFlag, validateTaskOptions, type TaskOptions, type TaskOptionsInput } from './taskOptions';
 import { DEFAULT_MAX_JOB_MANAGER_RESTARTS_PER_HOUR, validateHighAvailability, type HighAvailabilityOptions } from './highAvailability';
 import { SessionOptionError } from './sessionOptionError';
+import { parseSslFlag, validateFlinkSsl, type FlinkSslInput, type FlinkSslOptions } from './flinkSsl';
 import type { ApplicationSpec } from '../application/applicationSpec';
 
 export type FlinkLocation =
@@ -57,10 +58,12 @@ export interface SessionOptions {
   maxJobManagerRestartsPerHour?: number;
   /** Set for an application cluster (one jar, src/core/application); a session has none. */
   application?: ApplicationSpec;
+  /** Flink's TLS (security.ssl.*), for internal connections and/or REST. */
+  flinkSsl?: FlinkSslOptions;
 }
 
 /** What a caller may give; validateSessionOptions fills defaults and checks everything. */
-export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'taskOptions' | 'roles' | 'ha'>> & TaskOptionsInput & {
+export type SessionOptionsInput = Partial<Omit<SessionOptions, 'dynamicProperties' | 'constraints' | 'flink' | 'taskOptions' | 'roles' | 'ha' | 'flinkSsl'>> & TaskOptionsInput & FlinkSslInput & {
   master?: string;
   /** zk://host:port[,host:port]/path */
   ha?: string;
@@ -208,6 +211,8 @@ export function validateSessionOptions(input: SessionOptionsInput, system: Syste
   };
   if (roles.length > 1) options.roles = roles;
   if (ha) options.ha = ha;
+  const flinkSsl = validateFlinkSsl(input);
+  if (flinkSsl) options.flinkSsl = flinkSsl;
   if (input.application) options.application = input.application;
   return { options, flinkConfiguration, warnings };
 }
@@ -464,7 +469,7 @@ export function parseSessionStartArgs(argv: string[]): ParsedStartArgs {
       case '--ha': input.ha = value(); break;
       case '--ha-storage': input.haStorage = value(); break;
       case '--max-job-manager-restarts': input.maxJobManagerRestartsPerHour = num(); break;
-      default: if (!parseTaskFlag(flag, value, num, input)) rest.push(arg);
+      default: if (!parseTaskFlag(flag, value, num, input) && !parseSslFlag(flag, value, input)) rest.push(arg);
     }
   }
   if (locations.length > 1) {

@@ -3,6 +3,7 @@
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { END_PHASES, type SessionContext } from './sessionContext';
 import type { FlinkClusterApi, TaskManagerProgress } from './sessionTypes';
+import { jobManagerRestTls } from './flinkSsl';
 
 export class TaskManagerRegistration {
   /** Our TaskManagers in Flink's last /taskmanagers answer. */
@@ -21,9 +22,19 @@ export class TaskManagerRegistration {
     const { record, deps, timings, log } = this.ctx;
     if (!record.jobManagerUrl) return undefined;
     if (!this.flink) {
-      this.flink = (deps.createFlinkApi ?? ((url) => new FlinkRestClient(url, { timeoutMs: timings.flinkTimeoutMs, retries: 0, log })))(record.jobManagerUrl);
+      this.flink = (deps.createFlinkApi ?? ((url) => new FlinkRestClient(url, { timeoutMs: timings.flinkTimeoutMs, retries: 0, log, tls: this.restTls() })))(record.jobManagerUrl);
     }
     return this.flink;
+  }
+
+  /** The session's REST CA; one that cannot be read now (moved since the start) is warned about, and the calls fail on TLS. */
+  private restTls(): ReturnType<typeof jobManagerRestTls> {
+    try {
+      return jobManagerRestTls(this.ctx.record.options.flinkSsl);
+    } catch (err) {
+      this.ctx.log.warn(`session ${this.ctx.record.name}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   /** The JobManager went (or moves): forget its client and what it listed. */

@@ -5,6 +5,7 @@ import type { FlinkLocation, SessionOptions } from './SessionOptions';
 import { NOT_A_DISTRIBUTION_MARK } from './startupFailure';
 import { DEFAULT_CONTAINER, containerInfo } from './taskContainer';
 import type { TaskOptions } from './taskOptions';
+import { TASK_EXPANDED_VALUE, TASK_SSL_PASSWORD_ENV, sslFetchUris } from './flinkSsl';
 import { type ApplicationSpec, applicationEntryArgs, applicationJarUri, applicationJobManagerConfiguration, applicationLayoutScript } from '../application/applicationSpec';
 
 export type FlinkProcessKind = 'jobmanager' | 'taskmanager';
@@ -28,6 +29,8 @@ export interface SessionTaskSpec {
   options: SessionOptions;
   /** Conf dir + -D + the session's sizes (sessionFlinkConfiguration). */
   flinkConfiguration: Record<string, string>;
+  /** The TLS stores' password (never stored): the tasks get it in their environment. */
+  sslPassword?: string;
 }
 
 export function jobManagerTaskId(session: string): string {
@@ -141,7 +144,7 @@ function taskManagerTemplate(spec: SessionTaskSpec): TaskManagerCommandTemplate 
   const endRun = (): void => { if (run.length > 0) pieces.push({ shared: ` ${run.join(' ')}` }); run = []; };
   // Keys of the session's configuration keep their place when a TaskManager overrides them; its new keys follow.
   for (const key of Object.keys(base)) {
-    if (own.has(key)) { endRun(); pieces.push({ key, prefix: ` -D ${key}=` }); } else run.push('-D', shellQuote(`${key}=${base[key]}`));
+    if (own.has(key)) { endRun(); pieces.push({ key, prefix: ` -D ${key}=` }); } else run.push('-D', configWord(key, base[key], '='));
   }
   endRun();
   for (const key of ownKeys) if (!(key in base)) pieces.push({ key, prefix: ` -D ${key}=` });
@@ -166,11 +169,19 @@ export function shellQuote(word: string): string {
   return SAFE_WORD.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * One configuration entry as a shell word. A value the task expands when it starts ($MESOS_SANDBOX/..., the password
+ * variable) goes in double quotes, so the command itself never holds the password.
+ */
+function configWord(key: string, value: string, separator: '=' | ': '): string {
+  return TASK_EXPANDED_VALUE.test(value) && SAFE_WORD.test(key) ? `"${key}${separator}${value}"` : shellQuote(`${key}${separator}${value}`);
+}
+
 /** The shell command run by the Mesos command executor. */
 export function flinkCommand(location: FlinkLocation, kind: FlinkProcessKind, configuration: Record<string, string>, task: TaskOptions = NO_TASK_OPTIONS,
   application?: ApplicationSpec): string {
   const parts: string[] = [];
-  for (const key of Object.keys(configuration)) parts.push('-D', shellQuote(`${key}=${configuration[key]}`));
+  for (const key of Object.keys(configuration)) parts.push('-D', configWord(key, configuration[key], '='));
   const head = flinkCommandHead(location, kind, task, application);
   if (kind === 'taskmanager') return `${head} ${parts.join(' ')}`;
   // standalone-job.sh reads -D in every tested version (1.13 too): no legacy conf copy.
@@ -187,7 +198,7 @@ const START_JOBMANAGER = 'exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground'
  */
 function legacyJobManagerStart(configuration: Record<string, string>): string {
   const conf = configuration;
-  const lines = Object.keys(conf).map((key) => shellQuote(`${key}: ${conf[key]}`));
+  const lines = Object.keys(conf).map((key) => configWord(key, conf[key], ': '));
   return `if grep -qF '[host] [webui-port]' "$FLINK_HOME/bin/jobmanager.sh"; then ` +
     'mkdir -p "$MESOS_SANDBOX/conf" && cp -R "$FLINK_HOME/conf/." "$MESOS_SANDBOX/conf/" && ' +
     `printf '%s\\n' '' ${lines.join(' ')} >> "$MESOS_SANDBOX/conf/flink-conf.yaml" && ` +
@@ -249,6 +260,7 @@ function commandUris(spec: SessionTaskSpec): NonNullable<CommandInfo['uris']> {
   const location = spec.options.flink;
   const uris: NonNullable<CommandInfo['uris']> = location.kind === 'uri' ? [{ value: location.uri, extract: true, cache: false }] : [];
   for (const u of taskOptionsOf(spec.options).uris) uris.push({ value: u.value, executable: u.executable, extract: u.extract, cache: u.cache });
+  uris.push(...sslFetchUris(spec.options.flinkSsl));
   if (spec.options.application) uris.push(applicationJarUri(spec.options.application));
   return uris;
 }
@@ -256,6 +268,7 @@ function commandUris(spec: SessionTaskSpec): NonNullable<CommandInfo['uris']> {
 function commandEnvironment(spec: SessionTaskSpec): NonNullable<CommandInfo['environment']> {
   const variables = [{ name: 'FLINK_MESOS_SESSION', value: spec.options.name }];
   for (const [name, value] of Object.entries(taskOptionsOf(spec.options).environment)) variables.push({ name, value });
+  if (spec.sslPassword !== undefined) variables.push({ name: TASK_SSL_PASSWORD_ENV, value: spec.sslPassword });
   return { variables };
 }
 

@@ -12,6 +12,8 @@ import type { FlinkSession } from './FlinkSession';
 import type { SavepointSchedule } from './SavepointHistoryStore';
 import { SavepointHistoryStore, savepointDirFor } from './SavepointHistoryStore';
 import { FileSessionStore, ownerIsAlive } from './SessionStore';
+import { jobManagerRestTls } from './flinkSsl';
+import type { TlsOptions } from '../mesos/http';
 
 /** The shortest interval accepted: a savepoint of a small job takes a second or more. */
 export const MIN_SAVEPOINT_INTERVAL_MS = 1000;
@@ -52,6 +54,8 @@ export interface PeriodicSavepointOptions {
   key: string;
   /** The JobManager's REST address now (undefined while it has none). */
   jobManagerUrl: () => string | undefined;
+  /** The CA of an https JobManager. */
+  jobManagerTls?: () => TlsOptions | undefined;
   log?: Logger;
   /** How often the schedules are checked. Default 5000. */
   checkMs?: number;
@@ -99,7 +103,7 @@ export class PeriodicSavepointRunner {
     if (!url) return undefined;
     if (this.client && this.client.baseUrl === normalizeJobManagerUrl(url)) return this.client;
     void this.client?.close();
-    this.client = new FlinkRestClient(url, { timeoutMs: this.options.timeoutMs ?? 10000, log: this.log });
+    this.client = new FlinkRestClient(url, { timeoutMs: this.options.timeoutMs ?? 10000, log: this.log, tls: this.options.jobManagerTls?.() });
     return this.client;
   }
 
@@ -191,7 +195,7 @@ export class PeriodicSavepointRunner {
 export function runPeriodicSavepoints(session: FlinkSession, storeDir: string, log: Logger = silentLogger, options: Partial<PeriodicSavepointOptions> = {}): PeriodicSavepointRunner {
   const runner = new PeriodicSavepointRunner({
     store: new SavepointHistoryStore(savepointDirFor(storeDir)), key: session.name,
-    jobManagerUrl: () => session.snapshot().jobManagerUrl, log, ...options,
+    jobManagerUrl: () => session.snapshot().jobManagerUrl, jobManagerTls: () => jobManagerRestTls(session.snapshot().options.flinkSsl), log, ...options,
   }).start();
   void session.whenEnded().then(() => runner.stop());
   return runner;

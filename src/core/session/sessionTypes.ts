@@ -68,6 +68,8 @@ export interface FlinkSessionDeps {
   /** Mesos HTTP credentials (never stored). */
   credentials?: Credentials;
   tls?: TlsOptions;
+  /** Looks up the Flink TLS stores' password by its variable name (--flink-ssl-password-env); never stored. */
+  flinkSslPassword?: (name: string) => string | undefined;
   timings?: Partial<SessionTimings>;
   createScheduler?: (options: SchedulerClientOptions) => SchedulerApi;
   createFlinkApi?: (restUrl: string) => FlinkClusterApi;

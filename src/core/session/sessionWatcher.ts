@@ -5,6 +5,7 @@ import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { silentLogger, type Logger } from '../log';
 import { frameworkPresence, notePresence, type FrameworkPresence, type PresenceOptions } from './frameworkPresence';
 import { ownerIsAlive, type SessionRecord, type SessionStore } from './SessionStore';
+import { jobManagerRestTls } from './flinkSsl';
 
 export interface FlinkOverviewView { reachable: boolean; taskManagers?: number; slotsTotal?: number; slotsAvailable?: number; version?: string; error?: string }
 
@@ -61,7 +62,7 @@ export class SessionWatcher extends EventEmitter<SessionWatcherEvents> {
       presence = await frameworkPresence(record, record.frameworkId, this.options);
       if (!driven) record = await notePresence(this.store, record, presence, record.frameworkId).catch(() => record);
     }
-    const flink = record?.jobManagerUrl && !this.options.skipFlink ? await this.flinkOverview(record.jobManagerUrl) : { reachable: false };
+    const flink = record?.jobManagerUrl && !this.options.skipFlink ? await this.flinkOverview(record.jobManagerUrl, record) : { reachable: false };
     const state: WatchedSession = { name: this.name, record, driven, presence, flink, at: Date.now() };
     this.current = state;
     const key = JSON.stringify({ ...state, at: 0, record: record ? { ...record, updatedAt: 0, owner: record.owner ? { ...record.owner, heartbeatAt: 0 } : undefined } : undefined });
@@ -76,12 +77,12 @@ export class SessionWatcher extends EventEmitter<SessionWatcherEvents> {
     return state;
   }
 
-  private async flinkOverview(url: string): Promise<FlinkOverviewView> {
-    if (this.flink?.baseUrl !== url.replace(/\/$/, '')) {
-      void this.flink?.close();
-      this.flink = new FlinkRestClient(url, { timeoutMs: this.options.timeoutMs ?? 3000, retries: 0, log: this.log });
-    }
+  private async flinkOverview(url: string, record: SessionRecord): Promise<FlinkOverviewView> {
     try {
+      if (this.flink?.baseUrl !== url.replace(/\/$/, '')) {
+        void this.flink?.close();
+        this.flink = new FlinkRestClient(url, { timeoutMs: this.options.timeoutMs ?? 3000, retries: 0, log: this.log, tls: jobManagerRestTls(record.options.flinkSsl) });
+      }
       const o = await this.flink.overview();
       return { reachable: true, taskManagers: o.taskmanagers, slotsTotal: o['slots-total'], slotsAvailable: o['slots-available'], version: o['flink-version'] };
     } catch (err) {

@@ -1,0 +1,3 @@
+import { tlsFlinkSuite } from './tlsFlinkSuite';
+
+tlsFlinkSuite('1.20.5');

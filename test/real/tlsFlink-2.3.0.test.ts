@@ -1,0 +1,3 @@
+import { tlsFlinkSuite } from './tlsFlinkSuite';
+
+tlsFlinkSuite('2.3.0');
