@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import type { ApplicationResultsModel } from '../session/ApplicationResultsModel';
 import { SessionModel } from '../session/SessionModel';
 import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
 import { formatDuration, formatMb } from './treeFormat';
-import { md, line, phaseLabel, phaseIcon, sessionTooltip, taskManagerDescription, taskManagerIcon, checkpointAge, jobIcon, jobStates, jobDuration, sortTaskManagers, titleCase } from './sessionTreeItems';
+import { applicationResultItem, applicationResultTooltip, md, line, phaseLabel, phaseIcon, sessionTooltip, taskManagerDescription, taskManagerIcon, checkpointAge, jobIcon, jobStates, jobDuration, sortTaskManagers, titleCase } from './sessionTreeItems';
 
 export { phaseLabel } from './sessionTreeItems';
 
@@ -16,7 +17,9 @@ export type SessionTreeNode =
   | { kind: 'jobState'; key: string; session: string; state: string }
   | { kind: 'job'; key: string; session: string; jobId: string; state: string }
   | { kind: 'jars'; key: string; session: string }
-  | { kind: 'jar'; key: string; session: string; jarId: string };
+  | { kind: 'jar'; key: string; session: string; jarId: string }
+  /** The kept result of an application no session of this window shows (it ended before a reload, or in a terminal). */
+  | { kind: 'applicationResult'; key: string; session: string };
 
 /** Lookups by id over one SessionView (views are replaced, never mutated, so they are cached per view object). */
 interface ViewIndex { taskManagers: Map<string, TaskManagerView>; jobs: Map<string, JobView>; sortedTaskManagers: TaskManagerView[] }
@@ -38,11 +41,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   private readonly subscriptions: vscode.Disposable[] = [];
   private now: () => number = Date.now;
 
-  constructor(private readonly model: SessionModel) {
+  constructor(private readonly model: SessionModel, private readonly results?: ApplicationResultsModel) {
     this.subscriptions.push(
       model.onDidChangeSession(name => this.sessionChanged(name)),
       model.onDidRemoveSession(name => this.sessionRemoved(name)),
     );
+    if (results) this.subscriptions.push(results.onDidChange(() => this.changed.fire(undefined)));
   }
 
   /** Tests use a fixed clock so "time since heartbeat" does not make nodes look changed. */
@@ -60,7 +64,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 
   private childrenNow(node?: SessionTreeNode): SessionTreeNode[] {
-    if (!node) return this.model.list().map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name }));
+    if (!node) {
+      const sessions = this.model.list();
+      const kept = (this.results?.list() ?? []).filter(r => !this.model.get(r.name));
+      return [...sessions.map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name })),
+        ...kept.map(r => this.node({ kind: 'applicationResult', key: `r:${r.name}`, session: r.name }))];
+    }
     const s = this.model.get(node.session);
     if (!s) return [];
     const base = `s:${s.name}`;
@@ -91,7 +100,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   getParent(node: SessionTreeNode): SessionTreeNode | undefined {
     const base = `s:${node.session}`;
     switch (node.kind) {
-      case 'session': return undefined;
+      case 'session': case 'applicationResult': return undefined;
       case 'taskManager': return this.nodes.get(`${base}/tms`);
       case 'job': return this.nodes.get(`${base}/jobs:${node.state}`) ?? this.nodes.get(`${base}/jobs`);
       case 'jobState': return this.nodes.get(`${base}/jobs`);
@@ -101,6 +110,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 
   getTreeItem(node: SessionTreeNode): vscode.TreeItem {
+    if (node.kind === 'applicationResult') {
+      const r = this.results?.get(node.session);
+      const kept = r ? applicationResultItem(r) : new vscode.TreeItem(node.session);
+      kept.id = node.key;
+      return kept;
+    }
     const s = this.model.get(node.session);
     const item = s ? this.render(node, s) : new vscode.TreeItem(node.session);
     item.id = node.key;
@@ -110,6 +125,11 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
 
   /** Tooltips are built when VS Code shows one (hover), not for every node on every refresh. */
   resolveTreeItem(item: vscode.TreeItem, node: SessionTreeNode): vscode.TreeItem {
+    if (node.kind === 'applicationResult') {
+      const r = this.results?.get(node.session);
+      if (r) item.tooltip = applicationResultTooltip(r);
+      return item;
+    }
     const s = this.model.get(node.session);
     if (s) item.tooltip = this.tooltip(node, s);
     return item;
@@ -273,6 +293,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         item.contextValue = 'jar';
         return item;
       }
+      case 'applicationResult': return new vscode.TreeItem(s.name, C.None);
     }
   }
 

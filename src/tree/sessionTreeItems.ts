@@ -2,6 +2,7 @@
 // decides which nodes there are and when they change).
 import * as vscode from 'vscode';
 import { JobView, SessionView, TaskManagerView, registeredCount } from '../session/sessionViews';
+import type { ApplicationResult } from '../core/application/ApplicationResultStore';
 import { formatDuration, formatMb } from './treeFormat';
 
 const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING'];
@@ -131,4 +132,32 @@ export function sortTaskManagers(tms: TaskManagerView[]): TaskManagerView[] {
 
 export function titleCase(state: string): string {
   return state.charAt(0) + state.slice(1).toLowerCase();
+}
+
+/** A kept application result: its outcome and job state; Remove Application Result deletes it. */
+export function applicationResultItem(r: ApplicationResult): vscode.TreeItem {
+  const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
+  item.description = [`application ${r.outcome}`, r.jobState ? `job ${r.jobState}` : undefined, new Date(r.endedAt).toLocaleString()].filter(Boolean).join(' · ');
+  item.iconPath = r.outcome === 'failed' ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+    : new vscode.ThemeIcon(r.outcome === 'succeeded' ? 'pass' : 'debug-stop', new vscode.ThemeColor(r.outcome === 'succeeded' ? 'testing.iconPassed' : 'disabledForeground'));
+  item.contextValue = 'applicationResult';
+  return item;
+}
+
+export function applicationResultTooltip(r: ApplicationResult): vscode.MarkdownString {
+  return md(m => {
+    m.appendMarkdown('**Flink application** ');
+    m.appendText(r.name);
+    m.appendMarkdown('\n\n');
+    line(m, 'Outcome', r.outcome);
+    line(m, 'Detail', r.reason);
+    line(m, 'Jar', r.jar);
+    line(m, 'Entry class', r.entryClass);
+    line(m, 'Job', r.jobId ? `${r.jobId} ${r.jobState ?? ''}` : r.jobState);
+    line(m, 'Root cause', r.rootException ? (r.rootException.rootCause ?? r.rootException.message) : undefined);
+    line(m, 'Savepoint', r.savepoint);
+    line(m, 'Framework', r.frameworkId);
+    line(m, 'Ended', new Date(r.endedAt).toLocaleString());
+    if (r.leftTasks.length) line(m, 'Tasks left on the master', r.leftTasks.join(', '));
+  });
 }
