@@ -75,6 +75,8 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
     const base = `s:${s.name}`;
     switch (node.kind) {
       case 'session': {
+        // An ended application is its result: its cluster is gone, so it has no JobManager, TaskManagers or jobs to show.
+        if (s.application?.outcome) return [];
         const children: SessionTreeNode[] = [this.node({ kind: 'jobManager', key: `${base}/jm`, session: s.name })];
         if (!s.jobManagerOnly || s.taskManagers.length > 0) children.push(this.node({ kind: 'taskManagers', key: `${base}/tms`, session: s.name }));
         children.push(this.node({ kind: 'slots', key: `${base}/slots`, session: s.name }));
@@ -209,10 +211,10 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
     const C = vscode.TreeItemCollapsibleState;
     switch (node.kind) {
       case 'session': {
-        const item = new vscode.TreeItem(s.name, C.Expanded);
+        const item = new vscode.TreeItem(s.name, s.application?.outcome ? C.None : C.Expanded);
         const parts = [phaseLabel(s)];
         // An application shows its job's state (or its outcome once it ended) beside the cluster's phase.
-        if (s.application) parts.unshift(`application${s.application.outcome ? ` ${s.application.outcome}` : s.application.jobState ? ` · job ${s.application.jobState}` : ''}`);
+        if (s.application) parts.unshift(`application${s.application.outcome ? ` ${s.application.outcome}` : ''}${s.application.jobState ? ` · job ${s.application.jobState}` : ''}`);
         if (s.master) parts.push(s.master);
         if (s.flinkVersion) parts.push(`Flink ${s.flinkVersion}`);
         item.description = parts.join(' · ');
