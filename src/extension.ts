@@ -106,6 +106,8 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   context.subscriptions.push(
     logger, model, results, tree, treeView, statusBar, logChanged,
     ...COMMAND_IDS.map(id => vscode.commands.registerCommand(id, (arg?: unknown) => {
+      // Refresh reads the kept application results again too (a terminal may have written one).
+      if (id === 'flinkMesos.refresh') reloadResults();
       ensureCore();
       const handler = handlers.get(id);
       if (!handler) throw new Error(`Flink on Mesos has no handler for ${id}.`);
