@@ -74,8 +74,10 @@ export class SessionCommands {
       sub.dispose();
       if (!v.restartable) return;
       void (async () => {
-        const choice = await vscode.window.showErrorMessage(`Flink session ${settings.name} failed: ${v.phaseDetail ?? 'its JobManager ended'} ` +
-          'Its jobs are not recovered without high availability (flinkMesos.highAvailability).', 'Restart Session');
+        // The core's reason names the command line's flag; here the setting is what the user changes.
+        const detail = (v.phaseDetail ?? 'Its JobManager ended.').replace('(--ha)', '(flinkMesos.highAvailability)');
+        const choice = await vscode.window.showErrorMessage(`Flink session ${settings.name} failed: ${detail}` +
+          (/high availability/.test(detail) ? '' : ' Its jobs are not recovered without high availability (flinkMesos.highAvailability).'), 'Restart Session');
         if (choice !== 'Restart Session') return;
         this.manager.remove(settings.name);
         await this.launch(settings).catch((err) => vscode.window.showErrorMessage(`Restarting ${settings.name}: ${errorText(err, this.log)}`));

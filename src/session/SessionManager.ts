@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FlinkRestClient } from '../core/flink/FlinkRestClient';
-import { JobDetails, JobPlan, TaskManagerInfo } from '../core/flink/flinkRestTypes';
+import { JobDetails, JobPlan } from '../core/flink/flinkRestTypes';
 import { flinkFailureFix } from '../core/flink/flinkFailureFix';
 import { JarSubmitter, JarUploadStore, MemoryJarUploadStore } from '../core/flink/JarSubmitter';
 import { JobWatcher } from '../core/flink/JobWatcher';
@@ -15,7 +15,8 @@ import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskMan
 import { outputFilesFromArgs } from './outputFiles';
 import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
-import { JobView, SessionView, StateChange, TaskManagerView, emptySessionView } from './sessionViews';
+import { JobView, SessionView, StateChange, emptySessionView } from './sessionViews';
+import { mergeMesos, mergeTaskManagers } from './sessionViewMerge';
 
 /** What a Mesos-backed session gives the manager; implemented over the core's FlinkSession (see MesosSessionAdapter). */
 export interface MesosSessionHandle extends vscode.Disposable {
@@ -458,9 +459,13 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
       details = await m.flink.job(jobId);
     } catch (err) {
       if (!job) return undefined;
+      const phase = this.model.get(name)?.phase;
+      const error = phase === 'failed' || phase === 'stopped'
+        ? `The session ${phase === 'failed' ? 'failed' : 'was stopped'}: its JobManager is gone, so this is the job's last known state.`
+        : `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`;
       return {
         session: name, id: jobId, name: job.name, state: job.state, timeline: [], vertices: [], accumulators: [], exceptionHistory: [],
-        outputFiles: this.outputFileLabels(m, jobId), error: `Flink did not answer: ${err instanceof Error ? err.message : String(err)}`,
+        outputFiles: this.outputFileLabels(m, jobId), error,
       };
     }
     const [exceptions, accumulators] = await Promise.all([
@@ -563,51 +568,4 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     this.poller.stop();
     for (const m of [...this.sessions.values()]) this.forget(m);
   }
-}
-
-/** Puts the core's Mesos view under the Flink fields the manager polls. */
-function mergeMesos(v: SessionView, snap: Partial<SessionView>): SessionView {
-  const merged: SessionView = { ...v, ...snap, flinkVersion: v.flinkVersion ?? snap.flinkVersion, jobs: v.jobs, jars: v.jars, slotsFree: v.slotsFree, slotsTotal: v.slotsTotal, flinkReachable: v.flinkReachable };
-  if (snap.taskManagers) {
-    const flinkSide = new Map(v.taskManagers.map(t => [t.id, t]));
-    merged.taskManagers = snap.taskManagers.map(t => {
-      const f = flinkSide.get(t.id);
-      return f ? { ...t, registered: f.registered, slotsTotal: f.slotsTotal, slotsFree: f.slotsFree, memoryMb: f.memoryMb ?? t.memoryMb, heartbeatAgoMs: f.heartbeatAgoMs, observedAt: f.observedAt } : t;
-    });
-  }
-  return merged;
-}
-
-/** Flink's /taskmanagers merged into the TaskManagers known from Mesos (or taken as they are for a JobManager attached by address). */
-function mergeTaskManagers(known: TaskManagerView[], flink: TaskManagerInfo[], now: number, mesosBacked: boolean): TaskManagerView[] {
-  const byId = new Map(flink.map(t => [t.id, t]));
-  const fromFlink = (t: TaskManagerInfo): Partial<TaskManagerView> => ({
-    registered: true, slotsTotal: t.slotsNumber, slotsFree: t.freeSlots,
-    memoryMb: t.memoryConfiguration?.totalProcessMemory ? t.memoryConfiguration.totalProcessMemory / 1048576 : undefined,
-    // Despite its name Flink sends the time of the last heartbeat (epoch ms); older stand-ins may send an age.
-    heartbeatAgoMs: t.timeSinceLastHeartbeat === undefined ? undefined : t.timeSinceLastHeartbeat > 1e12 ? Math.max(0, now - t.timeSinceLastHeartbeat) : t.timeSinceLastHeartbeat,
-    observedAt: now,
-  });
-  const out: TaskManagerView[] = known.map(t => {
-    const f = byId.get(t.id);
-    return f ? { ...t, ...fromFlink(f) } : { ...t, registered: false, slotsFree: undefined, heartbeatAgoMs: undefined };
-  });
-  if (!mesosBacked) {
-    // Attached by address: Flink is the only source; TaskManagers that left are dropped.
-    const kept = out.filter(t => byId.has(t.id));
-    const keptIds = new Set(kept.map(t => t.id));
-    for (const f of flink) {
-      if (!keptIds.has(f.id)) {
-        keptIds.add(f.id);
-        kept.push({ id: f.id, stateHistory: [], lost: false, hasSandbox: false, agentHost: hostOf(f.path), registered: true, ...fromFlink(f) });
-      }
-    }
-    return kept;
-  }
-  return out;
-}
-
-function hostOf(akkaPath: string | undefined): string | undefined {
-  const m = akkaPath?.match(/@([^:/]+)(?::\d+)?\//);
-  return m?.[1];
 }

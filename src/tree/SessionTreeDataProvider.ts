@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ApplicationResultsModel } from '../session/ApplicationResultsModel';
 import { SessionModel } from '../session/SessionModel';
 import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
+import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import { formatDuration, formatMb } from './treeFormat';
 import { applicationResultItem, applicationResultTooltip, md, line, phaseLabel, phaseIcon, sessionTooltip, taskManagerDescription, taskManagerIcon, checkpointAge, jobIcon, jobStates, jobDuration, sortTaskManagers, titleCase } from './sessionTreeItems';
 
@@ -265,7 +266,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
       case 'jobState': {
         const n = s.jobs.filter(j => j.state === node.state).length;
         const item = new vscode.TreeItem(titleCase(node.state), node.state === 'RUNNING' ? C.Expanded : C.Collapsed);
-        item.description = String(n);
+        item.description = node.state === LOST_JOB_STATE ? `${n} · not running: the session ended` : String(n);
         item.iconPath = jobIcon(node.state);
         item.contextValue = 'jobState';
         return item;

@@ -2,10 +2,11 @@
 // decides which nodes there are and when they change).
 import * as vscode from 'vscode';
 import { JobView, SessionView, TaskManagerView, registeredCount } from '../session/sessionViews';
+import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import type { ApplicationResult } from '../core/application/ApplicationResultStore';
 import { formatDuration, formatMb } from './treeFormat';
 
-const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING'];
+const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING', LOST_JOB_STATE];
 
 export function md(build: (m: vscode.MarkdownString) => void): vscode.MarkdownString {
   // Cluster strings go in with appendText, which escapes them; no HTML, no command links.
@@ -108,6 +109,7 @@ export function jobIcon(state: string): vscode.ThemeIcon {
     case 'FAILING': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'CANCELED':
     case 'CANCELLING': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    case LOST_JOB_STATE: return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     default: return new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.yellow'));
   }
 }

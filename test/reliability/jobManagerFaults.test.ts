@@ -132,6 +132,36 @@ describe('JobManager faults with high availability', { timeout: 180000 }, () => 
   });
 });
 
+describe('a JobManager recovery that no offer fits', { timeout: 120000 }, () => {
+  test('after the fit timeout the session says what the offers lack, keeps waiting with its TaskManager, and stops cleanly', async () => {
+    // Two agents that each hold a JobManager or a TaskManager, not both: once the JobManager's agent is gone, nothing fits it.
+    const small = tracker.track(await startCluster({ agents: [{ cpus: 2, mem: 1800 }, { cpus: 2, mem: 1800 }] }));
+    const session = await newSession(small, dir('jmf-store-'), {
+      name: 'jm-nofit', taskManagers: 1, dynamicProperties: QUICK_FLINK, ha: `zk://${zk.connect}/flink-mesos-nofit`, haStorage: dir('ha-storage-'),
+      fitTimeoutSeconds: 2,
+    }, { timings: HA_TIMINGS });
+    sessions.push(session);
+    const warnings: string[] = [];
+    session.on('warning', (w: string) => warnings.push(w));
+    await session.start();
+    const first = await session.waitFor((s) => s.phase === 'running' && s.progress.registered === 1, 60000, 'running');
+    assert.notEqual(first.jobManager!.agentId, first.taskManagers[0].agentId);
+    await small.faults.removeAgent(first.jobManager!.agentId);
+    await session.waitFor((s) => s.phase === 'recoveringJobManager', 30000, 'recovering');
+    await eventually('the no-fit warning', async () => warnings.some((w) => /has found no offer that fits for 2 s/.test(w)), 30000, 200)
+      .catch((e: Error) => { throw new Error(`${e.message}; warnings: ${warnings.join(' / ')}; snapshot ${JSON.stringify(session.snapshot()).slice(0, 1500)}`); });
+    const said = warnings.find((w) => /has found no offer that fits/.test(w))!;
+    assert.match(said, /generation 2/);
+    assert.match(said, /The session keeps waiting, its TaskManagers stay/);
+    const waiting = session.snapshot();
+    assert.equal(waiting.phase, 'recoveringJobManager');
+    assert.equal(waiting.taskManagers.length, 1, 'the TaskManager stays while the JobManager waits');
+    assert.equal(warnings.filter((w) => /has found no offer that fits/.test(w)).length, 1, 'said once');
+    assert.deepEqual(await session.stop(), { leftTasks: [], verified: true });
+    assert.equal((await liveTasks(small, first.frameworkId)).length, 0);
+  });
+});
+
 describe('ZooKeeper faults', { timeout: 120000 }, () => {
   test('ZooKeeper down at start: a clear error, nothing registered, nothing saved', async () => {
     const store = dir('jmf-store-');

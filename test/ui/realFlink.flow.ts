@@ -8,12 +8,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { REAL_FLINK_SESSION_SETTINGS, provisionRealFlink, type ProvisionedRealFlink } from '../harness/demoFlink';
 import { NEWEST_REAL_FLINK } from '../harness/realFlink';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { reloadKeepsSession, sessionRows, sessionSettings, stopSessionFromPalette } from './sessionFlowSteps';
 
 export const name = 'real-flink';
 export const timeoutMs = 1_200_000;
@@ -33,30 +33,13 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   fs.copyFileSync(flink.failingJar, path.join(workspace, 'FailingJob.jar'));
   fs.writeFileSync(path.join(workspace, 'input.txt'), 'to be or not to be\nthat is the question\nto be\n');
   return {
-    settings: {
-      ...REAL_FLINK_SESSION_SETTINGS,
-      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
-      'flinkMesos.sessionName': 'demo',
-      'flinkMesos.taskManagers': 2,
-      'flinkMesos.slotsPerTaskManager': 2,
-      'flinkMesos.flinkLocation': cluster.flinkHome,
-      'flinkMesos.pollingIntervalSeconds': 1,
-    },
+    settings: sessionSettings(cluster, 'demo', 2, 2, REAL_FLINK_SESSION_SETTINGS),
     teardown: async () => { await cluster?.stop(); cluster = undefined; },
   };
 }
 
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeout = 120_000): Promise<T> => pollUntil(what, probe, timeout, 500);
 
-async function sessionRows(page: Page, ctx: FlowContext): Promise<string[]> {
-  const rows = await ctx.helpers.readTreeRows(page, 'Sessions', { allowEmpty: true, timeoutMs: 2000 }).catch(() => []);
-  return rows.map(r => `${r.label} ${r.description ?? ''}`.trim());
-}
-
-async function liveTasks(): Promise<number> {
-  const answer = await cluster?.operator<{ get_tasks: Record<string, { state: string }[] | undefined> }>({ type: 'GET_TASKS' });
-  return Object.values(answer?.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state)).length;
-}
 
 /** Java processes started in this cluster's sandboxes (other helpers' JVMs on the machine are not ours). */
 function flinkJvms(): { pid: number; main: string }[] {
@@ -202,37 +185,11 @@ export async function run(ctx: FlowContext): Promise<void> {
   await screenshot('real-job-result-escaped');
 
   // 5. Reload the window: the session and its Session Resources panel come back, no task launched or lost.
-  await helpers.runPaletteCommand(page, 'Show Session Resources');
-  await waitFor('Session Resources in front', async () => {
-    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
-    return /Agents \(2\)/.test(t) ? t : undefined;
-  });
-  await helpers.runPaletteCommand(page, 'Reload Window');
-  await helpers.waitForWorkbench(page);
-  await helpers.openViewContainer(page, 'Flink on Mesos');
-  await waitFor('the session after reload', async () => {
-    const r = await sessionRows(page, ctx);
-    return r.some(x => /^TaskManagers 2\/2/.test(x)) ? r : undefined;
-  });
-  assert.equal(await liveTasks(), 3, 'reattaching must not launch or lose tasks');
-  const resourcesTab = page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: /^Resources: demo$/ }) }).first();
-  await resourcesTab.waitFor({ state: 'visible', timeout: 30_000 });
-  await resourcesTab.click();
-  await waitFor('Session Resources restored after the reload', async () => {
-    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
-    return /Agents \(2\)/.test(t) && /taskmanager-demo-00002/.test(t) ? t : undefined;
-  });
+  await reloadKeepsSession(ctx, cluster, { session: 'demo', agents: 2, taskManagers: 2, tasks: 3, timeoutMs: 120_000 });
   await screenshot('real-session-after-reload');
 
   // 6. Stop: 0 tasks on the master and 0 Flink JVMs on the machine.
-  await helpers.runPaletteCommand(page, 'Stop Session');
-  const dialogButton = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Stop$/ });
-  await dialogButton.waitFor({ state: 'visible', timeout: 20_000 });
-  await dialogButton.click();
-  await helpers.waitForNotification(page, /Flink session demo stopped/, 120_000);
-  const after = await helpers.readWelcomeView(page, 'Sessions');
-  assert.ok(after.buttons.some(b => /Start a Session/.test(b)));
-  assert.equal(await liveTasks(), 0);
+  await stopSessionFromPalette(ctx, cluster, 'demo', 120_000);
   const left = await waitFor('no Flink JVM left', async () => (flinkJvms().length === 0 ? true : undefined), 30_000)
     .catch(() => { throw new Error(`Flink JVMs left after Stop: ${flinkJvms().map(j => `${j.pid} ${j.main}`).join(', ')}`); });
   assert.ok(left);

@@ -12,6 +12,7 @@ import { FAILING_CLASS, WORDCOUNT_CLASS, buildJar, writeLicenseText } from '../f
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { reloadKeepsSession, sessionRows, sessionSettings, stopSessionFromPalette } from './sessionFlowSteps';
 import { checkJobResultLayout } from './jobResultLayout';
 
 export const name = 'session-lifecycle';
@@ -26,16 +27,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   await buildJar(path.join(workspace, 'Failing.jar'), { mainClass: FAILING_CLASS });
   writeLicenseText(path.join(workspace, 'LICENSE.txt'));
   return {
-    settings: {
-      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
-      'flinkMesos.sessionName': 'demo',
-      'flinkMesos.taskManagers': 3,
-      'flinkMesos.slotsPerTaskManager': 2,
-      'flinkMesos.taskManagerMemoryMb': 1024,
-      'flinkMesos.jobManagerMemoryMb': 1024,
-      'flinkMesos.flinkLocation': cluster.flinkHome,
-      'flinkMesos.pollingIntervalSeconds': 1,
-    },
+    settings: sessionSettings(cluster, 'demo', 3, 2),
     teardown: async () => { await cluster?.stop(); cluster = undefined; },
   };
 }
@@ -47,15 +39,6 @@ async function answerSteps(page: Page, ctx: FlowContext, steps: number, answers:
   await ctx.helpers.answerWizardSteps(page, steps, answers);
 }
 
-async function sessionRows(page: Page, ctx: FlowContext): Promise<string[]> {
-  const rows = await ctx.helpers.readTreeRows(page, 'Sessions', { allowEmpty: true, timeoutMs: 2000 }).catch(() => []);
-  return rows.map(r => `${r.label} ${r.description ?? ''}`.trim());
-}
-
-async function liveTasks(): Promise<number> {
-  const answer = await cluster?.operator<{ get_tasks: Record<string, { state: string }[] | undefined> }>({ type: 'GET_TASKS' });
-  return Object.values(answer?.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state)).length;
-}
 
 export async function run(ctx: FlowContext): Promise<void> {
   const { page, helpers, workspace, screenshot, log } = ctx;
@@ -154,37 +137,12 @@ export async function run(ctx: FlowContext): Promise<void> {
   await screenshot('job-result-escaped');
 
   // 5. Reload the window: the session is still there, and so is the Session Resources panel (restored by its serializer).
-  await helpers.runPaletteCommand(page, 'Show Session Resources');
-  await waitFor('Session Resources in front', async () => {
-    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
-    return /Agents \(3\)/.test(t) ? t : undefined;
-  });
-  await helpers.runPaletteCommand(page, 'Reload Window');
-  await helpers.waitForWorkbench(page);
-  await helpers.openViewContainer(page, 'Flink on Mesos');
-  await waitFor('the session after reload', async () => {
-    const r = await sessionRows(page, ctx);
-    return r.some(x => /^TaskManagers 3\/3/.test(x)) ? r : undefined;
-  }, 60_000);
-  assert.equal(await liveTasks(), 4, 'reattaching must not launch or lose tasks');
-  const resourcesTab = page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: /^Resources: demo$/ }) }).first();
-  await resourcesTab.waitFor({ state: 'visible', timeout: 20_000 });
-  await resourcesTab.click();
-  const restored = await waitFor('Session Resources restored after the reload', async () => {
-    const t = await helpers.readWebviewText(page, '[data-testid="agents"]', 3000);
-    return /Agents \(3\)/.test(t) ? t : undefined;
-  }, 60_000);
+  assert.ok(cluster, 'setup did not run');
+  const restored = await reloadKeepsSession(ctx, cluster, { session: 'demo', agents: 3, taskManagers: 3, tasks: 4, timeoutMs: 60_000 });
   for (const a of cluster?.agents ?? []) assert.ok(restored.includes(a.hostname), `restored Session Resources lacks ${a.hostname}`);
   await screenshot('session-after-reload');
 
   // 6. Stop: the tree is empty and the master reports 0 tasks.
-  await helpers.runPaletteCommand(page, 'Stop Session');
-  const dialogButton = page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Stop$/ });
-  await dialogButton.waitFor({ state: 'visible', timeout: 10_000 });
-  await dialogButton.click();
-  await helpers.waitForNotification(page, /Flink session demo stopped/, 60_000);
-  const welcome = await helpers.readWelcomeView(page, 'Sessions');
-  assert.ok(welcome.buttons.some(b => /Start a Session/.test(b)));
-  assert.equal(await liveTasks(), 0);
+  await stopSessionFromPalette(ctx, cluster, 'demo', 60_000);
   await screenshot('session-stopped');
 }

@@ -8,6 +8,7 @@ import { STREAMING_CLASS, buildJar } from '../fixtures/jars';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { liveTaskCount, sessionRows, sessionSettings } from './sessionFlowSteps';
 
 export const name = 'streaming-job';
 export const timeoutMs = 300_000;
@@ -19,16 +20,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   await buildJar(path.join(workspace, 'Streaming.jar'), { mainClass: STREAMING_CLASS });
   await buildJar(path.join(workspace, 'StreamingV2.jar'), { mainClass: STREAMING_CLASS });
   return {
-    settings: {
-      'flinkMesos.master': cluster.masterUrls[0].replace(/^http:\/\//, ''),
-      'flinkMesos.sessionName': 'stream',
-      'flinkMesos.taskManagers': 1,
-      'flinkMesos.slotsPerTaskManager': 4,
-      'flinkMesos.taskManagerMemoryMb': 1024,
-      'flinkMesos.jobManagerMemoryMb': 1024,
-      'flinkMesos.flinkLocation': cluster.flinkHome,
-      'flinkMesos.pollingIntervalSeconds': 1,
-    },
+    settings: sessionSettings(cluster, 'stream', 1, 4),
     teardown: async () => { await cluster?.stop(); cluster = undefined; },
   };
 }
@@ -116,4 +108,24 @@ export async function run(ctx: FlowContext): Promise<void> {
   }, 30_000);
   log(`upgraded: ${upgraded.split('\n').slice(0, 4).join(' | ')}`);
   await screenshot('job-upgraded');
+  await helpers.clearNotifications(page);
+
+  // The JobManager dies (no high availability): the session fails with its TaskManagers torn down, and the error offers
+  // Restart Session, which starts it again with the same settings.
+  assert.ok(cluster, 'setup did not run');
+  const jm = (await cluster.operator<{ get_tasks: { tasks?: { task_id: { value: string }; state: string }[] } }>({ type: 'GET_TASKS' }))
+    .get_tasks.tasks?.find(t => t.task_id.value.startsWith('jobmanager-') && t.state === 'TASK_RUNNING');
+  assert.ok(jm, 'a running JobManager task');
+  cluster.faults.killTask(jm.task_id.value, 'SIGKILL');
+  await helpers.waitForNotification(page, /Flink session stream failed: .*Without high availability \(flinkMesos\.highAvailability\) its jobs are not recovered/, 60_000, { button: 'Restart Session' });
+  await waitFor('the failed session\'s tasks gone', async () => (await liveTaskCount(cluster)) === 0 || undefined, 60_000);
+  await screenshot('session-failed-restart');
+  await helpers.clickNotificationButton(page, /Flink session stream failed/, 'Restart Session');
+  await helpers.waitForNotification(page, /Flink session stream is up/, 90_000);
+  await waitFor('the restarted session in the tree', async () => {
+    const rows = await sessionRows(page, ctx);
+    return rows.some(r => /^stream running/.test(r)) && rows.some(r => r.startsWith('TaskManagers 1/1')) ? rows : undefined;
+  }, 60_000);
+  assert.equal(await liveTaskCount(cluster), 2, 'the restarted session: one JobManager and one TaskManager');
+  log('JobManager killed -> session failed -> Restart Session: running again with 1 TaskManager');
 }

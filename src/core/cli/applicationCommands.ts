@@ -12,6 +12,7 @@ import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } fro
 import { requestStop } from '../session/sessionControlService';
 import { serveSessionControl } from '../session/sessionControlService';
 import { UsageError, cliLogger, deps, drivenBy, parseCommon, type CommonArgs } from './sessionCliCommon';
+import { ArgReader } from './argReader';
 
 export const APPLICATION_USAGE = `Application commands (one jar as its own Flink cluster: the JobManager runs it with Flink's application
 entry point, bin/standalone-job.sh; the framework is torn down when the job ends, and its result is kept):
@@ -94,17 +95,11 @@ function parseApplicationFlags(args: string[]): AppFlags {
   const input: Partial<ApplicationInput> = {};
   const artifact: ArtifactServerSettings = {};
   const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = /^(--[a-zA-Z-]+)=(.*)$/s.exec(a);
-    const flag = eq ? eq[1] : a;
-    const value = (): string => {
-      if (eq) return eq[2];
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
-      return v;
-    };
-    switch (flag) {
+  const r = new ArgReader(args);
+  while (r.next()) {
+    const a = r.arg;
+    const value = (): string => r.value();
+    switch (r.name) {
       case '--class': input.entryClass = value(); break;
       case '-p': case '--parallelism': {
         const text = value();

@@ -1,5 +1,6 @@
 // flink-mesos run | list | cancel | stop: the job half of the command line, shaped after Flink's own `flink` tool.
 import * as path from 'node:path';
+import { ArgReader, UsageError } from './argReader';
 import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
 import type { Logger } from '../log';
@@ -49,7 +50,7 @@ export interface JobCommandOptions {
   setSchedule?: (session: string, schedule: SavepointSchedule) => Promise<{ driven: boolean }>;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface CommonFlags {
   jobManager?: string;
@@ -149,52 +150,43 @@ function parseRunArgs(args: readonly string[]): RunArgs {
   const run: Omit<RunArgs, 'flags' | 'jar' | 'programArgs'> = { allowNonRestoredState: false, detached: false };
   const periodic: ScheduleFlags = { disposeOld: false };
   let periodicGiven = false;
-  let i = 0;
-  const value = (name: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const v = args[++i];
-    if (v === undefined) throw new UsageError(`${name} needs a value.`);
-    return v;
-  };
-  for (; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break; // the jar: everything after it belongs to the program
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+  const r = new ArgReader(args);
+  // The jar and its program's arguments: what follows "--", or the first argument that is not a flag.
+  let jarAndArgs: string[] = [];
+  while (r.next()) {
+    if (r.arg === '--') { jarAndArgs = r.rest(); break; }
+    if (!r.arg.startsWith('-') || r.arg === '-') { jarAndArgs = r.fromHere(); break; }
+    const name = r.name;
+    const value = (): string => r.value();
     switch (name) {
-      case '-m': case '--jobmanager': flags.jobManager = value(name, inline); break;
-      case '--session': flags.session = value(name, inline); break;
+      case '-m': case '--jobmanager': flags.jobManager = value(); break;
+      case '--session': flags.session = value(); break;
       case '--json': flags.json = true; break;
-      case '-c': case '--class': run.entryClass = value(name, inline); break;
+      case '-c': case '--class': run.entryClass = value(); break;
       case '-p': case '--parallelism': {
-        const text = value(name, inline);
+        const text = value();
         const n = Number(text);
         if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`${name} must be a whole number of at least 1, not "${text}".`);
         run.parallelism = n;
         break;
       }
-      case '-s': case '--fromSavepoint': run.savepointPath = value(name, inline); break;
+      case '-s': case '--fromSavepoint': run.savepointPath = value(); break;
       case '-n': case '--allowNonRestoredState': run.allowNonRestoredState = true; break;
       case '-d': case '--detached': run.detached = true; break;
-      case '--savepoint-interval': periodic.interval = value(name, inline); periodicGiven = true; break;
-      case '--savepoint-keep': periodic.keep = value(name, inline); periodicGiven = true; break;
+      case '--savepoint-interval': periodic.interval = value(); periodicGiven = true; break;
+      case '--savepoint-keep': periodic.keep = value(); periodicGiven = true; break;
       case '--savepoint-dispose-old': periodic.disposeOld = true; periodicGiven = true; break;
       default:
         throw new UsageError(`Unknown option ${name} for run. ${name === '-D' ? 'Flink configuration belongs to the session (flink-mesos start -D ...). ' : ''}See flink-mesos run --help.`);
     }
   }
-  const jar = args[i];
+  const [jar, ...programArgs] = jarAndArgs;
   if (jar === undefined) throw new UsageError('run needs the jar to submit: flink-mesos run [options] JAR [ARGS...].');
   if (periodicGiven) {
     if (!flags.session) throw new UsageError('Periodic savepoints (--savepoint-interval) belong to a session, whose driving process takes them: name it with --session NAME, not -m.');
     run.schedule = scheduleFromFlags('', periodic, { interval: '--savepoint-interval', keep: '--savepoint-keep', disposeOld: '--savepoint-dispose-old' });
   }
-  return { flags, ...run, jar, programArgs: args.slice(i + 1) };
+  return { flags, ...run, jar, programArgs };
 }
 
 async function runCommand(run: RunArgs, client: FlinkRestClient, io: CliIo, options: JobCommandOptions): Promise<number> {
@@ -302,17 +294,10 @@ async function listCommand(client: FlinkRestClient, io: CliIo, json: boolean): P
 function parseCommon(args: readonly string[], extra: Record<string, string | boolean | undefined>): { flags: CommonFlags; positional: string[] } {
   const flags: CommonFlags = { json: false };
   const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value.`);
-      return v;
-    };
+  const r = new ArgReader(args);
+  while (r.next()) {
+    const { arg: a, name } = r;
+    const value = (): string => r.value();
     if (name === '-m' || name === '--jobmanager') flags.jobManager = value();
     else if (name === '--session') flags.session = value();
     else if (name === '--json') flags.json = true;

@@ -1,6 +1,7 @@
 // flink-mesos session logs: a JobManager's or TaskManager's Flink log (through Flink's REST API) or its Mesos sandbox
 // stdout/stderr (through the agent's /files/read), from the saved session.
 import { AgentFiles, sandboxPath } from '../mesos/AgentFiles';
+import { ArgReader } from './argReader';
 import type { Credentials, TlsOptions } from '../mesos/http';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import type { SessionRecord, TaskRecord } from '../session/SessionStore';
@@ -19,13 +20,10 @@ export interface LogsRequest { task: string; log: LogChoice; bytes: number }
 /** Parses the logs flags out of the arguments left by the common session flags. */
 export function parseLogsArgs(rest: string[]): LogsRequest {
   const out: LogsRequest = { task: 'jobmanager', log: 'flink', bytes: 64 * 1024 };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new LogsInputError(`${a} needs a value.`);
-      return v;
-    };
+  const r = new ArgReader(rest, (flag) => new LogsInputError(`${flag} needs a value.`));
+  while (r.next()) {
+    const a = r.name;
+    const value = (): string => r.value();
     if (a === '--task') out.task = value();
     else if (a === '--log') {
       const v = value();
@@ -35,8 +33,8 @@ export function parseLogsArgs(rest: string[]): LogsRequest {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1) throw new LogsInputError('--bytes needs a whole number of bytes above 0.');
       out.bytes = n;
-    } else if (a === '--name' || a === '--principal') i++;
-    else if (a !== '-v' && a !== '--verbose') throw new LogsInputError(`Unknown argument for session logs: ${a}`);
+    } else if (a === '--name' || a === '--principal') r.value();
+    else if (a !== '-v' && a !== '--verbose') throw new LogsInputError(`Unknown argument for session logs: ${r.arg}`);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
 import type { CommonFlags, JobCommandOptions } from './jobCommands';
 import { JOBMANAGER_ENV, UsageError, reportError, resolveJobManager } from './jobCommands';
+import { ArgReader } from './argReader';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { JarSubmitter } from '../flink/JarSubmitter';
 import type { JobSpec, UpgradeMode } from '../flink/JobUpgrader';
@@ -45,19 +46,12 @@ function parse(args: readonly string[], command: string): Parsed {
   const options = new Map<string, string | true>();
   const positional: string[] = [];
   const jarIndex = command === 'upgrade' ? 1 : Infinity;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+  const r = new ArgReader(args);
+  while (r.next()) {
+    const { arg: a, name } = r;
     if (positional.length > jarIndex) { positional.push(a); continue; }
-    if (a === '--') { positional.push(...args.slice(i + 1)); break; }
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value.`);
-      return v;
-    };
+    if (a === '--') { positional.push(...r.rest()); break; }
+    const value = (): string => r.value();
     if (name === '-m' || name === '--jobmanager') flags.jobManager = value();
     else if (name === '--session') flags.session = value();
     else if (name === '--json') flags.json = true;

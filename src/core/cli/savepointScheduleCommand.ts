@@ -4,6 +4,7 @@
 import type { CliIo } from './cliIo';
 import { ExitCode } from './cliIo';
 import { UsageError, reportError, resolveJobManager, type JobCommandOptions } from './jobCommands';
+import { ArgReader } from './argReader';
 import { leaseStaleMs } from './sessionCliCommon';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
 import { formatInterval, parseDuration, scheduleProblem, sessionIsDriven } from '../session/periodicSavepoints';
@@ -69,16 +70,10 @@ export async function runScheduleCommand(argv: readonly string[], io: CliIo, res
     let clear = false;
     const f: ScheduleFlags = { disposeOld: false };
     const positional: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i];
-      const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      const value = (): string => {
-        if (eq > 0) return a.slice(eq + 1);
-        const v = argv[++i];
-        if (v === undefined) throw new UsageError(`${name} needs a value.`);
-        return v;
-      };
+    const r = new ArgReader(argv);
+    while (r.next()) {
+      const { arg: a, name } = r;
+      const value = (): string => r.value();
       if (name === '--session') session = value();
       else if (name === '-m' || name === '--jobmanager') jobManager = value();
       else if (name === '--json') continue;

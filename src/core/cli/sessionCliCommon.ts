@@ -5,6 +5,7 @@ import { DEFAULT_TIMINGS, type FlinkSessionDeps, type PartialFitChoice, type Ses
 import { FileSessionStore, defaultSessionDir, ownerIsAlive, type SessionOwner } from '../session/SessionStore';
 import type { Credentials, TlsOptions } from '../mesos/http';
 import type { CliIo } from './cliIo';
+import { ArgReader, UsageError } from './argReader';
 
 export interface CommonArgs {
   name: string;
@@ -22,21 +23,15 @@ export interface CommonArgs {
   rest: string[];
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseCommon(args: string[], io: CliIo): CommonArgs {
   const out: CommonArgs = { name: 'default', json: false, detach: false, storeDir: defaultSessionDir(io.env), timeoutMs: 600000, verbose: false, insecureSkipTlsVerify: false, rest: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = /^(--[a-z-]+)=(.*)$/s.exec(a);
-    const flag = eq ? eq[1] : a;
-    const value = (): string => {
-      if (eq) return eq[2];
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value.`);
-      return v;
-    };
-    switch (flag) {
+  const r = new ArgReader(args);
+  while (r.next()) {
+    const a = r.arg;
+    const value = (): string => r.value();
+    switch (r.name) {
       case '--name': out.name = value(); out.rest.push('--name', out.name); break;
       case '--json': out.json = true; break;
       case '--detach': out.detach = true; break;

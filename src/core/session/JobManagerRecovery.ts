@@ -18,11 +18,14 @@ export class JobManagerRecovery {
   zookeeperProblem?: string;
   private lastProbe = 0;
   private probing = false;
+  /** The loss (its time) whose recovery was already said to fit no offer. */
+  private noFitWarnedFor?: number;
 
   constructor(private readonly ctx: SessionContext) {}
 
-  /** Housekeeping: probes ZooKeeper now and then, outside the event chain, and reports an outage and its end. */
+  /** Housekeeping: says once when a new JobManager has waited the fit timeout for offers; probes ZooKeeper now and then. */
   tick(now: number): void {
+    this.warnIfNoFit(now);
     const ha = this.ctx.record.options.ha;
     const every = this.ctx.timings.zookeeperCheckMs ?? DEFAULT_ZOOKEEPER_CHECK_MS;
     if (!ha || this.probing || now - this.lastProbe < every) return;
@@ -39,6 +42,23 @@ export class JobManagerRecovery {
         : `ZooKeeper ${ha.quorum} answers again (it did not: ${was}).`);
       this.ctx.changed();
     });
+  }
+
+  /**
+   * A recovery whose JobManager fits no offer waits on (the TaskManagers and Flink's HA data stay, so nothing is lost by
+   * waiting), but says so once after the fit timeout, with what the offers lack and what the user can do.
+   */
+  private warnIfNoFit(now: number): void {
+    const record = this.ctx.record;
+    const lostAt = record.jobManagerRestarts?.[record.jobManagerRestarts.length - 1];
+    if (record.phase !== 'recoveringJobManager' || lostAt === undefined || this.noFitWarnedFor === lostAt) return;
+    if (record.tasks.some((t) => t.kind === 'jobmanager')) return;
+    const seconds = record.options.fitTimeoutSeconds;
+    if (now - lostAt <= seconds * 1000) return;
+    this.noFitWarnedFor = lostAt;
+    this.ctx.emit('warning', `The new JobManager (generation ${this.generation}) has found no offer that fits for ${seconds} s` +
+      `${this.ctx.offers.diagnosis ? `: ${this.ctx.offers.diagnosis}` : '.'} The session keeps waiting, its TaskManagers stay, and the jobs recover ` +
+      'once it runs: free cpus and memory on an agent (or start the session again with a smaller -jm), or stop the session.');
   }
 
   /** HA is on: a lost JobManager is relaunched rather than ending the session. */

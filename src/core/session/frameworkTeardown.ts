@@ -1,5 +1,6 @@
 // Ending the framework: TEARDOWN (sent again while refused, KILLs as the fallback), then the operator API's GET_TASKS
 // until no task of ours is left or the check gives up.
+import { TERMINAL_TASK_STATES } from '../mesos/types';
 import type { SessionContext } from './sessionContext';
 import type { OperatorApi } from './operatorTasks';
 import type { SchedulerApi, StopResult } from './sessionTypes';
@@ -41,7 +42,20 @@ export async function teardownAndVerify(ctx: SessionContext, operator: OperatorA
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (verified && left.length === 0) markTornDown(ctx);
   return tornDown ? { leftTasks: left, verified } : { leftTasks: left, verified, frameworkLeft: true };
+}
+
+/** The master confirmed no task is left; their last updates may never come (the stream is closed), so they end here. */
+function markTornDown(ctx: SessionContext): void {
+  const now = Date.now();
+  for (const t of ctx.record.tasks) {
+    if (TERMINAL_TASK_STATES.has(t.state)) continue;
+    t.state = 'TASK_KILLED';
+    t.message = 'Torn down with the session';
+    t.updatedAt = now;
+  }
+  ctx.registration.registered.clear();
 }
 
 /** Sends TEARDOWN up to `attempts` times (each waits for the subscription); true once the master took it. */

@@ -97,7 +97,10 @@ export interface FitTimeout {
 }
 
 export function fitTimeoutReached(record: SessionRecord, activeTaskManagers: readonly TaskRecord[], now: number): FitTimeout | undefined {
-  const starting = record.phase === 'launchingJobManager' || record.phase === 'recoveringJobManager' || record.phase === 'taskManagers' || record.phase === 'jobManagerUp';
+  const starting = record.phase === 'launchingJobManager' || record.phase === 'taskManagers' || record.phase === 'jobManagerUp';
+  // A JobManager recovery is not a start: timed from the session's start it would give up at once and kill the
+  // TaskManagers that wait for the new leader. It waits on and says so (JobManagerRecovery).
+  if (record.lostJobManagerAgent !== undefined) return undefined;
   if (!starting || now - record.startedAt <= record.options.fitTimeoutSeconds * 1000) return undefined;
   const noJobManager = !record.tasks.some((t) => t.kind === 'jobmanager');
   const wanted = record.wantedTaskManagers;

@@ -83,6 +83,11 @@ describe('FlinkSession against the stand-ins', { timeout: 180000 }, () => {
 
     const result = await session.stop();
     assert.deepEqual(result, { leftTasks: [], verified: true });
+    // The master confirmed none is left: no task in the snapshot still says it runs (the last updates may never come).
+    const ended = session.snapshot();
+    assert.ok([...ended.taskManagers, ...(ended.jobManager ? [ended.jobManager] : [])].every((t) => t.state === 'TASK_KILLED' || t.state === 'TASK_FINISHED'),
+      JSON.stringify(ended.taskManagers.map((t) => t.state)));
+    assert.equal(ended.progress.registered, 0);
     assert.equal(session.phase, 'stopped');
     assert.equal((await liveTasks(cluster, session.frameworkId)).length, 0);
     assert.equal(await new FileSessionStore(dir).load('s1'), undefined, 'stopped sessions are forgotten');

@@ -29,7 +29,7 @@ public final class StreamingCounter {
         int keys = Integer.parseInt(args.get("keys", "4"));
         env.addSource(Compat.ticks(Long.parseLong(args.get("interval-ms", "100")))).name("ticks").uid("ticks")
             .keyBy(new ByKey(keys))
-            .flatMap(new Count(output, keys)).name("count per key").uid("count-per-key")
+            .flatMap(new Count(output, keys, "")).name("count per key").uid("count-per-key")
             .addSink(Compat.discardingSink()).name("discard");
         env.execute(args.get("name", "StreamingCounter"));
     }
@@ -47,14 +47,18 @@ public final class StreamingCounter {
         }
     }
 
+    /** Each key's count in keyed state (name "count", type Long: versions must keep both to restore), appended to its file. */
     static final class Count extends RichFlatMapFunction<Long, String> {
         private final String output;
         private final int keys;
+        /** What ends each line: "" here, " v2" in StreamingCounterV2. */
+        private final String suffix;
         private transient ValueState<Long> count;
 
-        Count(String output, int keys) {
+        Count(String output, int keys, String suffix) {
             this.output = output;
             this.keys = keys;
+            this.suffix = suffix;
         }
 
         @Override
@@ -66,7 +70,7 @@ public final class StreamingCounter {
             count.update(now);
             getRuntimeContext().getLongCounter("ticks").add(1L);
             long key = tick % keys;
-            String line = key + " " + now + "\n";
+            String line = key + " " + now + suffix + "\n";
             try (OutputStream w = new FileOutputStream(Paths.get(output, "count-" + key + ".log").toFile(), true)) {
                 w.write(line.getBytes(StandardCharsets.UTF_8));
             }
