@@ -129,6 +129,15 @@ export async function run(ctx: FlowContext): Promise<void> {
   log(`${at()} StreamingCounter RUNNING`);
   // The session row and the job row share the label (the job's name is the jar's): the job row is the one "running · ...".
   const jobRow = page.locator('.pane-body .monaco-list-row').filter({ has: page.locator('.label-description', { hasText: /^running · / }) }).first();
+  // "Jobs" is a leaf until the first job shows; VS Code may keep it collapsed when it gets children: open it then.
+  await waitFor('the Jobs row with the running job', async () => {
+    const rows = await treeRows(page, ctx);
+    return rows.some(r => r.label === 'Jobs' && /^1 running/.test(r.description)) ? true : undefined;
+  }, 60_000);
+  if (!(await jobRow.isVisible().catch(() => false))) {
+    const jobs = page.locator('.pane-body .monaco-list-row[aria-expanded="false"]').filter({ has: page.locator('.label-name', { hasText: /^Jobs$/ }) }).first();
+    if (await jobs.isVisible().catch(() => false)) await jobs.click();
+  }
   await jobRow.waitFor({ state: 'visible', timeout: 60_000 });
   await jobRow.click();
   const state = await waitFor('the Job panel of the application\'s job: RUNNING', async () => {
