@@ -8,6 +8,7 @@ import { OutputChannelLogger } from './logging/OutputChannelLogger';
 import type { MesosSessionLauncher } from './session/MesosSessionLauncher';
 import type { SessionCommands } from './session/SessionCommands';
 import type { SessionManager } from './session/SessionManager';
+import { ApplicationResultsModel } from './session/ApplicationResultsModel';
 import { SessionModel } from './session/SessionModel';
 import { SessionStatusBar } from './statusBar/SessionStatusBar';
 import type { JobCommands } from './submit/JobCommands';
@@ -19,6 +20,8 @@ import { registerPanelSerializers } from './webviews/panelViewTypes';
 /** What activate() returns: the extension-host suite drives the extension through it. The core's parts load on first access. */
 export interface FlinkMesosApi {
   model: SessionModel;
+  /** Kept results of ended applications, shown in the tree until removed. */
+  results: ApplicationResultsModel;
   readonly manager: SessionManager;
   readonly panels: PanelManager;
   tree: SessionTreeDataProvider;
@@ -42,7 +45,7 @@ export const COMMAND_IDS = [
   'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach', 'flinkMesos.session.detach', 'flinkMesos.session.forget',
   'flinkMesos.session.showResources', 'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi',
   'flinkMesos.credentials.set', 'flinkMesos.credentials.clear', 'flinkMesos.flinkSsl.setPassword', 'flinkMesos.refresh', 'flinkMesos.showOutput',
-  'flinkMesos.application.run', 'flinkMesos.application.stopWithSavepoint',
+  'flinkMesos.application.run', 'flinkMesos.application.stopWithSavepoint', 'flinkMesos.application.removeResult',
   'flinkMesos.jar.submit', 'flinkMesos.jar.showPlan', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.job.showResult',
   'flinkMesos.job.savepoint', 'flinkMesos.job.upgrade', 'flinkMesos.job.periodicSavepoints', 'flinkMesos.job.showTaskManagerLogAt',
   'flinkMesos.taskManager.show', 'flinkMesos.logs.show',
@@ -73,10 +76,12 @@ let loadedCore: ExtensionCore | undefined;
 export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
   const logger = new OutputChannelLogger();
   const model = new SessionModel();
-  const tree = new SessionTreeDataProvider(model);
+  const sessionStoreDir = sharedSessionDir();
+  const results = new ApplicationResultsModel(sessionStoreDir);
+  const tree = new SessionTreeDataProvider(model, results);
   const treeView = vscode.window.createTreeView('flinkMesos.sessions', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new SessionStatusBar(model);
-  const sessionStoreDir = sharedSessionDir();
+  const reloadResults = (): void => void results.reload().catch(err => logger.warn(`Reading the kept application results: ${err instanceof Error ? err.message : String(err)}`));
 
   // Command handlers, filled by the core when it loads; each command loads the core on its first run.
   const handlers = new Map<string, (arg?: unknown) => Promise<unknown>>();
@@ -89,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
     if (!core) {
       const started = Date.now();
       const { ExtensionCore } = requireCoreModule();
-      core = new ExtensionCore({ context, logger, model, registerCommand, treeVisible: treeView.visible });
+      core = new ExtensionCore({ context, logger, model, results, registerCommand, treeVisible: treeView.visible });
       loadedCore = core;
       context.subscriptions.push(core, core.logs.onDidChange(uri => logChanged.fire(uri)));
       logger.debug(`Flink on Mesos core loaded in ${Date.now() - started} ms.`);
@@ -99,8 +104,10 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
 
   const logChanged = new vscode.EventEmitter<vscode.Uri>();
   context.subscriptions.push(
-    logger, model, tree, treeView, statusBar, logChanged,
+    logger, model, results, tree, treeView, statusBar, logChanged,
     ...COMMAND_IDS.map(id => vscode.commands.registerCommand(id, (arg?: unknown) => {
+      // Refresh reads the kept application results again too (a terminal may have written one).
+      if (id === 'flinkMesos.refresh') reloadResults();
       ensureCore();
       const handler = handlers.get(id);
       if (!handler) throw new Error(`Flink on Mesos has no handler for ${id}.`);
@@ -114,17 +121,21 @@ export function activate(context: vscode.ExtensionContext): FlinkMesosApi {
     treeView.onDidChangeVisibility(e => core?.manager.setTreeVisible(e.visible)),
     model.onDidChangeSession(() => updateContextKeys(model)),
     model.onDidRemoveSession(() => updateContextKeys(model)),
+    // An application that ended in this window has written its result; a removed session may uncover a kept one.
+    model.onDidChangeSession(name => { if (model.get(name)?.application?.outcome) reloadResults(); }),
+    model.onDidRemoveSession(() => reloadResults()),
     vscode.workspace.onDidChangeConfiguration(e => {
       if (e.affectsConfiguration('flinkMesos.pollingIntervalSeconds')) core?.pollingIntervalChanged();
     }),
   );
   updateContextKeys(model);
+  reloadResults();
   logger.info('Flink on Mesos activated.');
   // Sessions saved by an earlier window are reattached right after activation, not inside it.
   setImmediate(() => void adoptLegacySessions(context.globalStorageUri.fsPath, sessionStoreDir, logger).then(() => reattachSaved(sessionStoreDir, ensureCore, logger)));
 
   api = {
-    model, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, globalState: context.globalState, sessionStoreDir,
+    model, results, tree, treeView: treeView as vscode.TreeView<unknown>, logger, statusBar, globalState: context.globalState, sessionStoreDir,
     get manager() { return ensureCore().manager; },
     get panels() { return ensureCore().panels; },
     get logs() { return ensureCore().logs; },

@@ -11,6 +11,7 @@ import { MesosSessionLauncher } from './session/MesosSessionLauncher';
 import { SessionCommands } from './session/SessionCommands';
 import { ApplicationCommands } from './session/ApplicationCommands';
 import { SessionManager } from './session/SessionManager';
+import type { ApplicationResultsModel } from './session/ApplicationResultsModel';
 import type { SessionModel } from './session/SessionModel';
 import { TaskManagerCommands } from './session/TaskManagerCommands';
 import { readFlinkTimeoutMs } from './settings/extensionSettings';
@@ -25,6 +26,7 @@ export interface CoreDeps {
   context: vscode.ExtensionContext;
   logger: OutputChannelLogger;
   model: SessionModel;
+  results: ApplicationResultsModel;
   /** Routes the commands the extension registered at activation to the handlers registered here. */
   registerCommand: CommandRegistrar;
   treeVisible: boolean;
@@ -60,7 +62,7 @@ export class ExtensionCore implements vscode.Disposable {
       this.manager, this.panels, this.logs,
       ...this.sessionCommands.register(deps.registerCommand),
       ...this.jobCommands.register(deps.registerCommand),
-      ...new ApplicationCommands(this.manager, this.launcher, this.credentials, logger).register(deps.registerCommand),
+      ...new ApplicationCommands(this.manager, this.launcher, this.credentials, logger, deps.results).register(deps.registerCommand),
       ...new StreamingJobCommands(this.manager, this.panels, logger).register(deps.registerCommand),
       ...new TaskManagerCommands(this.manager, this.panels, this.logs, logger).register(deps.registerCommand),
     );

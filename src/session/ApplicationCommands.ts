@@ -1,4 +1,5 @@
-// Application commands: Run as Application on a .jar (explorer, palette) and Stop with Savepoint; all messages are here.
+// Application commands: Run as Application on a .jar (explorer, palette), Stop with Savepoint, Remove Application Result;
+// all messages are here.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { asTarget, registerHandlers, type CommandRegistrar } from '../commandArgs';
@@ -10,6 +11,7 @@ import { splitProgramArgs } from '../core/flink/programArgs';
 import { readSessionSettings } from '../settings/extensionSettings';
 import { liveApplications, startApplication } from './ApplicationLauncher';
 import { MesosSessionLauncher } from './MesosSessionLauncher';
+import type { ApplicationResultsModel } from './ApplicationResultsModel';
 import { SessionManager } from './SessionManager';
 
 export class ApplicationCommands {
@@ -18,12 +20,14 @@ export class ApplicationCommands {
     private readonly launcher: MesosSessionLauncher,
     private readonly credentials: CredentialStore,
     private readonly log: OutputChannelLogger,
+    private readonly results: ApplicationResultsModel,
   ) {}
 
   register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
     return registerHandlers(registerCommand, this.log, this, [
       ['flinkMesos.application.run', this.run],
       ['flinkMesos.application.stopWithSavepoint', this.stopWithSavepoint],
+      ['flinkMesos.application.removeResult', this.removeResult],
     ]) as vscode.Disposable[];
   }
 
@@ -74,5 +78,19 @@ export class ApplicationCommands {
     const savepoint = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${name} with a savepoint…` },
       () => handle.stopWithSavepoint(dir.trim() || undefined, false));
     void vscode.window.showInformationMessage(`Flink application ${name} stopped with a savepoint${savepoint ? ` at ${savepoint}` : ''}.`);
+  }
+
+  /** Removes an ended application from the tree: its kept result file goes (the CLI's `application status` no longer lists it). */
+  async removeResult(arg?: unknown): Promise<void> {
+    const ended = (n: string): boolean => this.manager.model.get(n)?.application?.outcome !== undefined;
+    const names = [...new Set([...this.results.list().map((r) => r.name), ...this.manager.model.list().filter((s) => ended(s.name)).map((s) => s.name)])];
+    const name = asTarget(arg).session ?? await vscode.window.showQuickPick(names, { title: 'Remove which application result?' });
+    if (!name) return;
+    const live = this.manager.model.get(name);
+    if (live?.application && !ended(name)) {
+      throw new Error(`Application ${name} still runs: its result is kept once it ended. Stop it first (Stop Session, or Stop Application with Savepoint).`);
+    }
+    if (live?.application) this.manager.remove(name);
+    await this.results.remove(name);
   }
 }

@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
+import type { ApplicationResultsModel } from '../session/ApplicationResultsModel';
 import { SessionModel } from '../session/SessionModel';
 import { JobView, SessionView, TaskManagerView, liveTaskManagers, registeredCount } from '../session/sessionViews';
 import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import { formatDuration, formatMb } from './treeFormat';
 import { maintenanceNote } from '../webviews/maintenanceRows';
+import { applicationResultItem, applicationResultTooltip, md, line, phaseLabel, phaseIcon, sessionTooltip, taskManagerDescription, taskManagerIcon, checkpointAge, jobIcon, jobStates, jobDuration, sortTaskManagers, titleCase } from './sessionTreeItems';
+
+export { phaseLabel } from './sessionTreeItems';
 
 export type SessionTreeNode =
   | { kind: 'session'; key: string; session: string }
@@ -15,9 +19,9 @@ export type SessionTreeNode =
   | { kind: 'jobState'; key: string; session: string; state: string }
   | { kind: 'job'; key: string; session: string; jobId: string; state: string }
   | { kind: 'jars'; key: string; session: string }
-  | { kind: 'jar'; key: string; session: string; jarId: string };
-
-const JOB_STATE_ORDER = ['RUNNING', 'CREATED', 'INITIALIZING', 'RESTARTING', 'FAILING', 'CANCELLING', 'FINISHED', 'FAILED', 'CANCELED', 'SUSPENDED', 'RECONCILING', LOST_JOB_STATE];
+  | { kind: 'jar'; key: string; session: string; jarId: string }
+  /** The kept result of an application no session of this window shows (it ended before a reload, or in a terminal). */
+  | { kind: 'applicationResult'; key: string; session: string };
 
 /** Lookups by id over one SessionView (views are replaced, never mutated, so they are cached per view object). */
 interface ViewIndex { taskManagers: Map<string, TaskManagerView>; jobs: Map<string, JobView>; sortedTaskManagers: TaskManagerView[] }
@@ -39,11 +43,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   private readonly subscriptions: vscode.Disposable[] = [];
   private now: () => number = Date.now;
 
-  constructor(private readonly model: SessionModel) {
+  constructor(private readonly model: SessionModel, private readonly results?: ApplicationResultsModel) {
     this.subscriptions.push(
       model.onDidChangeSession(name => this.sessionChanged(name)),
       model.onDidRemoveSession(name => this.sessionRemoved(name)),
     );
+    if (results) this.subscriptions.push(results.onDidChange(() => this.changed.fire(undefined)));
   }
 
   /** Tests use a fixed clock so "time since heartbeat" does not make nodes look changed. */
@@ -61,12 +66,19 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 
   private childrenNow(node?: SessionTreeNode): SessionTreeNode[] {
-    if (!node) return this.model.list().map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name }));
+    if (!node) {
+      const sessions = this.model.list();
+      const kept = (this.results?.list() ?? []).filter(r => !this.model.get(r.name));
+      return [...sessions.map(s => this.node({ kind: 'session', key: `s:${s.name}`, session: s.name })),
+        ...kept.map(r => this.node({ kind: 'applicationResult', key: `r:${r.name}`, session: r.name }))];
+    }
     const s = this.model.get(node.session);
     if (!s) return [];
     const base = `s:${s.name}`;
     switch (node.kind) {
       case 'session': {
+        // An ended application is its result: its cluster is gone, so it has no JobManager, TaskManagers or jobs to show.
+        if (s.application?.outcome) return [];
         const children: SessionTreeNode[] = [this.node({ kind: 'jobManager', key: `${base}/jm`, session: s.name })];
         if (!s.jobManagerOnly || s.taskManagers.length > 0) children.push(this.node({ kind: 'taskManagers', key: `${base}/tms`, session: s.name }));
         children.push(this.node({ kind: 'slots', key: `${base}/slots`, session: s.name }));
@@ -92,7 +104,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   getParent(node: SessionTreeNode): SessionTreeNode | undefined {
     const base = `s:${node.session}`;
     switch (node.kind) {
-      case 'session': return undefined;
+      case 'session': case 'applicationResult': return undefined;
       case 'taskManager': return this.nodes.get(`${base}/tms`);
       case 'job': return this.nodes.get(`${base}/jobs:${node.state}`) ?? this.nodes.get(`${base}/jobs`);
       case 'jobState': return this.nodes.get(`${base}/jobs`);
@@ -102,6 +114,12 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
   }
 
   getTreeItem(node: SessionTreeNode): vscode.TreeItem {
+    if (node.kind === 'applicationResult') {
+      const r = this.results?.get(node.session);
+      const kept = r ? applicationResultItem(r) : new vscode.TreeItem(node.session);
+      kept.id = node.key;
+      return kept;
+    }
     const s = this.model.get(node.session);
     const item = s ? this.render(node, s) : new vscode.TreeItem(node.session);
     item.id = node.key;
@@ -111,6 +129,11 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
 
   /** Tooltips are built when VS Code shows one (hover), not for every node on every refresh. */
   resolveTreeItem(item: vscode.TreeItem, node: SessionTreeNode): vscode.TreeItem {
+    if (node.kind === 'applicationResult') {
+      const r = this.results?.get(node.session);
+      if (r) item.tooltip = applicationResultTooltip(r);
+      return item;
+    }
     const s = this.model.get(node.session);
     if (s) item.tooltip = this.tooltip(node, s);
     return item;
@@ -192,10 +215,10 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
     const C = vscode.TreeItemCollapsibleState;
     switch (node.kind) {
       case 'session': {
-        const item = new vscode.TreeItem(s.name, C.Expanded);
+        const item = new vscode.TreeItem(s.name, s.application?.outcome ? C.None : C.Expanded);
         const parts = [phaseLabel(s)];
         // An application shows its job's state (or its outcome once it ended) beside the cluster's phase.
-        if (s.application) parts.unshift(`application${s.application.outcome ? ` ${s.application.outcome}` : s.application.jobState ? ` · job ${s.application.jobState}` : ''}`);
+        if (s.application) parts.unshift(`application${s.application.outcome ? ` ${s.application.outcome}` : ''}${s.application.jobState ? ` · job ${s.application.jobState}` : ''}`);
         if (s.master) parts.push(s.master);
         if (s.flinkVersion) parts.push(`Flink ${s.flinkVersion}`);
         item.description = parts.join(' · ');
@@ -277,6 +300,7 @@ export class SessionTreeDataProvider implements vscode.TreeDataProvider<SessionT
         item.contextValue = 'jar';
         return item;
       }
+      case 'applicationResult': return new vscode.TreeItem(s.name, C.None);
     }
   }
 
@@ -356,138 +380,4 @@ function sameKeys(before: string[], now: SessionTreeNode[]): boolean {
   if (before.length !== now.length) return false;
   for (let i = 0; i < now.length; i++) if (before[i] !== now[i].key) return false;
   return true;
-}
-
-function md(build: (m: vscode.MarkdownString) => void): vscode.MarkdownString {
-  // Cluster strings go in with appendText, which escapes them; no HTML, no command links.
-  const m = new vscode.MarkdownString('', false);
-  m.isTrusted = false;
-  m.supportHtml = false;
-  build(m);
-  return m;
-}
-
-function line(m: vscode.MarkdownString, label: string, value: string | undefined): void {
-  if (value === undefined || value === '') return;
-  m.appendMarkdown(`${label}: `);
-  m.appendText(value);
-  m.appendMarkdown('  \n');
-}
-
-export function phaseLabel(s: SessionView): string {
-  switch (s.phase) {
-    case 'subscribing': return 'subscribing';
-    case 'launchingJobManager': return 'launching JobManager';
-    case 'jobManagerUp': return 'JobManager up';
-    case 'recoveringJobManager': return 'JobManager recovering';
-    case 'taskManagers': return `TaskManagers ${registeredCount(s)}/${s.taskManagersWanted}`;
-    case 'running': return s.readOnly ? 'running (read-only)' : 'running';
-    case 'stopping': return 'stopping';
-    case 'stopped': return 'stopped';
-    case 'failed': return 'failed';
-    case 'disconnected': return s.readOnly ? 'master unreachable' : 'disconnected, retrying';
-    case 'attached': return 'attached';
-    case 'gone': return 'gone (the master no longer knows it)';
-  }
-}
-
-function phaseIcon(s: SessionView): vscode.ThemeIcon {
-  switch (s.phase) {
-    case 'running':
-    case 'attached':
-      return new vscode.ThemeIcon('vm-running', new vscode.ThemeColor(s.flinkReachable ? 'testing.iconPassed' : 'list.warningForeground'));
-    case 'failed': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    case 'stopped': return new vscode.ThemeIcon('vm-outline', new vscode.ThemeColor('disabledForeground'));
-    case 'disconnected': return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
-    case 'gone': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-    default: return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
-  }
-}
-
-function sessionTooltip(s: SessionView): vscode.MarkdownString {
-  return md(m => {
-    m.appendMarkdown(s.application ? '**Flink application** ' : '**Flink session** ');
-    m.appendText(s.name);
-    m.appendMarkdown('\n\n');
-    line(m, 'State', phaseLabel(s));
-    line(m, 'Detail', s.phaseDetail);
-    line(m, 'Jar', s.application?.jar);
-    line(m, 'Job', s.application?.jobId ? `${s.application.jobId} ${s.application.jobState ?? ''}` : undefined);
-    line(m, 'Root cause', s.application?.rootCause);
-    line(m, 'Savepoint', s.application?.savepoint);
-    line(m, 'Master', s.master);
-    line(m, 'Framework', s.frameworkId);
-    line(m, 'Runs as user', s.user);
-    line(m, 'Flink', s.flinkVersion);
-    line(m, 'JobManager', s.jobManager?.restUrl);
-    line(m, 'Slots', `${s.slotsFree} free of ${s.slotsTotal}`);
-    line(m, 'Maintenance', s.maintenanceProblem);
-  });
-}
-
-/** The TaskManager node's description (exported for its unit test). */
-export function taskManagerDescription(t: TaskManagerView, now: number): string {
-  if (t.lost) return `lost${t.mesosState ? ` (${t.mesosState})` : ''}${t.replacedBy ? ' · replaced' : ''}`;
-  if (t.unreachable) return `unreachable (its agent is cut off)${t.replacedAfterGrace ? ' · replaced, killed if it comes back' : ' · waiting for the grace period'}`;
-  const parts = [`${t.mesosState ?? 'no Mesos task'} · ${t.registered ? 'registered' : 'not registered'}`];
-  if (t.maintenance) parts.push(maintenanceNote(t.maintenance));
-  if (t.slotsTotal !== undefined) parts.push(`${t.slotsFree ?? 0}/${t.slotsTotal} slots free`);
-  if (t.memoryMb) parts.push(formatMb(t.memoryMb));
-  if (t.heartbeatAgoMs !== undefined) {
-    // Rounded to 5 s so the node does not refresh on every poll for a change nobody reads.
-    const ago = t.heartbeatAgoMs + Math.max(0, now - (t.observedAt ?? now));
-    parts.push(`heartbeat ${formatDuration(Math.floor(ago / 5000) * 5000)} ago`);
-  }
-  return parts.join(' · ');
-}
-
-function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
-  if (t.lost) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('testing.iconFailed'));
-  if (t.unreachable) return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
-  if (t.maintenance) return new vscode.ThemeIcon('tools', new vscode.ThemeColor('charts.yellow'));
-  if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
-  // Ended (killed, finished, failed): no spinner, it is not coming.
-  if (t.mesosState && /^TASK_(KILLED|FINISHED|FAILED|LOST|ERROR|DROPPED|GONE)/.test(t.mesosState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-  return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
-}
-
-/** " · checkpoint 4s ago" for a running job that checkpoints. */
-function checkpointAge(j: JobView, now: number): string {
-  if (j.state !== 'RUNNING' || !j.checkpoint) return '';
-  return j.checkpoint.lastCompletedAt ? ` · checkpoint ${formatDuration(Math.max(0, now - j.checkpoint.lastCompletedAt))} ago` : ' · no checkpoint yet';
-}
-
-function jobIcon(state: string): vscode.ThemeIcon {
-  switch (state) {
-    case 'RUNNING': return new vscode.ThemeIcon('play-circle', new vscode.ThemeColor('charts.blue'));
-    case 'FINISHED': return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
-    case 'FAILED':
-    case 'FAILING': return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    case 'CANCELED':
-    case 'CANCELLING': return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
-    case LOST_JOB_STATE: return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    default: return new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.yellow'));
-  }
-}
-
-function jobStates(jobs: JobView[]): string[] {
-  const present = new Set(jobs.map(j => j.state));
-  const ordered = JOB_STATE_ORDER.filter(s => present.has(s));
-  return [...ordered, ...[...present].filter(s => !JOB_STATE_ORDER.includes(s)).sort()];
-}
-
-function jobDuration(j: JobView, now: number): number | undefined {
-  if (j.durationMs !== undefined && j.durationMs >= 0 && j.endTime) return j.durationMs;
-  if (j.startTime) return (j.endTime && j.endTime > 0 ? j.endTime : now) - j.startTime;
-  return j.durationMs;
-}
-
-const collator = new Intl.Collator();
-
-function sortTaskManagers(tms: TaskManagerView[]): TaskManagerView[] {
-  return [...tms].sort((a, b) => Number(a.lost) - Number(b.lost) || collator.compare(a.agentHost ?? '', b.agentHost ?? '') || collator.compare(a.id, b.id));
-}
-
-function titleCase(state: string): string {
-  return state.charAt(0) + state.slice(1).toLowerCase();
 }

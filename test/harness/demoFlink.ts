@@ -40,6 +40,8 @@ export interface ProvisionedRealFlink {
   wordCountClass: string;
   failingJar: string;
   failingClass: string;
+  /** StreamingCounter: counts per key until stopped (the application-mode flow's stop with savepoint). */
+  streamingJar: string;
 }
 
 /** Provisions (first time: downloads) one real Flink version, its Java and our test jobs, saying what it does. */
@@ -58,5 +60,6 @@ export function provisionRealFlink(version: string, say: ProgressLog): Provision
     version, flinkHome, javaHome,
     wordCountJar: jobs.wordCount, wordCountClass: TEST_JOBS.wordCount,
     failingJar: jobs.failing, failingClass: TEST_JOBS.failing,
+    streamingJar: jobs.streaming,
   };
 }

@@ -9,7 +9,7 @@ import type { TaskRecord } from '../../src/core/session/SessionStore';
 installVscodeShim();
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { taskManagerView } = require('../../src/session/FlinkSessionHandle') as typeof import('../../src/session/FlinkSessionHandle');
-const { taskManagerDescription } = require('../../src/tree/SessionTreeDataProvider') as typeof import('../../src/tree/SessionTreeDataProvider');
+const { taskManagerDescription } = require('../../src/tree/sessionTreeItems') as typeof import('../../src/tree/sessionTreeItems');
 const { maintenanceRows } = require('../../src/webviews/maintenanceRows') as typeof import('../../src/webviews/maintenanceRows');
 /* eslint-enable @typescript-eslint/no-require-imports */
 

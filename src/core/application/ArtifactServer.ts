@@ -105,8 +105,10 @@ export class ArtifactServer {
       server.once('error', (e: NodeJS.ErrnoException) => {
         const why = e.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine`
           : e.code === 'EADDRINUSE' ? `port ${this.options.port} on ${host} is taken` : e.code === 'ENOTFOUND' ? `the host name ${host} does not resolve` : e.message;
-        reject(new ArtifactServerError(`The artifact server cannot listen on ${host}:${this.options.port ?? 0}: ${why}.`,
-          'Set the artifact server address to an address of this machine that the Mesos agents reach (and a free port, or none).'));
+        const at = this.options.port ? `${host}:${this.options.port}` : host;
+        reject(new ArtifactServerError(`The artifact server cannot listen on ${at}: ${why}, so the Mesos agents could not fetch the jar from it; nothing was started.`,
+          'Set the artifact server address (--artifact-address HOST, the setting flinkMesos.application.artifactServerAddress) to an address of this machine ' +
+          'that the Mesos agents reach (and a free port, or none), or give the jar as a URI the agents fetch.'));
       });
       server.listen(this.options.port ?? 0, host, () => resolve());
     });

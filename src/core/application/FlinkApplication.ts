@@ -235,11 +235,12 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
     const exitedAfterFailure = !known && s.phase === 'failed' && /The JobManager task ended: TASK_FAILED \(Command exited with status 163\)/.test(s.reason ?? '') && this.job !== undefined;
     const rootCause = exitedAfterFailure ? await this.causeFromJobManagerLog() : undefined;
     const outcome: ApplicationOutcome = known ? outcomeOf(known, this.stopSavepoint)
-      : exitedAfterSuccess ? 'succeeded' : this.userStop || s.phase === 'stopped' ? 'stopped' : 'failed';
+      : exitedAfterSuccess ? outcomeOf('FINISHED', this.stopSavepoint) : this.userStop || s.phase === 'stopped' ? 'stopped' : 'failed';
     await this.finish({
       outcome, jobState: known ?? (exitedAfterSuccess ? 'FINISHED' : exitedAfterFailure ? 'FAILED' : this.job?.state), jobId: this.job?.id, jobName: this.job?.name,
       rootException: rootCause ? { message: rootCause, rootCause, stacktrace: '' } : undefined,
-      reason: exitedAfterSuccess ? 'The job finished (the JobManager exited with status 0 after it, as Flink before 1.15 does).'
+      // A stop with a savepoint ends the job FINISHED too: on Flink before 1.15 the JobManager then exits with 0 as well.
+      reason: exitedAfterSuccess ? `${this.stopSavepoint ? `Stopped with a savepoint at ${this.stopSavepoint}` : 'The job finished'} (the JobManager exited with status 0 after it, as Flink before 1.15 does).`
         : exitedAfterFailure ? `The job FAILED${rootCause ? `: ${rootCause}` : ''} (the JobManager exited with Flink's status 1443 after it, as Flink before 1.15 does).`
           : this.userStop ? 'Stopped by the user: the framework was torn down.' : reason,
     });

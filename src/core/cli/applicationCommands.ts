@@ -188,7 +188,8 @@ async function follow(app: FlinkApplication, common: CommonArgs, io: CliIo): Pro
     if (common.detach) {
       // The timer is cleared once the race is decided: a pending one kept the process alive for --timeout.
       let timer: NodeJS.Timeout | undefined;
-      const running = await Promise.race([
+      // The job may run already (start() resolves after the session came up, and a busy machine lets Flink be quick).
+      const running = app.snapshot().job?.state === 'RUNNING' || await Promise.race([
         new Promise<boolean>((resolve) => app.on('job', (j) => { if (j.state === 'RUNNING') resolve(true); })),
         app.whenEnded().then(() => false),
         new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), common.timeoutMs); }),

@@ -32,6 +32,17 @@ export function diagnoseStartupOutput(output: string): StartupFailure | undefine
   if (parse) return { problem: `Flink refused its configuration: ${parse[1].trim()}`, fix: OPTION_FIX, configuration: true };
   // The Mesos fetcher's own line (fetcher.cpp) when a URI of the task could not be fetched: said as it is.
   const fetch = /Failed to fetch '([^']+)': (.+)/.exec(output);
+  // A URI of our own artifact server (its 48-hex secret path): the agents cannot reach this machine at that address.
+  const served = fetch && /^(https?:\/\/[^/]+)\/[0-9a-f]{48}\/([^/]+)$/.exec(fetch[1]);
+  if (fetch && served) {
+    return {
+      problem: `The Mesos agents cannot reach the artifact server at ${served[1]}: the agent's fetcher could not fetch ${served[1]}/<secret>/${served[2]}: ${fetch[2].trim()}`,
+      fix: 'Set the artifact server address (--artifact-address HOST, the setting flinkMesos.application.artifactServerAddress; ' +
+        '--artifact-advertised-host when the agents know this machine by another name) to an address of this machine the agents reach, ' +
+        'or give the jar as a URI every agent fetches (http(s)://, hdfs://, s3://, a path on a shared mount).',
+      configuration: true,
+    };
+  }
   if (fetch) {
     return {
       problem: `The Mesos fetcher of the agent could not fetch ${fetch[1]}: ${fetch[2].trim()}`,

@@ -74,7 +74,7 @@ describe('ArtifactServer', () => {
 
   test('an address this machine does not have: a clear error, nothing listens', async () => {
     await assert.rejects(new ArtifactServer(jar, { host: '198.51.100.77' }).start(),
-      /The artifact server cannot listen on 198\.51\.100\.77:0: 198\.51\.100\.77 is not an address of this machine\. Set the artifact server address/);
+      /The artifact server cannot listen on 198\.51\.100\.77: 198\.51\.100\.77 is not an address of this machine, so the Mesos agents could not fetch the jar from it; nothing was started\. Set the artifact server address \(--artifact-address HOST, the setting flinkMesos\.application\.artifactServerAddress\)/);
   });
 
   test('HTTPS when a certificate is configured', async () => {

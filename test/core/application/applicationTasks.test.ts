@@ -91,6 +91,12 @@ describe('application tasks', () => {
     const fetch = diagnoseStartupOutput("E1202 fetcher.cpp] Failed to fetch 'http://h:1/j.jar': Error downloading resource, received HTTP return code 404\n");
     assert.equal(fetch?.problem, 'The Mesos fetcher of the agent could not fetch http://h:1/j.jar: Error downloading resource, received HTTP return code 404');
     assert.match(fetch?.fix ?? '', /Give a URI every agent can fetch/);
+    const secret = 'ab'.repeat(24);
+    const served = diagnoseStartupOutput(`E1202 fetcher.cpp] Failed to fetch 'http://127.0.0.3:4711/${secret}/wordCount.jar': connect ECONNREFUSED 127.0.0.3:4711\n`);
+    assert.equal(served?.problem, 'The Mesos agents cannot reach the artifact server at http://127.0.0.3:4711: the agent\'s fetcher could not fetch ' +
+      'http://127.0.0.3:4711/<secret>/wordCount.jar: connect ECONNREFUSED 127.0.0.3:4711');
+    assert.match(served?.fix ?? '', /^Set the artifact server address \(--artifact-address HOST, the setting flinkMesos\.application\.artifactServerAddress;/);
+    assert.ok(!`${served?.problem}${served?.fix}`.includes(secret), 'the secret path is not shown');
     const program = diagnoseStartupOutput("Caused by: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'a.B' was not found in the jar file.\n");
     assert.equal(program?.problem, "Flink could not run the application: The program's entry point class 'a.B' was not found in the jar file.");
   });
