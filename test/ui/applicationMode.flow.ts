@@ -13,6 +13,7 @@ import { NEWEST_REAL_FLINK } from '../harness/realFlink';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
+import { flinkJvmsUnder, liveTaskCount } from './sessionFlowSteps';
 
 export const name = 'application-mode';
 export const timeoutMs = 900_000;
@@ -60,26 +61,9 @@ async function rowMatching(page: Page, ctx: FlowContext, label: string, descript
   }, timeout);
 }
 
-async function liveTasks(): Promise<number> {
-  const answer = await cluster?.operator<{ get_tasks: Record<string, { state: string }[] | undefined> }>({ type: 'GET_TASKS' });
-  return Object.values(answer?.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state)).length;
-}
+const liveTasks = (): Promise<number> => liveTaskCount(cluster);
 
-/** Java processes started in this cluster's sandboxes (other helpers' JVMs on the machine are not ours). */
-function flinkJvms(): { pid: number; main: string }[] {
-  const dir = cluster?.workDir;
-  if (!dir) return [];
-  const out: { pid: number; main: string }[] = [];
-  for (const pid of fs.readdirSync('/proc').filter(n => /^\d+$/.test(n))) {
-    try {
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!/\/java$/.test(args[0])) continue;
-      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd.startsWith(dir) || args.some(a => a.includes(dir))) out.push({ pid: Number(pid), main: args.find(a => /^org\.apache\.flink\./.test(a)) ?? args[0] });
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
+const flinkJvms = (): { pid: number; main: string }[] => flinkJvmsUnder(cluster?.workDir);
 
 async function nothingLeft(what: string): Promise<void> {
   assert.equal(await liveTasks(), 0, `${what}: no task left on the master`);

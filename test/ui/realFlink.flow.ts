@@ -13,7 +13,7 @@ import { NEWEST_REAL_FLINK } from '../harness/realFlink';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext, FlowSetup } from '../harness/uiFlow';
 import { MesosCluster } from '../standin/mesos/MesosCluster';
-import { reloadKeepsSession, sessionRows, sessionSettings, stopSessionFromPalette } from './sessionFlowSteps';
+import { flinkJvmsUnder, reloadKeepsSession, sessionRows, sessionSettings, stopSessionFromPalette } from './sessionFlowSteps';
 
 export const name = 'real-flink';
 export const timeoutMs = 1_200_000;
@@ -41,21 +41,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeout = 120_000): Promise<T> => pollUntil(what, probe, timeout, 500);
 
 
-/** Java processes started in this cluster's sandboxes (other helpers' JVMs on the machine are not ours). */
-function flinkJvms(): { pid: number; main: string }[] {
-  const dir = cluster?.workDir;
-  if (!dir) return [];
-  const out: { pid: number; main: string }[] = [];
-  for (const pid of fs.readdirSync('/proc').filter(n => /^\d+$/.test(n))) {
-    try {
-      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!/\/java$/.test(args[0])) continue;
-      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd.startsWith(dir) || args.some(a => a.includes(dir))) out.push({ pid: Number(pid), main: args.find(a => /^org\.apache\.flink\./.test(a)) ?? args[0] });
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
+const flinkJvms = (): { pid: number; main: string }[] => flinkJvmsUnder(cluster?.workDir);
 
 export async function run(ctx: FlowContext): Promise<void> {
   const { page, helpers, workspace, screenshot, log } = ctx;

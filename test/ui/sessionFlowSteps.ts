@@ -1,6 +1,7 @@
 // Steps the session UI flows share: the stand-in session settings, the master's live task count, the tree's rows, a window
 // reload that must bring the session and its Session Resources panel back, and Stop from the palette.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { pollUntil } from '../harness/pollUntil';
 import type { FlowContext } from '../harness/uiFlow';
@@ -25,6 +26,21 @@ export function sessionSettings(cluster: MesosCluster, name: string, taskManager
 export async function liveTaskCount(cluster: MesosCluster | undefined): Promise<number> {
   const answer = await cluster?.operator<{ get_tasks: Record<string, { state: string }[] | undefined> }>({ type: 'GET_TASKS' });
   return Object.values(answer?.get_tasks ?? {}).flatMap(l => l ?? []).filter(t => !/FINISHED|FAILED|KILLED|LOST|ERROR|DROPPED|GONE/.test(t.state)).length;
+}
+
+/** Java processes started in a cluster's sandboxes (other JVMs on the machine are not ours). */
+export function flinkJvmsUnder(dir: string | undefined): { pid: number; main: string }[] {
+  if (!dir) return [];
+  const out: { pid: number; main: string }[] = [];
+  for (const pid of fs.readdirSync('/proc').filter(n => /^\d+$/.test(n))) {
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!/\/java$/.test(args[0])) continue;
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd.startsWith(dir) || args.some(a => a.includes(dir))) out.push({ pid: Number(pid), main: args.find(a => /^org\.apache\.flink\./.test(a)) ?? args[0] });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
 }
 
 /** The Sessions tree's rows as "label description". */
