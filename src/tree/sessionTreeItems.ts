@@ -2,6 +2,7 @@
 // decides which nodes there are and when they change).
 import * as vscode from 'vscode';
 import { maintenanceNote } from '../webviews/maintenanceRows';
+import { TERMINAL_TASK_STATES, type TaskState } from '../core/mesos/types';
 import { JobView, SessionView, TaskManagerView, registeredCount } from '../session/sessionViews';
 import { LOST_JOB_STATE } from '../session/sessionViewMerge';
 import type { ApplicationResult } from '../core/application/ApplicationResultStore';
@@ -97,7 +98,7 @@ export function taskManagerIcon(t: TaskManagerView): vscode.ThemeIcon {
   if (t.maintenance) return new vscode.ThemeIcon('tools', new vscode.ThemeColor('charts.yellow'));
   if (t.registered) return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
   // Ended (killed, finished, failed): no spinner, it is not coming.
-  if (t.mesosState && /^TASK_(KILLED|FINISHED|FAILED|LOST|ERROR|DROPPED|GONE)/.test(t.mesosState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+  if (t.mesosState && TERMINAL_TASK_STATES.has(t.mesosState as TaskState)) return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
   return new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.yellow'));
 }
 

@@ -52,7 +52,7 @@ export class JobManagerRecovery {
    */
   private warnIfNoFit(now: number): void {
     const record = this.ctx.record;
-    const lostAt = record.jobManagerRestarts?.[record.jobManagerRestarts.length - 1];
+    const lostAt = this.lostAt;
     if (record.phase !== 'recoveringJobManager' || lostAt === undefined || this.noFitWarnedFor === lostAt) return;
     if (record.tasks.some((t) => t.kind === 'jobmanager')) return;
     const seconds = record.options.fitTimeoutSeconds;
@@ -61,6 +61,12 @@ export class JobManagerRecovery {
     this.ctx.emit('warning', `The new JobManager (generation ${this.generation}) has found no offer that fits for ${seconds} s` +
       `${this.ctx.offers.diagnosis ? `: ${this.ctx.offers.diagnosis}` : '.'} The session keeps waiting, its TaskManagers stay, and the jobs recover ` +
       'once it runs: free cpus and memory on an agent (or start the session again with a smaller -jm), or stop the session.');
+  }
+
+  /** When the last JobManager was lost (its restart's time). */
+  private get lostAt(): number | undefined {
+    const restarts = this.ctx.record.jobManagerRestarts;
+    return restarts?.[restarts.length - 1];
   }
 
   /** HA is on: a lost JobManager is relaunched rather than ending the session. */
@@ -122,7 +128,7 @@ export class JobManagerRecovery {
    */
   holdBack<T extends { agent_id: { value: string } }>(offers: T[], now: number): T[] {
     const avoid = this.avoidAgent;
-    const lostAt = this.ctx.record.jobManagerRestarts?.[this.ctx.record.jobManagerRestarts.length - 1];
+    const lostAt = this.lostAt;
     if (!avoid || lostAt === undefined || now - lostAt > AVOID_AGENT_MS) return [];
     if (offers.some((o) => o.agent_id.value !== avoid)) return [];
     return offers;
