@@ -140,6 +140,75 @@ export function applicationModeSuite(VERSION: string, { full }: { full: boolean 
       await nothingLeft('after the second stop');
     });
 
+    test('upgrade of a streaming application: stop with a savepoint, StreamingCounterV2 from it as the same application (the counter goes on in v2 lines); a failing jar rolls back; bad inputs leave it running', { skip: !full && 'run on the newest version' }, async () => {
+      const out = path.join(work, 'upgraded');
+      const args = ['--output', out, '--interval-ms', '50'];
+      const first = await start('upgraded', ['--detach', '-p', '2'], `file://${flink.jobs.streaming}`, args);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      const total = (): number => [...counts(out).values()].reduce((a, v) => a + v.length, 0);
+      await eventually('the application counts', async () => total() > 20, 120000, 500);
+      const savepoints = path.join(work, 'upgrade-savepoints');
+      const upgrade = (extra: string[], jar: string, jarArgs: string[]): ReturnType<typeof cli> =>
+        cli(['application', 'upgrade', '--name', 'upgraded', '--store', store, '--json', '--detach', '--stable-seconds', '5', '--savepoint', savepoints, ...extra, jar, ...jarArgs]);
+
+      // Refused while the job runs, and it keeps running.
+      const noEntry = path.join(work, 'upgrade-noentry');
+      fs.mkdirSync(path.join(noEntry, 'classes'), { recursive: true });
+      fs.writeFileSync(path.join(noEntry, 'classes', 'readme.txt'), 'no classes here\n');
+      const noEntryJar = path.join(noEntry, 'noentry.jar');
+      assert.equal(spawnSync(path.join(systemJdk17(), 'bin', 'jar'), ['--create', '--file', noEntryJar, '-C', path.join(noEntry, 'classes'), '.']).status, 0);
+      const refused = await cli(['application', 'upgrade', '--name', 'upgraded', '--store', store, '--artifact-address', '127.0.0.1', noEntryJar]);
+      assert.equal(refused.code, 2, refused.stderr + refused.stdout);
+      assert.match(refused.stderr, /noentry\.jar has no entry class/);
+      const session = await cli(['application', 'upgrade', '--name', 'nosuch', '--store', store, `file://${flink.jobs.streamingV2}`]);
+      assert.equal(session.code, 4, session.stderr);
+      assert.match(session.stderr, /No application named "nosuch" is running/);
+      const linesBefore = new Map([...counts(out)].map(([k, c]) => [k, c.length]));
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(total() > [...linesBefore.values()].reduce((a, v) => a + v, 0), 'the application still counts after the refusals');
+
+      const up = await upgrade([], `file://${flink.jobs.streamingV2}`, [...args, '--name', 'StreamingCounter v2']);
+      assert.equal(up.code, 0, up.stderr + up.stdout);
+      const result = JSON.parse(up.stdout.split('\n')[0]) as { outcome: string; runningJobId: string; oldJobId: string; savepoint: string };
+      assert.equal(result.outcome, 'upgraded');
+      assert.notEqual(result.runningJobId, result.oldJobId);
+      assert.ok(fs.existsSync(path.join(result.savepoint.replace(/^file:/, ''), '_metadata')), `savepoint on disk: ${result.savepoint}`);
+      await eventually('v2 counts', async () => [...counts(out).entries()].every(([k, c]) => c.length > (linesBefore.get(k) ?? 0) + 2), 90000, 500);
+      for (const key of counts(out).keys()) {
+        const lines = fs.readFileSync(path.join(out, `count-${key}.log`), 'utf8').trim().split('\n');
+        const at = lines.findIndex((l) => l.endsWith(' v2'));
+        assert.ok(at > 0, `key ${key} has v1 lines, then v2 lines`);
+        const last = Number(lines[at - 1].split(' ')[1]);
+        const firstV2 = Number(lines[at].split(' ')[1]);
+        assert.ok(firstV2 > 1 && firstV2 >= last - 2 && firstV2 <= last + 3, `key ${key}: first v2 count ${firstV2} after v1's last ${last}`);
+      }
+      const status = JSON.parse((await cli(['application', 'status', '--name', 'upgraded', '--store', store, '--json'])).stdout) as { job?: string };
+      assert.match(status.job ?? '', new RegExp(`^${result.runningJobId} RUNNING$`), 'the application runs the new job');
+      const history = await cli(['savepoints', '--session', 'upgraded', '--store', store]);
+      assert.ok(history.stdout.includes(result.savepoint), `the upgrade's savepoint is in the history: ${history.stdout}`);
+
+      // A jar that fails: its cluster goes, and the v2 jar runs again from the new savepoint.
+      const before = new Map([...counts(out)].map(([k, c]) => [k, c.length]));
+      const bad = await upgrade(['--allow-non-restored-state'], `file://${flink.jobs.failing}`, ['--at', '5']);
+      assert.equal(bad.code, 6, bad.stderr + bad.stdout);
+      const back = JSON.parse(bad.stdout.split('\n')[0]) as { outcome: string; runningJobId: string; reason: string; failedJobId?: string };
+      assert.equal(back.outcome, 'rolledBack');
+      assert.match(back.reason, /failed on purpose|FAILED|IllegalStateException/, back.reason);
+      await eventually('counting again after the rollback', async () => [...counts(out).entries()].every(([k, c]) => c.length > (before.get(k) ?? 0) + 2), 90000, 500);
+      for (const [key, c] of counts(out)) {
+        const fresh = c.slice(before.get(key) ?? 0);
+        assert.ok(!fresh.includes(1), `key ${key} continues from the savepoint after the rollback`);
+      }
+      const lines = fs.readFileSync(path.join(out, 'count-0.log'), 'utf8').trim().split('\n');
+      assert.match(lines[lines.length - 1], /^0 \d+ v2$/, 'the v2 code writes the lines again');
+      const live = await allLiveTasks(cluster);
+      assert.ok(live.length === 2 && live.every((t) => t.includes('upgraded')), `only the rolled-back cluster's 2 tasks run: ${JSON.stringify(live)}`);
+
+      const down = await cli(['application', 'stop', '--name', 'upgraded', '--store', store]);
+      assert.equal(down.code, 0, down.stderr + down.stdout);
+      await nothingLeft('after the upgrades');
+    });
+
     test('bad input: a jar URI the agents cannot fetch: the fetcher\'s error, nothing left', async () => {
       const closed = await new Promise<number>((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
       const uri = `http://127.0.0.1:${closed}/jobs/missing.jar`;

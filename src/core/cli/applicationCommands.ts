@@ -1,19 +1,19 @@
-// flink-mesos application start | attach | status | list | stop: one jar as its own Flink cluster on Mesos (FlinkApplication).
+// flink-mesos application start | attach | status | list | stop | upgrade: one jar as its own Flink cluster on Mesos (FlinkApplication).
 import { ExitCode, type CliIo } from './cliIo';
 import { FlinkConfigurationError } from '../flink/flinkConfiguration';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
-import { FlinkApplication, type ApplicationDeps } from '../application/FlinkApplication';
-import { FileApplicationResultStore, type ApplicationResult } from '../application/ApplicationResultStore';
+import { FlinkApplication } from '../application/FlinkApplication';
+import { FileApplicationResultStore } from '../application/ApplicationResultStore';
 import { ArtifactServerError } from '../application/ArtifactServer';
-import { defaultApplicationName, prepareApplication, type ApplicationInput, type ArtifactServerSettings } from '../application/applicationInput';
+import { defaultApplicationName, prepareApplication } from '../application/applicationInput';
 import { SessionConflictError, SessionError } from '../session/FlinkSession';
 import { FileSessionStore, type SessionRecord } from '../session/SessionStore';
 import { parseSessionStartArgs, SessionOptionError, validateSessionOptions } from '../session/SessionOptions';
 import { requestStop } from '../session/sessionControlService';
-import { serveSessionControl } from '../session/sessionControlService';
-import { UsageError, cliLogger, deps, drivenBy, parseCommon, type CommonArgs } from './sessionCliCommon';
-import { ArgReader } from './argReader';
+import { UsageError, drivenBy, parseCommon, type CommonArgs } from './sessionCliCommon';
 import { jobManagerRestTls } from '../session/flinkSsl';
+import { APPLICATION_UPGRADE_USAGE, upgradeCommand } from './applicationUpgradeCommand';
+import { appDeps, follow, parseApplicationFlags, printResult, splitAtJar, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
 
 export const APPLICATION_USAGE = `Application commands (one jar as its own Flink cluster: the JobManager runs it with Flink's application
 entry point, bin/standalone-job.sh; the framework is torn down when the job ends, and its result is kept):
@@ -37,8 +37,8 @@ entry point, bin/standalone-job.sh; the framework is torn down when the job ends
   flink-mesos application list [--json]                   every application, one line each
   flink-mesos application stop --name NAME [--savepoint DIR] [--drain] [--json]
                                     stop with a savepoint (the job ends FINISHED, the cluster goes), or tear it down
-  Exit codes: 0 the job finished (or was stopped), 1 it failed or the cluster did, 2 bad input (nothing was started),
-  4 no such application, 5 another client drives it.
+${APPLICATION_UPGRADE_USAGE}  Exit codes: 0 the job finished (or was stopped), 1 it failed or the cluster did, 2 bad input (nothing was started),
+  4 no such application, 5 another client drives it, 6 an upgrade rolled back (the previous jar runs again).
 `;
 
 /** Runs `application <sub-command> ...`; returns the exit code and never throws. */
@@ -51,7 +51,7 @@ export async function runApplicationCommand(argv: string[], io: CliIo): Promise<
       return sub === undefined ? ExitCode.usage : ExitCode.ok;
     }
     // Program arguments after the jar are the program's, never ours: split them off before parsing our flags.
-    const { ours, jar, programArgs } = sub === 'start' ? splitAtJar(args) : { ours: args, jar: undefined, programArgs: [] };
+    const { ours, jar, programArgs } = sub === 'start' || sub === 'upgrade' ? splitAtJar(args) : { ours: args, jar: undefined, programArgs: [] };
     const common = parseCommon(ours, io);
     json = common.json;
     switch (sub) {
@@ -59,6 +59,7 @@ export async function runApplicationCommand(argv: string[], io: CliIo): Promise<
       case 'attach': return await attachCommand(common, io);
       case 'status': case 'list': return await statusCommand(common, io, sub === 'list', ours.includes('--name'));
       case 'stop': return await stopCommand(common, io);
+      case 'upgrade': return await upgradeCommand(common, io, jar, programArgs);
       default: throw new UsageError(`Unknown application command "${sub}".`);
     }
   } catch (err) {
@@ -72,63 +73,6 @@ export async function runApplicationCommand(argv: string[], io: CliIo): Promise<
     else io.err(`flink-mesos: ${message}\n`);
     return code;
   }
-}
-
-const BOOLEAN_FLAGS = new Set(['-w', '--web-ui', '--no-web-ui', '-v', '--verbose', '--detach', '--json', '--insecure-skip-tls-verify',
-  '--allow-non-restored-state', '--artifact-address-any', '--drain']);
-
-/** Our flags, the jar (the first word that is neither a flag nor a flag's value), and everything after it. */
-export function splitAtJar(args: string[]): { ours: string[]; jar?: string; programArgs: string[] } {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a.startsWith('-') && a.length > 1) {
-      if (!BOOLEAN_FLAGS.has(a) && !a.includes('=') && !/^-D./.test(a)) i++;
-      continue;
-    }
-    return { ours: args.slice(0, i), jar: a, programArgs: args.slice(i + 1) };
-  }
-  return { ours: args, programArgs: [] };
-}
-
-interface AppFlags { input: Partial<ApplicationInput>; artifact: ArtifactServerSettings; rest: string[] }
-
-function parseApplicationFlags(args: string[]): AppFlags {
-  const input: Partial<ApplicationInput> = {};
-  const artifact: ArtifactServerSettings = {};
-  const rest: string[] = [];
-  const r = new ArgReader(args);
-  while (r.next()) {
-    const a = r.arg;
-    const value = (): string => r.value();
-    switch (r.name) {
-      case '--class': input.entryClass = value(); break;
-      case '-p': case '--parallelism': {
-        const text = value();
-        input.parallelism = Number(text);
-        if (!/^\d+$/.test(text)) throw new SessionOptionError('-p', `"${text}" is not a parallelism.`, 'Pass -p with a whole number of 1 or more.');
-        break;
-      }
-      case '-s': case '--fromSavepoint': case '--from-savepoint': input.savepoint = value(); break;
-      case '--allow-non-restored-state': input.allowNonRestoredState = true; break;
-      case '--artifact-address': artifact.host = value(); break;
-      case '--artifact-address-any': artifact.allowAnyAddress = true; break;
-      case '--artifact-port': {
-        const p = Number(value());
-        if (!Number.isInteger(p) || p < 0 || p > 65535) throw new SessionOptionError('--artifact-port', `${p} is not a port.`, 'Pass a port from 1 to 65535, or leave it out for a free one.');
-        artifact.port = p;
-        break;
-      }
-      case '--artifact-cert': artifact.certFile = value(); break;
-      case '--artifact-key': artifact.keyFile = value(); break;
-      case '--artifact-advertised-host': artifact.advertisedHost = value(); break;
-      default: rest.push(a);
-    }
-  }
-  return { input, artifact, rest };
-}
-
-function appDeps(common: CommonArgs, io: CliIo, principal: string | undefined, artifact: ArtifactServerSettings = {}): ApplicationDeps {
-  return { ...deps(common, io, principal), results: new FileApplicationResultStore(common.storeDir), artifactServer: artifact };
 }
 
 async function startCommand(common: CommonArgs, io: CliIo, jar: string | undefined, programArgs: string[]): Promise<number> {
@@ -161,67 +105,6 @@ async function attachCommand(common: CommonArgs, io: CliIo): Promise<number> {
   const flags = parseApplicationFlags(common.rest);
   const app = await FlinkApplication.attach(common.name, appDeps(common, io, common.principal, flags.artifact));
   return follow(app, common, io);
-}
-
-/** Follows the application in the foreground until its job ends (or, with --detach, runs); Ctrl-C tears it down. */
-async function follow(app: FlinkApplication, common: CommonArgs, io: CliIo): Promise<number> {
-  const say = (t: string): void => { if (!common.json) io.err(`${t}\n`); };
-  app.session.on('phase', (phase, detail) => {
-    if (phase === 'launchingJobManager') say(`Framework ${app.session.frameworkId ?? ''} registered. Waiting for the JobManager...`);
-    if (phase === 'jobManagerUp') say(`JobManager up at ${detail.jobManagerUrl ?? app.session.jobManagerUrl}.`);
-    if (phase === 'stopping') say('Tearing the application cluster down...');
-  });
-  app.session.on('warning', (w) => say(`warning: ${w}`));
-  app.on('warning', (w) => say(`warning: ${w}`));
-  let lastState = '';
-  app.on('job', (j) => { if (j.state !== lastState) { lastState = j.state; say(`Job ${j.id} (${j.name}): ${j.state}`); } });
-  let interrupted = false;
-  const removeInterrupt = io.onInterrupt(() => {
-    if (interrupted) return;
-    interrupted = true;
-    say('Interrupted: tearing the application cluster down...');
-    void app.stop();
-  });
-  try {
-    await app.start();
-    await serveSessionControl(app.session, common.storeDir, cliLogger(io, common.verbose));
-    if (common.detach) {
-      // The timer is cleared once the race is decided: a pending one kept the process alive for --timeout.
-      let timer: NodeJS.Timeout | undefined;
-      // The job may run already (start() resolves after the session came up, and a busy machine lets Flink be quick).
-      const running = app.snapshot().job?.state === 'RUNNING' || await Promise.race([
-        new Promise<boolean>((resolve) => app.on('job', (j) => { if (j.state === 'RUNNING') resolve(true); })),
-        app.whenEnded().then(() => false),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), common.timeoutMs); }),
-      ]).finally(() => clearTimeout(timer));
-      if (running) {
-        await app.detach();
-        say(`Detached: application ${app.name} keeps running. Follow it with "flink-mesos application attach --name ${app.name}", stop it with "flink-mesos application stop --name ${app.name}".`);
-        if (common.json) io.out(`${JSON.stringify({ name: app.name, job: app.snapshot().job, jobManagerUrl: app.session.jobManagerUrl })}\n`);
-        return ExitCode.ok;
-      }
-      if (!app.snapshot().result) await app.stop();
-    }
-    const result = await app.whenEnded();
-    printResult(result, io, common.json);
-    if (interrupted) return ExitCode.interrupted;
-    return result.outcome === 'failed' || result.leftTasks.length > 0 ? ExitCode.failed : ExitCode.ok;
-  } finally {
-    removeInterrupt();
-  }
-}
-
-function printResult(r: ApplicationResult, io: CliIo, json: boolean): void {
-  if (json) { io.out(`${JSON.stringify(r)}\n`); return; }
-  const lines = [`Application ${r.name} ${r.outcome}${r.jobState ? ` (job ${r.jobId ?? ''} ${r.jobState})` : ''}: ${r.reason ?? ''}`.trimEnd()];
-  if (r.rootException) {
-    lines.push(`Root exception: ${r.rootException.exceptionName ? `${r.rootException.exceptionName}: ` : ''}${r.rootException.message}`);
-    if (r.rootException.rootCause) lines.push(`Cause: ${r.rootException.rootCause}`);
-    if (r.rootException.fix) lines.push(`Fix: ${r.rootException.fix}`);
-  }
-  if (r.savepoint) lines.push(`Savepoint: ${r.savepoint}`);
-  lines.push(r.leftTasks.length > 0 ? `The master still lists ${r.leftTasks.length} task(s): ${r.leftTasks.join(', ')}.` : 'The framework was torn down: no task is left.');
-  io.out(`${lines.join('\n')}\n`);
 }
 
 interface ApplicationLine { name: string; state: string; job?: string; jobManagerUrl?: string; frameworkId?: string; reason?: string; savepoint?: string; running: boolean }
@@ -285,13 +168,7 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
     // Another client follows it: stop-with-savepoint goes to Flink directly, and that client tears the cluster down once the job ends.
     if (savepointDir !== undefined) {
       const path = await stopJobWithSavepoint(record, savepointDir, drain);
-      const results = new FileApplicationResultStore(common.storeDir);
-      const until = Date.now() + common.timeoutMs;
-      let result = await results.load(common.name);
-      while ((!result || result.endedAt === undefined || (await new FileSessionStore(common.storeDir).load(common.name))) && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 500));
-        result = await results.load(common.name);
-      }
+      const result = await untilDriverTornDown(common.storeDir, common.name, common.timeoutMs);
       if (common.json) io.out(`${JSON.stringify({ name: common.name, savepoint: path, through: 'driver', result })}\n`);
       else io.out(`Application ${common.name} stopped with a savepoint at ${path}.\n`);
       return ExitCode.ok;
@@ -311,17 +188,4 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
   const result = await app.stop({ savepointDir, drain });
   printResult(result, io, common.json);
   return result.leftTasks.length > 0 ? ExitCode.failed : ExitCode.ok;
-}
-
-async function stopJobWithSavepoint(record: SessionRecord, dir: string, drain: boolean): Promise<string> {
-  if (!record.jobManagerUrl) throw new SessionError(`Application ${record.name} has no JobManager yet (${record.phase}).`, 'Wait until its job runs, or stop it without --savepoint.');
-  const client = new FlinkRestClient(record.jobManagerUrl, { timeoutMs: 10000, tls: jobManagerRestTls(record.options.flinkSsl) });
-  try {
-    const jobs = await client.jobsOverview();
-    const job = jobs.find((j) => j.state === 'RUNNING');
-    if (!job) throw new SessionError(`Application ${record.name} has no running job to stop with a savepoint.`, 'Stop it without --savepoint.');
-    return await client.stopWithSavepoint(job.jid, { targetDirectory: dir, drain }, { timeoutMs: 120000 });
-  } finally {
-    await client.close().catch(() => undefined);
-  }
 }

@@ -11,6 +11,7 @@ import { isTerminalJobState } from './flinkRestTypes';
 import type { JarSubmitter } from './JarSubmitter';
 import { joinProgramArgs } from './programArgs';
 import { StreamingJobReads } from './StreamingJobReads';
+import { stillLive, watchStability } from './jobStability';
 
 export type UpgradeMode = 'savepoint' | 'last-state' | 'stateless';
 export const UPGRADE_MODES: readonly UpgradeMode[] = ['savepoint', 'last-state', 'stateless'];
@@ -260,36 +261,12 @@ export class JobUpgrader {
       return { ok: false, reason: `the ${which === 'new' ? 'new' : 'previous'} jar was refused: ${(err as Error).message}` };
     }
     req.onProgress?.(`${which === 'new' ? 'new' : 'previous'} job ${jobId} submitted; waiting until it runs`);
-    const stableMs = req.stableMs ?? 10000;
-    const deadline = Date.now() + (req.startTimeoutMs ?? 120000);
-    const pollMs = req.pollMs ?? 500;
-    let runningSince: number | undefined;
-    for (;;) {
-      let d: JobDetails;
-      try {
-        d = await this.client.job(jobId);
-      } catch (err) {
-        if (err instanceof FlinkRestError && err.status === 404) return { ok: false, reason: `job ${jobId} vanished`, jobId };
-        throw err;
-      }
-      const failedState = ['FAILING', 'FAILED', 'RESTARTING', 'CANCELLING', 'CANCELED', 'SUSPENDED', 'FINISHED'].includes(d.state);
-      const exceptions = failedState || runningSince ? await this.client.jobExceptions(jobId, 1).catch(() => undefined) : undefined;
-      const first = exceptions?.exceptionHistory?.entries?.[0];
-      if (failedState || first) {
-        const why = first ? `${first.exceptionName ?? 'exception'}: ${(first.stacktrace ?? '').split('\n')[0]}` : exceptions?.['root-exception']?.split('\n')[0] ?? `it went ${d.state}`;
-        if (!isTerminalJobState(d.state)) await this.client.cancelJob(jobId).catch(() => undefined);
-        if (!isTerminalJobState(d.state)) await this.waitTerminal(jobId, pollMs).catch(() => undefined);
-        return { ok: false, reason: `job ${jobId} ${d.state === 'RUNNING' ? 'failed' : `went ${d.state}`}: ${why}`, jobId };
-      }
-      const allRunning = d.state === 'RUNNING' && d.vertices.length > 0 && d.vertices.every((v) => v.status === 'RUNNING');
-      if (allRunning && runningSince === undefined) runningSince = Date.now();
-      if (!allRunning) runningSince = undefined;
-      if (runningSince !== undefined && Date.now() - runningSince >= stableMs) return { ok: true, jobId };
-      if (runningSince === undefined && Date.now() > deadline) {
-        await this.client.cancelJob(jobId).catch(() => undefined);
-        return { ok: false, reason: `job ${jobId} did not reach RUNNING within ${Math.round((req.startTimeoutMs ?? 120000) / 1000)} s`, jobId };
-      }
-      await delay(pollMs);
+    const verdict = await watchStability(this.client, jobId, { stableMs: req.stableMs, startTimeoutMs: req.startTimeoutMs, pollMs: req.pollMs });
+    if (verdict.ok) return { ok: true, jobId };
+    if (stillLive(verdict)) {
+      await this.client.cancelJob(jobId).catch(() => undefined);
+      await this.waitTerminal(jobId, req.pollMs).catch(() => undefined);
     }
+    return { ok: false, reason: verdict.reason, jobId };
   }
 }
