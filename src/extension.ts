@@ -45,7 +45,7 @@ export const COMMAND_IDS = [
   'flinkMesos.session.start', 'flinkMesos.session.stop', 'flinkMesos.session.scale', 'flinkMesos.session.attach', 'flinkMesos.session.detach', 'flinkMesos.session.forget',
   'flinkMesos.session.showResources', 'flinkMesos.session.openFlinkUi', 'flinkMesos.session.openMesosUi',
   'flinkMesos.credentials.set', 'flinkMesos.credentials.clear', 'flinkMesos.flinkSsl.setPassword', 'flinkMesos.refresh', 'flinkMesos.showOutput',
-  'flinkMesos.application.run', 'flinkMesos.application.stopWithSavepoint', 'flinkMesos.application.removeResult',
+  'flinkMesos.application.run', 'flinkMesos.application.stopWithSavepoint', 'flinkMesos.application.upgrade', 'flinkMesos.application.removeResult',
   'flinkMesos.jar.submit', 'flinkMesos.jar.showPlan', 'flinkMesos.job.cancel', 'flinkMesos.job.stopWithSavepoint', 'flinkMesos.job.showResult',
   'flinkMesos.job.savepoint', 'flinkMesos.job.upgrade', 'flinkMesos.job.periodicSavepoints', 'flinkMesos.job.showTaskManagerLogAt',
   'flinkMesos.taskManager.show', 'flinkMesos.logs.show',

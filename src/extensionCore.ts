@@ -62,7 +62,7 @@ export class ExtensionCore implements vscode.Disposable {
       this.manager, this.panels, this.logs,
       ...this.sessionCommands.register(deps.registerCommand),
       ...this.jobCommands.register(deps.registerCommand),
-      ...new ApplicationCommands(this.manager, this.launcher, this.credentials, logger, deps.results).register(deps.registerCommand),
+      ...new ApplicationCommands(this.manager, this.launcher, this.credentials, logger, deps.results, this.panels).register(deps.registerCommand),
       ...new StreamingJobCommands(this.manager, this.panels, logger).register(deps.registerCommand),
       ...new TaskManagerCommands(this.manager, this.panels, this.logs, logger).register(deps.registerCommand),
     );

@@ -1,4 +1,4 @@
-// Application commands: Run as Application on a .jar (explorer, palette), Stop with Savepoint, Remove Application Result;
+// Application commands: Run as Application on a .jar (explorer, palette), Stop with Savepoint, Upgrade, Remove Application Result;
 // all messages are here.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -9,10 +9,12 @@ import { inspectJar } from '../core/flink/jarInspector';
 import { defaultApplicationName } from '../core/application/applicationInput';
 import { splitProgramArgs } from '../core/flink/programArgs';
 import { readSessionSettings } from '../settings/extensionSettings';
-import { liveApplications, startApplication } from './ApplicationLauncher';
+import { liveApplications, startApplication, upgradeApplicationHandle, type ApplicationHandle } from './ApplicationLauncher';
+import { UpgradeError } from '../core/flink/JobUpgrader';
 import { MesosSessionLauncher } from './MesosSessionLauncher';
 import type { ApplicationResultsModel } from './ApplicationResultsModel';
 import { SessionManager } from './SessionManager';
+import type { PanelManager } from '../webviews/PanelManager';
 
 export class ApplicationCommands {
   constructor(
@@ -21,12 +23,14 @@ export class ApplicationCommands {
     private readonly credentials: CredentialStore,
     private readonly log: OutputChannelLogger,
     private readonly results: ApplicationResultsModel,
+    private readonly panels?: PanelManager,
   ) {}
 
   register(registerCommand: CommandRegistrar = vscode.commands.registerCommand): vscode.Disposable[] {
     return registerHandlers(registerCommand, this.log, this, [
       ['flinkMesos.application.run', this.run],
       ['flinkMesos.application.stopWithSavepoint', this.stopWithSavepoint],
+      ['flinkMesos.application.upgrade', this.upgrade],
       ['flinkMesos.application.removeResult', this.removeResult],
     ]) as vscode.Disposable[];
   }
@@ -60,10 +64,7 @@ export class ApplicationCommands {
         jar, entryClass: entryClass.trim() || undefined, args: splitProgramArgs(argsText), savepoint: savepoint.trim() || undefined,
       }, this.launcher.deps(creds), this.launcher.storeDir, this.log, { report: (message) => progress.report({ message }) }, token));
     this.manager.adoptMesosSession(settings.name, handle);
-    void handle.app.whenEnded().then((r) => {
-      const text = `Flink application ${settings.name} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`;
-      if (r.outcome === 'failed') void vscode.window.showErrorMessage(text); else void vscode.window.showInformationMessage(text);
-    });
+    this.announceEnd(handle);
   }
 
   /** Stop with Savepoint: Flink writes the savepoint and ends the job; the cluster is torn down after it, the tree keeps the result. */
@@ -78,6 +79,75 @@ export class ApplicationCommands {
     const savepoint = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${name} with a savepoint…` },
       () => handle.stopWithSavepoint(dir.trim() || undefined, false));
     void vscode.window.showInformationMessage(`Flink application ${name} stopped with a savepoint${savepoint ? ` at ${savepoint}` : ''}.`);
+  }
+
+  /**
+   * Upgrade: stop with a savepoint, the new jar from it as the same application, the previous jar again if the new one
+   * fails. The argument may carry session, jarPath, args (array), entryClass, savepointDir and stableMs (tests,
+   * keybindings); what is missing is asked. Resolves with the job that runs afterwards.
+   */
+  async upgrade(arg?: unknown): Promise<string | undefined> {
+    const given = (arg ?? {}) as { jarPath?: unknown; args?: unknown; entryClass?: unknown; savepointDir?: unknown; stableMs?: unknown };
+    const running = [...liveApplications.keys()].filter((n) => !liveApplications.get(n)?.app.snapshot().result);
+    const name = asTarget(arg).session ?? (running.length === 1 ? running[0] : await vscode.window.showQuickPick(running, { title: 'Upgrade which application?' }));
+    if (!name) return undefined;
+    const handle = liveApplications.get(name);
+    if (!handle) throw new Error(`"${name}" is not an application this window follows. Reattach it (reload the window) or upgrade it with flink-mesos application upgrade --name ${name}.`);
+    const spec = handle.app.spec;
+    let jarPath = typeof given.jarPath === 'string' ? given.jarPath : undefined;
+    if (!jarPath) {
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Flink jar': ['jar'] }, title: `Upgrade ${name}: the new jar`,
+        defaultUri: spec.jar.kind === 'local' ? vscode.Uri.file(path.dirname(spec.jar.path)) : undefined });
+      jarPath = picked?.[0]?.fsPath;
+      if (!jarPath) return undefined;
+    }
+    let args: string[];
+    if (Array.isArray(given.args) && given.args.every((a) => typeof a === 'string')) args = given.args as string[];
+    else {
+      const text = await vscode.window.showInputBox({ title: `Upgrade ${name}: program arguments`, value: spec.args.join(' '), prompt: 'As on a command line; empty for none.' });
+      if (text === undefined) return undefined;
+      args = splitProgramArgs(text);
+    }
+    let savepointDir = typeof given.savepointDir === 'string' ? given.savepointDir : undefined;
+    if (savepointDir === undefined) {
+      savepointDir = await vscode.window.showInputBox({ title: `Upgrade ${name}: savepoint folder`, prompt: 'The folder for the stop-with-savepoint, as the JobManager sees it; empty for the cluster\'s state.savepoints.dir.' });
+      if (savepointDir === undefined) return undefined;
+    }
+    const creds = await this.credentials.get(handle.app.session.snapshot().options.master);
+    // The old job's panel would ask the new JobManager for a job it never had: it closes with the old cluster, and the
+    // running job's panel opens in its place afterwards.
+    const oldJobId = handle.app.snapshot().job?.id;
+    let hadPanel = false;
+    const closeOldPanel = (): void => {
+      const panel = oldJobId ? this.panels?.get({ kind: 'jobResult', session: name, id: oldJobId }) : undefined;
+      if (panel) { hadPanel = true; panel.dispose(); }
+    };
+    const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Upgrading application ${name}` },
+      (progress) => upgradeApplicationHandle(handle, {
+        jar: jarPath!, entryClass: typeof given.entryClass === 'string' ? given.entryClass : undefined, args, savepointDir: savepointDir!.trim() || undefined,
+        stableMs: typeof given.stableMs === 'number' ? given.stableMs : undefined,
+      }, this.launcher.deps(creds), this.launcher.storeDir, this.log, this.manager.streaming?.history,
+      (h) => { closeOldPanel(); this.manager.adoptMesosSession(name, h); this.announceEnd(h); }, (message) => progress.report({ message })))).catch((err: unknown) => {
+      if (err instanceof UpgradeError && err.resumeCommand) {
+        void vscode.window.showErrorMessage(err.message, 'Copy Resume Command').then((c) => (c ? vscode.env.clipboard.writeText(err.resumeCommand as string) : undefined));
+        return undefined;
+      }
+      throw err;
+    });
+    if (!result) return undefined;
+    if (hadPanel) this.panels?.show({ kind: 'jobResult', session: name, id: result.runningJobId });
+    if (result.outcome === 'upgraded') void vscode.window.showInformationMessage(`Upgraded: application ${name} runs ${path.basename(jarPath)} as job ${result.runningJobId}, from ${result.savepoint}.`);
+    else void vscode.window.showWarningMessage(`Rolled back: the new jar failed (${result.reason}). Application ${name} runs the previous jar again as job ${result.runningJobId}, from ${result.savepoint}.`);
+    return result.runningJobId;
+  }
+
+  /** Says once how an application ended. */
+  private announceEnd(handle: ApplicationHandle): void {
+    const name = handle.app.name;
+    void handle.app.whenEnded().then((r) => {
+      const text = `Flink application ${name} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`;
+      if (r.outcome === 'failed') void vscode.window.showErrorMessage(text); else void vscode.window.showInformationMessage(text);
+    });
   }
 
   /** Removes an ended application from the tree: its kept result file goes (the CLI's `application status` no longer lists it). */

@@ -9,6 +9,8 @@ import { prepareApplication, type ApplicationInput, type ArtifactServerSettings 
 import type { FlinkSessionDeps } from '../core/session/FlinkSession';
 import { validateSessionOptions } from '../core/session/SessionOptions';
 import { serveSessionControl } from '../core/session/sessionControlService';
+import type { SavepointHistoryStore } from '../core/session/SavepointHistoryStore';
+import { upgradeApplication, type ApplicationUpgradeResult } from '../core/application/ApplicationUpgrade';
 import { SECTION, SessionSettings } from '../settings/extensionSettings';
 import { FlinkSessionHandle, flinkLocation } from './FlinkSessionHandle';
 import { LaunchProgress } from './SessionLauncher';
@@ -93,6 +95,52 @@ export async function reattachApplication(name: string, deps: FlinkSessionDeps, 
   }
   if (storeDir) await serveSessionControl(app.session, storeDir, log);
   return handle;
+}
+
+export interface ApplicationUpgradeInput {
+  jar: string;
+  entryClass?: string;
+  args: string[];
+  savepointDir?: string;
+  allowNonRestoredState?: boolean;
+  stableMs?: number;
+}
+
+/**
+ * Upgrades an application this window follows (ApplicationUpgrade.ts): each cluster it starts is shown in place of the
+ * previous one (onHandle), so the tree follows the new jar's cluster, or the previous jar's again after a rollback.
+ */
+export async function upgradeApplicationHandle(handle: ApplicationHandle, input: ApplicationUpgradeInput, sessionDeps: FlinkSessionDeps, storeDir: string | undefined,
+  log: Logger, history: SavepointHistoryStore | undefined, onHandle: (h: ApplicationHandle) => void, onProgress: (step: string) => void): Promise<Omit<ApplicationUpgradeResult, 'app'> & { handle: ApplicationHandle }> {
+  const name = handle.app.name;
+  const record = await sessionDeps.store.load(name);
+  if (!record) throw new Error(`Application ${name} has no saved record here, so it cannot be upgraded from this window.`);
+  const artifactServer = readArtifactServerSettings();
+  const previous = handle.app.spec;
+  let current = handle;
+  const { app, ...result } = await upgradeApplication({
+    current: record, next: { jar: input.jar, entryClass: input.entryClass, args: input.args }, savepointDir: input.savepointDir,
+    allowNonRestoredState: input.allowNonRestoredState, stableMs: input.stableMs, artifactServer, onProgress,
+    stopCurrent: async (dir) => {
+      const r = await handle.app.stop({ savepointDir: dir ?? '' });
+      if (!r.savepoint) throw new Error(`it ended without a savepoint (${r.reason ?? r.outcome})`);
+      return r.savepoint;
+    },
+    launch: async (validated, artifact) => {
+      const next = await FlinkApplication.create(validated, { ...sessionDeps, results: resultStore(storeDir), artifactServer }, artifact);
+      current = new ApplicationHandle(next, sessionDeps, log);
+      onHandle(current);
+      await next.start();
+      if (storeDir) await serveSessionControl(next.session, storeDir, log);
+      return next;
+    },
+    onSavepoint: (path, jobId, jobName) => history?.addSavepoint(name, {
+      jobId, jobName, path, at: Date.now(), kind: 'stop-with-savepoint',
+      jarPath: previous.jar.kind === 'local' ? previous.jar.path : previous.jar.uri, entryClass: previous.entryClass, programArgs: previous.args,
+    }),
+  });
+  if (current.app !== app) throw new Error(`internal: the running application ${name} is not the one shown`);
+  return { ...result, handle: current };
 }
 
 /** The applications this window follows (started or reattached), by name: for Stop with Savepoint. */

@@ -112,6 +112,8 @@ export class StreamingJobCommands {
   async upgrade(arg?: unknown): Promise<string | undefined> {
     const t = await this.pickRunningJob(arg, 'Upgrade which job?');
     if (!t) return undefined;
+    // An application's job is its cluster: the upgrade replaces the cluster (stop with a savepoint, the new jar from it).
+    if (this.manager.model.get(t.session)?.application) return vscode.commands.executeCommand<string | undefined>('flinkMesos.application.upgrade', { ...(arg as object | undefined), session: t.session });
     const given = (arg ?? {}) as { jarPath?: unknown; args?: unknown; entryClass?: unknown; mode?: unknown; stableMs?: unknown };
     const known = await this.streaming.submission(t.session, t.jobId).catch(() => undefined);
     let jarPath = typeof given.jarPath === 'string' ? given.jarPath : undefined;

@@ -42,6 +42,8 @@ export interface ProvisionedRealFlink {
   failingClass: string;
   /** StreamingCounter: counts per key until stopped (the application-mode flow's stop with savepoint). */
   streamingJar: string;
+  /** StreamingCounterV2: the same operators, lines marked v2 (the application-mode flow's upgrade). */
+  streamingV2Jar: string;
 }
 
 /** Provisions (first time: downloads) one real Flink version, its Java and our test jobs, saying what it does. */
@@ -60,6 +62,6 @@ export function provisionRealFlink(version: string, say: ProgressLog): Provision
     version, flinkHome, javaHome,
     wordCountJar: jobs.wordCount, wordCountClass: TEST_JOBS.wordCount,
     failingJar: jobs.failing, failingClass: TEST_JOBS.failing,
-    streamingJar: jobs.streaming,
+    streamingJar: jobs.streaming, streamingV2Jar: jobs.streamingV2,
   };
 }

@@ -1,7 +1,8 @@
 // Application mode in the workbench against real Apache Flink (the newest tested 2.x) on the stand-in Mesos: Run as
 // Application on WordCount.jar from the explorer (its local jar served by the artifact server on 127.0.0.1), the tree
 // shows the application with its job's final state, the framework torn down (0 tasks, 0 JVMs); StreamingCounter.jar as
-// an application: its Job panel and its JobManager's Flink log, the tree's Stop Application with Savepoint (the
+// an application: its Job panel and its JobManager's Flink log, Upgrade Application... to StreamingCounterV2.jar from
+// the tree (stopped with a savepoint, the new jar's cluster counts on from it), the tree's Stop Application with Savepoint (the
 // savepoint on disk, torn down after it); a window reload keeps both results in the tree, Remove Application Result
 // takes one away (and its file). Real JVMs on a shared 2-core machine start slowly: the waits are generous.
 import * as assert from 'node:assert/strict';
@@ -30,6 +31,7 @@ export async function setup(workspace: string): Promise<FlowSetup> {
   });
   fs.copyFileSync(flink.wordCountJar, path.join(workspace, 'WordCount.jar'));
   fs.copyFileSync(flink.streamingJar, path.join(workspace, 'StreamingCounter.jar'));
+  fs.copyFileSync(flink.streamingV2Jar, path.join(workspace, 'StreamingCounterV2.jar'));
   fs.writeFileSync(path.join(workspace, 'input.txt'), 'to be or not to be\nthat is the question\nto be\n');
   return {
     settings: {
@@ -147,7 +149,48 @@ export async function run(ctx: FlowContext): Promise<void> {
   assert.match(logText, /org\.apache\.flink\./, 'the application\'s JobManager log is Flink\'s own');
   await screenshot('application-jobmanager-log');
 
-  // 3. Stop offers stop with savepoint: from the application's row in the tree.
+  // 3. Upgrade Application... from the application's row: stop with a savepoint, StreamingCounterV2.jar from it.
+  await helpers.openViewContainer(page, 'Flink on Mesos');
+  const appRow = page.locator('.pane-body .monaco-list-row[aria-level="1"]').filter({ has: page.locator('.label-name', { hasText: /^StreamingCounter$/ }) }).first();
+  await appRow.click({ button: 'right' });
+  const appMenu = await helpers.readContextMenu(page);
+  assert.ok(appMenu.includes('Upgrade Application...'), `the application's context menu lacks "Upgrade Application...": ${appMenu.join(', ')}`);
+  await helpers.pickContextMenuEntry(page, 'Upgrade Application...');
+  // The web workbench's file dialog opens in the running jar's folder: pick the new jar there.
+  await helpers.answerQuickInput(page, { pick: 'StreamingCounterV2.jar' });
+  const title = (): Promise<string> => page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '');
+  await waitFor('the program arguments box', async () => {
+    const t = await title();
+    if (/program arguments/.test(t)) return true;
+    if (/the new jar/.test(t)) await page.keyboard.press('Enter');
+    return undefined;
+  }, 20_000);
+  await page.keyboard.press('Enter'); // the running job's arguments, prefilled
+  await waitFor('the savepoint folder box', async () => (/savepoint folder/.test(await title()) ? true : undefined), 20_000);
+  const upgradeSavepoints = path.join(workspace, 'upgrade-savepoints');
+  await helpers.answerQuickInput(page, { type: upgradeSavepoints });
+  const upgraded = await helpers.waitForNotification(page, /Upgraded: application StreamingCounter runs StreamingCounterV2\.jar as job [0-9a-f]{32}, from /, JVM_START_MS);
+  log(`${at()} ${JSON.stringify(upgraded)}`);
+  await rowMatching(page, ctx, 'StreamingCounter', /^application · job RUNNING/, 60_000);
+  // The old job's panel closed with its cluster; the new job's opened in its place.
+  const newJob = /as job ([0-9a-f]{32})/.exec(upgraded.message)?.[1] ?? '';
+  const jobTabs = await waitFor('the new job\'s Job panel in place of the old one', async () => {
+    const tabs = (await page.locator('.tabs-container .tab .label-name').allInnerTexts().catch(() => [] as string[])).filter(t => /^Job /.test(t));
+    return tabs.length === 1 && tabs[0].startsWith(`Job ${newJob.slice(0, 10)}`) ? tabs : undefined;
+  }, 30_000);
+  log(`${at()} job tabs after the upgrade: ${jobTabs.join(', ')}`);
+  const v2Lines = await waitFor('v2 lines from the upgraded application', async () => {
+    const text = fs.existsSync(path.join(streamOut, 'count-0.log')) ? fs.readFileSync(path.join(streamOut, 'count-0.log'), 'utf8').trim().split('\n') : [];
+    const at2 = text.findIndex(l => l.endsWith(' v2'));
+    return at2 > 0 && text.length > at2 + 2 ? { last: Number(text[at2 - 1].split(' ')[1]), first: Number(text[at2].split(' ')[1]) } : undefined;
+  }, 120_000);
+  assert.ok(v2Lines.first > 1 && v2Lines.first >= v2Lines.last - 2, `the counter goes on from the savepoint: v2 starts at ${v2Lines.first} after ${v2Lines.last}`);
+  assert.equal(await liveTasks(), 2, 'only the upgraded cluster runs (its JobManager and TaskManager)');
+  await helpers.clearNotifications(page);
+  await page.mouse.move(900, 600);
+  await screenshot('application-upgraded');
+
+  // 4. Stop offers stop with savepoint: from the application's row in the tree.
   await helpers.openViewContainer(page, 'Flink on Mesos');
   const sessionRow = page.locator('.pane-body .monaco-list-row[aria-level="1"]').filter({ has: page.locator('.label-name', { hasText: /^StreamingCounter$/ }) }).first();
   await sessionRow.click({ button: 'right' });
@@ -166,7 +209,7 @@ export async function run(ctx: FlowContext): Promise<void> {
   await page.mouse.move(900, 600);
   await screenshot('application-stopped-with-savepoint');
 
-  // 4. A reload keeps both results in the tree (read from the store); Remove Application Result takes one away.
+  // 5. A reload keeps both results in the tree (read from the store); Remove Application Result takes one away.
   await helpers.runPaletteCommand(page, 'Reload Window');
   await helpers.waitForWorkbench(page);
   await helpers.openViewContainer(page, 'Flink on Mesos');
