@@ -179,6 +179,12 @@ export async function run(ctx: FlowContext): Promise<void> {
     return tabs.length === 1 && tabs[0].startsWith(`Job ${newJob.slice(0, 10)}`) ? tabs : undefined;
   }, 30_000);
   log(`${at()} job tabs after the upgrade: ${jobTabs.join(', ')}`);
+  const restored = await waitFor('the new job\'s panel: RUNNING, restored from the upgrade\'s savepoint', async () => {
+    const stateText = (await helpers.readWebviewText(page, '[data-testid="job-state"]', 2000).catch(() => '')).trim();
+    const checkpoints = await helpers.readWebviewText(page, '[data-testid="checkpoints"]', 2000).catch(() => '');
+    return stateText === 'RUNNING' && /Restored from file:.*upgrade-savepoints/.test(checkpoints) ? checkpoints : undefined;
+  }, 60_000);
+  log(`${at()} ${restored.split('\n').slice(0, 3).join(' | ')}`);
   const v2Lines = await waitFor('v2 lines from the upgraded application', async () => {
     const text = fs.existsSync(path.join(streamOut, 'count-0.log')) ? fs.readFileSync(path.join(streamOut, 'count-0.log'), 'utf8').trim().split('\n') : [];
     const at2 = text.findIndex(l => l.endsWith(' v2'));
