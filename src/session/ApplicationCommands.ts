@@ -59,6 +59,7 @@ export class ApplicationCommands {
     if (this.manager.has(settings.name)) settings.name = `${settings.name}-${Date.now().toString(36)}`;
     const creds = await this.credentials.get(settings.master);
     this.log.addSecret(creds?.secret);
+    await this.loadFlinkSslPassword();
     const handle = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Flink application ${settings.name}`, cancellable: true },
       (progress, token) => startApplication(settings, {
         jar, entryClass: entryClass.trim() || undefined, args: splitProgramArgs(argsText), savepoint: savepoint.trim() || undefined,
@@ -114,6 +115,7 @@ export class ApplicationCommands {
       if (savepointDir === undefined) return undefined;
     }
     const creds = await this.credentials.get(handle.app.session.snapshot().options.master);
+    await this.loadFlinkSslPassword();
     // The old job's panel would ask the new JobManager for a job it never had: it closes with the old cluster, and the
     // running job's panel opens in its place afterwards.
     const oldJobId = handle.app.snapshot().job?.id;
@@ -139,6 +141,13 @@ export class ApplicationCommands {
     if (result.outcome === 'upgraded') void vscode.window.showInformationMessage(`Upgraded: application ${name} runs ${path.basename(jarPath)} as job ${result.runningJobId}, from ${result.savepoint}.`);
     else void vscode.window.showWarningMessage(`Rolled back: the new jar failed (${result.reason}). Application ${name} runs the previous jar again as job ${result.runningJobId}, from ${result.savepoint}.`);
     return result.runningJobId;
+  }
+
+  /** The Flink TLS password from SecretStorage into the launcher (an application with TLS passes it to its tasks), masked in the log. */
+  private async loadFlinkSslPassword(): Promise<void> {
+    const password = await this.credentials.getFlinkSslPassword();
+    this.log.addSecret(password);
+    this.launcher.flinkSslPassword = password;
   }
 
   /** Says once how an application ended. */

@@ -12,8 +12,9 @@ import { serveSessionControl } from '../core/session/sessionControlService';
 import type { SavepointHistoryStore } from '../core/session/SavepointHistoryStore';
 import { upgradeApplication, type ApplicationUpgradeResult } from '../core/application/ApplicationUpgrade';
 import { SECTION, SessionSettings } from '../settings/extensionSettings';
-import { FlinkSessionHandle, flinkLocation } from './FlinkSessionHandle';
+import { FlinkSessionHandle } from './FlinkSessionHandle';
 import { LaunchProgress } from './SessionLauncher';
+import { sessionInput } from './sessionInput';
 import type { SessionView } from './sessionViews';
 
 /** The artifact server's settings (flinkMesos.application.*). */
@@ -34,14 +35,8 @@ function resultStore(storeDir: string | undefined): ApplicationResultStore {
 /** Starts an application with the session settings' resources; resolves once its job runs (or throws with the reason). */
 export async function startApplication(settings: SessionSettings, input: ApplicationInput, sessionDeps: FlinkSessionDeps, storeDir: string | undefined,
   log: Logger, progress: LaunchProgress, token: vscode.CancellationToken): Promise<ApplicationHandle> {
-  const base = {
-    name: settings.name, master: settings.master, taskManagers: settings.taskManagers === 'greedy' ? undefined : settings.taskManagers,
-    slotsPerTaskManager: settings.slotsPerTaskManager, taskManagerMemoryMb: settings.taskManagerMemoryMb, taskManagerCpus: settings.taskManagerCpus,
-    jobManagerMemoryMb: settings.jobManagerMemoryMb, jobManagerCpus: settings.jobManagerCpus, confDir: settings.configDir || undefined,
-    dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation), webUi: settings.webUi,
-    role: settings.role === '*' ? undefined : settings.role, failoverTimeoutSeconds: settings.failoverTimeoutSeconds, constraints: settings.constraints,
-    fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, user: settings.user ? settings.user : undefined, frameworkName: `Flink application ${settings.name}`,
-  };
+  // The session settings' resources, task options and TLS; not high availability, which applications are not tested with.
+  const base = { ...sessionInput(settings), ha: undefined, haStorage: undefined, frameworkName: `Flink application ${settings.name}` };
   validateSessionOptions(base);
   const artifactSettings = readArtifactServerSettings();
   const { spec, artifact } = await prepareApplication(input, artifactSettings);

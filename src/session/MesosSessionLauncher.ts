@@ -10,13 +10,12 @@ import { serveSessionControl } from '../core/session/sessionControlService';
 import { runPeriodicSavepoints } from '../core/session/periodicSavepoints';
 import { checkForget, forgetSession, type ForgetVerdict } from '../core/session/forgetSession';
 import { SessionSettings, readConnectionSettings } from '../settings/extensionSettings';
-import { rolesSetting, taskOptionsInput } from '../settings/taskSettings';
 import { LaunchProgress, SessionLauncher } from './SessionLauncher';
 import { WatchedSessionHandle } from './WatchedSessionHandle';
 import { MesosSessionHandle } from './SessionManager';
 import { reattachApplication } from './ApplicationLauncher';
-import { FlinkSessionHandle, describe, flinkLocation } from './FlinkSessionHandle';
-import { flinkSslInput } from '../settings/flinkSslSettings';
+import { FlinkSessionHandle, describe } from './FlinkSessionHandle';
+import { sessionInput } from './sessionInput';
 export { FlinkSessionHandle, flinkLocation, declinedOffers } from './FlinkSessionHandle';
 
 /** Starts and reattaches sessions with the core's FlinkSession; turns its snapshots into what the UI shows. */
@@ -24,23 +23,7 @@ export class MesosSessionLauncher implements SessionLauncher {
   constructor(private readonly store: SessionStore, private readonly log: Logger, private readonly timings: Partial<SessionTimings> = {}) {}
 
   async start(settings: SessionSettings, credentials: MesosCredentials | undefined, progress: LaunchProgress, token: vscode.CancellationToken): Promise<MesosSessionHandle> {
-    const validated = validateSessionOptions({
-      name: settings.name, master: settings.master,
-      taskManagers: settings.taskManagers === 'greedy' ? undefined : settings.taskManagers,
-      slotsPerTaskManager: settings.slotsPerTaskManager, taskManagerMemoryMb: settings.taskManagerMemoryMb, taskManagerCpus: settings.taskManagerCpus,
-      jobManagerMemoryMb: settings.jobManagerMemoryMb, jobManagerCpus: settings.jobManagerCpus,
-      confDir: settings.configDir || undefined, dynamicProperties: settings.dynamicProperties, flink: flinkLocation(settings.flinkLocation),
-      webUi: settings.webUi, ...rolesSetting(settings.role), failoverTimeoutSeconds: settings.failoverTimeoutSeconds,
-      constraints: settings.constraints, fitTimeoutSeconds: settings.resourceWaitTimeoutSeconds, verbose: settings.verbose,
-      maxTaskManagerFailuresPerMinute: settings.maxTaskManagerFailuresPerMinute,
-      user: settings.user ? settings.user : undefined,
-      declineRefuseSeconds: settings.declineRefuseSeconds,
-      unreachableGraceSeconds: settings.unreachableGraceSeconds,
-      ...taskOptionsInput(settings),
-      ha: settings.highAvailability || undefined, haStorage: settings.highAvailabilityStorage || undefined,
-      maxJobManagerRestartsPerHour: settings.maxJobManagerRestartsPerHour,
-      ...(settings.flinkSsl ? flinkSslInput(settings.flinkSsl) : {}),
-    });
+    const validated = validateSessionOptions(sessionInput(settings));
     for (const w of validated.warnings) this.log.warn(w);
     // The core asks once, when the fit timeout runs out with only part of the session placed; closing the question stops it.
     const deps: FlinkSessionDeps = { ...this.deps(credentials), decidePartialFit: askPartialFit };

@@ -2,6 +2,7 @@
 // internal store fetched with every task (a file:// URI) and the REST stores at a path on the agents. Flink lists both
 // TaskManagers, WordCount runs through `flink-mesos run` over https verified against the CA, and a wrong CA, a wrong host
 // name and plain http each get the error that names the fix. The password reaches no stored file and no command line.
+// WordCount also runs as an application with the same TLS, through the CLI.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +13,7 @@ import * as tls from 'node:tls';
 import type { MesosCluster } from '../standin/mesos/MesosCluster';
 import { eventually, liveTasks, tempDir } from '../core/session/sessionHarness';
 import { keytoolStores, type FlinkStores } from '../harness/tlsCerts';
-import { cli, newRealSession, realFlink, startRealCluster, type RealFlink } from './realFlinkHarness';
+import { cli, newRealSession, realFlink, startRealCluster, REAL_JM_MEMORY_MB, REAL_TM_MEMORY_MB, type RealFlink } from './realFlinkHarness';
 
 const PASSWORD = 'tls-pass-4711-secret';
 const WORDS = 'to be or not to be\nthat is the question\n';
@@ -126,6 +127,29 @@ export function tlsFlinkSuite(version: string): void {
       const stop = await session!.stop();
       assert.deepEqual(stop.leftTasks, []);
       session = undefined;
+    });
+
+    test('WordCount as an application with internal and REST TLS (flink-mesos application start): followed over https verified against the CA, the right counts, the framework torn down, the password on no saved file', async () => {
+      const input = path.join(work, 'app-words.txt');
+      const output = path.join(work, 'app-counts');
+      fs.writeFileSync(input, WORDS);
+      const master = cluster.masterUrls.map((u) => u.replace(/^http:\/\//, '')).join(',');
+      const r = await cli(['application', 'start', '-m', master, '--flink-home', flink.flinkHome, '--name', 'tls-app', '-n', '1', '--slots', '1',
+        '-tm', String(REAL_TM_MEMORY_MB), '-jm', String(REAL_JM_MEMORY_MB), '-tmc', '0.5', '-jmc', '0.5', '--store', storeDir,
+        '--flink-ssl-keystore', `file://${stores.internalKeystore}`, '--flink-ssl-truststore', `file://${stores.internalKeystore}`,
+        '--flink-ssl-rest-keystore', stores.restKeystore, '--flink-ssl-rest-truststore', stores.restTruststore, '--flink-rest-ca', stores.caPem,
+        `file://${flink.jobs.wordCount}`, '--input', input, '--output', output], { FLINK_SSL_PASSWORD: PASSWORD });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stderr, /JobManager up at https:\/\/127\.0\.0\.1[1-3]:\d+/, 'the application\'s JobManager speaks https');
+      assert.match(r.stdout, /Application tls-app succeeded \(job [0-9a-f]{32} FINISHED\)/);
+      assert.match(r.stdout, /The framework was torn down: no task is left\./);
+      const counts = Object.fromEntries(fs.readFileSync(output, 'utf8').trim().split('\n').map((l) => l.split(' ')));
+      assert.deepEqual(counts, { to: '2', be: '2', or: '1', not: '1', that: '1', is: '1', the: '1', question: '1' });
+      const kept = fs.readFileSync(path.join(storeDir, 'applications', 'tls-app.json'), 'utf8');
+      assert.ok(!kept.includes(PASSWORD), 'the kept result holds no password');
+      const frameworkId = (JSON.parse(kept) as { frameworkId?: string }).frameworkId;
+      assert.ok(frameworkId, kept);
+      assert.deepEqual(await liveTasks(cluster, frameworkId), [], 'no task left');
     });
   });
 }
