@@ -9,6 +9,7 @@ import { prepareApplication, type ApplicationInput, type ArtifactServerSettings 
 import type { FlinkSessionDeps } from '../core/session/FlinkSession';
 import { validateSessionOptions } from '../core/session/SessionOptions';
 import { serveSessionControl } from '../core/session/sessionControlService';
+import { runPeriodicSavepoints } from '../core/session/periodicSavepoints';
 import type { SavepointHistoryStore } from '../core/session/SavepointHistoryStore';
 import { upgradeApplication, type ApplicationUpgradeResult } from '../core/application/ApplicationUpgrade';
 import { SECTION, SessionSettings } from '../settings/extensionSettings';
@@ -57,6 +58,7 @@ export async function startApplication(settings: SessionSettings, input: Applica
   try {
     await app.start();
     if (storeDir) await serveSessionControl(app.session, storeDir, log);
+    if (storeDir) runPeriodicSavepoints(app.session, storeDir, log);
     // Until the job runs, or the application ended (a short batch job, a failure): either way the tree shows it.
     await new Promise<void>((resolve) => {
       const check = (): void => { const s = app.snapshot(); if (s.result || s.job?.state === 'RUNNING' || s.job?.state === 'FINISHED') resolve(); };
@@ -89,6 +91,7 @@ export async function reattachApplication(name: string, deps: FlinkSessionDeps, 
     throw err;
   }
   if (storeDir) await serveSessionControl(app.session, storeDir, log);
+  if (storeDir) runPeriodicSavepoints(app.session, storeDir, log);
   return handle;
 }
 
@@ -127,6 +130,7 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
       onHandle(current);
       await next.start();
       if (storeDir) await serveSessionControl(next.session, storeDir, log);
+      if (storeDir) runPeriodicSavepoints(next.session, storeDir, log);
       return next;
     },
     onSavepoint: (path, jobId, jobName) => history?.addSavepoint(name, {
@@ -135,6 +139,8 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
     }),
   });
   if (current.app !== app) throw new Error(`internal: the running application ${name} is not the one shown`);
+  // A periodic savepoint schedule goes on for the job that runs now.
+  await history?.moveSchedule(name, result.oldJobId, result.runningJobId).catch((err: unknown) => log.warn(`The periodic savepoint schedule of ${name} did not move to job ${result.runningJobId}: ${String(err)}`));
   return { ...result, handle: current };
 }
 

@@ -167,6 +167,9 @@ export function applicationModeSuite(VERSION: string, { full }: { full: boolean 
       await new Promise((r) => setTimeout(r, 1500));
       assert.ok(total() > [...linesBefore.values()].reduce((a, v) => a + v, 0), 'the application still counts after the refusals');
 
+      const oldJob = /^upgraded\t\w+\t([0-9a-f]{32}) RUNNING$/m.exec((await cli(['application', 'list', '--store', store])).stdout)?.[1] ?? '';
+      const schedule = await cli(['savepoint-schedule', '--session', 'upgraded', '--store', store, oldJob, '--interval', '1h']);
+      assert.equal(schedule.code, 0, schedule.stderr + schedule.stdout);
       const up = await upgrade([], `file://${flink.jobs.streamingV2}`, [...args, '--name', 'StreamingCounter v2']);
       assert.equal(up.code, 0, up.stderr + up.stdout);
       const result = JSON.parse(up.stdout.split('\n')[0]) as { outcome: string; runningJobId: string; oldJobId: string; savepoint: string };
@@ -184,6 +187,10 @@ export function applicationModeSuite(VERSION: string, { full }: { full: boolean 
       }
       const status = JSON.parse((await cli(['application', 'status', '--name', 'upgraded', '--store', store, '--json'])).stdout) as { job?: string };
       assert.match(status.job ?? '', new RegExp(`^${result.runningJobId} RUNNING$`), 'the application runs the new job');
+      assert.equal(result.oldJobId, oldJob);
+      const schedules = await cli(['savepoint-schedule', '--session', 'upgraded', '--store', store, '--json']);
+      assert.match(schedules.stdout, new RegExp(result.runningJobId), `the periodic savepoint schedule moved to the new job: ${schedules.stdout}`);
+      assert.doesNotMatch(schedules.stdout, new RegExp(oldJob), 'and left the old one');
       const history = await cli(['savepoints', '--session', 'upgraded', '--store', store]);
       assert.ok(history.stdout.includes(result.savepoint), `the upgrade's savepoint is in the history: ${history.stdout}`);
 

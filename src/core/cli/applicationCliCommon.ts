@@ -9,6 +9,7 @@ import { SessionError } from '../session/FlinkSession';
 import { FileSessionStore, type SessionRecord } from '../session/SessionStore';
 import { SessionOptionError } from '../session/SessionOptions';
 import { serveSessionControl } from '../session/sessionControlService';
+import { runPeriodicSavepoints } from '../session/periodicSavepoints';
 import { cliLogger, deps, type CommonArgs } from './sessionCliCommon';
 import { ArgReader } from './argReader';
 import { jobManagerRestTls } from '../session/flinkSsl';
@@ -96,6 +97,7 @@ export async function follow(app: FlinkApplication, common: CommonArgs, io: CliI
     if (!started) {
       await app.start();
       await serveSessionControl(app.session, common.storeDir, cliLogger(io, common.verbose));
+      runPeriodicSavepoints(app.session, common.storeDir, cliLogger(io, common.verbose));
     }
     if (common.detach) {
       // The timer is cleared once the race is decided: a pending one kept the process alive for --timeout.

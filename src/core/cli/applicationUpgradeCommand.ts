@@ -9,6 +9,7 @@ import { SessionError } from '../session/FlinkSession';
 import { SavepointHistoryStore, savepointDirFor } from '../session/SavepointHistoryStore';
 import { FileSessionStore } from '../session/SessionStore';
 import { serveSessionControl } from '../session/sessionControlService';
+import { runPeriodicSavepoints } from '../session/periodicSavepoints';
 import { UsageError, cliLogger, drivenBy, type CommonArgs } from './sessionCliCommon';
 import { appDeps, follow, parseApplicationFlags, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
 
@@ -83,6 +84,7 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
         const app = await FlinkApplication.create(validated, appDeps(common, io, validated.options.principal, flags.artifact), artifact);
         await app.start();
         await serveSessionControl(app.session, common.storeDir, logger);
+        runPeriodicSavepoints(app.session, common.storeDir, logger);
         return app;
       },
       onProgress: say,
@@ -99,6 +101,9 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
     return code;
   }
   const { app, ...summary } = result;
+  // A periodic savepoint schedule goes on for the job that runs now (the new one, or the previous jar's again).
+  await history.moveSchedule(common.name, summary.oldJobId, summary.runningJobId)
+    .catch((err: unknown) => io.err(`Warning: the periodic savepoint schedule did not move to job ${summary.runningJobId}: ${(err as Error).message}\n`));
   if (common.json) io.out(`${JSON.stringify({ name: common.name, ...summary })}\n`);
   else if (summary.outcome === 'upgraded') io.out(`Upgraded: application ${common.name} runs ${path.basename(jar)} as job ${summary.runningJobId}, from ${summary.savepoint}.\n`);
   else io.out(`Rolled back: the new jar failed (${summary.reason}). The previous jar runs again as job ${summary.runningJobId}, from ${summary.savepoint}.\n`);
