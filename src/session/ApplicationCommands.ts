@@ -88,7 +88,10 @@ export class ApplicationCommands {
    * keybindings); what is missing is asked. Resolves with the job that runs afterwards.
    */
   async upgrade(arg?: unknown): Promise<string | undefined> {
-    const given = (arg ?? {}) as { jarPath?: unknown; args?: unknown; entryClass?: unknown; savepointDir?: unknown; stableMs?: unknown };
+    const given = (arg ?? {}) as { jarPath?: unknown; args?: unknown; entryClass?: unknown; savepointDir?: unknown; stableMs?: unknown; mode?: unknown };
+    if (given.mode !== undefined && given.mode !== 'savepoint') {
+      throw new Error(`An application is upgraded in mode savepoint only (its new cluster starts from the stop's savepoint), not ${String(given.mode)}.`);
+    }
     const running = [...liveApplications.keys()].filter((n) => !liveApplications.get(n)?.app.snapshot().result);
     const name = asTarget(arg).session ?? (running.length === 1 ? running[0] : await vscode.window.showQuickPick(running, { title: 'Upgrade which application?' }));
     if (!name) return undefined;
