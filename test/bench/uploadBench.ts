@@ -51,8 +51,8 @@ export async function curlUpload(jmUrl: string, jar: string): Promise<number> {
 
 /**
  * One untimed upload by each side before the timed rounds. A JobManager's first upload runs its receiving code cold (a
- * real one: Netty's multipart decoder before the JIT has compiled it, 1.3 s of JobManager CPU for 256 MiB against 0.65 s
- * for the next ones), and whichever side went first in round 1 would pay that for both.
+ * real one: Netty's multipart decoder before the JIT has compiled it, 1.32 s of JobManager CPU for 256 MiB against 0.65 s
+ * once warm), and whichever side went first in round 1 would pay that for both.
  */
 export async function warmUp(jmUrl: string, jar: string): Promise<void> {
   await ourUpload(jmUrl, jar, 'submitter');
