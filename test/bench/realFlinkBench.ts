@@ -9,8 +9,9 @@
 //   FLINK_MESOS_HOME each time so the jar is uploaded every time) against `bin/flink run -d` of the same jar and arguments
 //   to the same JobManager, each until GET /jobs/<id> says RUNNING (polled every 50 ms); the job is cancelled between runs.
 // - Upload: a 256 MiB jar uploaded by JarSubmitter.upload in a child process (uploadBench's uploadChild) against
-//   `curl -F jarfile=@...` to the same real JobManager, each tool's own transfer time; _loaded: the same with a
-//   CPU-burning child process running during both sides.
+//   `curl -F jarfile=@...` to the same real JobManager, each tool's own transfer time, 5 pairs after one untimed upload
+//   a side (uploadBench.warmUp: the JobManager's first upload runs cold); _loaded: the same with a CPU-burning child
+//   process running during both sides.
 // Ratios use benchUtil.interleave: rounds of one run a side, which side goes first flipping every round.
 // Quick mode (npm test's smoke): one round of each on 2 TaskManagers of 1 slot, one 32 MiB upload pair, no loaded pair.
 import { execFile } from 'node:child_process';
@@ -26,7 +27,7 @@ import { freePort } from '../helpers/freePort';
 import { repoRoot } from '../repoRoot';
 import { isFlinkProvisioned, NEWEST_REAL_FLINK } from '../harness/realFlink';
 import { jvmsUnder, newRealSession, realFlink, startRealCluster, REAL_JM_MEMORY_MB, REAL_TM_MEMORY_MB, type RealFlink } from '../real/realFlinkHarness';
-import { curlUpload, deleteAllJars, ourUpload, writeJar } from './uploadBench';
+import { curlUpload, deleteAllJars, ourUpload, warmUp, writeJar } from './uploadBench';
 import { figure, formatSpread, interleave, median, missing, round, runStandalone, sleep, spread, startCpuBurner, type BenchOptions, type Figure } from './benchUtil';
 
 const execFileAsync = promisify(execFile);
@@ -190,7 +191,7 @@ async function flinkCliSubmit(flink: RealFlink, restUrl: string, jar: string, wo
 }
 
 /** The paired upload ratio (curl's time over ours: a throughput ratio) and each side's MiB/s. */
-async function uploadPairs(restUrl: string, jar: string, mib: number, pairs: number): Promise<{ ratios: ReturnType<typeof spread>; ours: number; curl: number }> {
+async function uploadPairs(restUrl: string, jar: string, mib: number, pairs: number, log: (line: string) => void): Promise<{ ratios: ReturnType<typeof spread>; ours: number; curl: number }> {
   const r = await interleave(pairs, 1, async () => {
     const a = await ourUpload(restUrl, jar, 'submitter');
     await deleteAllJars(restUrl);
@@ -200,6 +201,7 @@ async function uploadPairs(restUrl: string, jar: string, mib: number, pairs: num
     await deleteAllJars(restUrl);
     return b;
   }, (as, bs) => bs[0] / as[0]);
+  r.a.forEach((a, i) => log(`real Flink: upload round ${i + 1}: JarSubmitter ${Math.round(a[0])} ms, curl ${Math.round(r.b[i][0])} ms`));
   const rate = (ms: number): number => round(mib / (ms / 1000), 1);
   return { ratios: spread(r.ratios), ours: rate(median(r.a.flat())), curl: rate(median(r.b.flat())) };
 }
@@ -265,12 +267,15 @@ export async function realFlinkBench(opts: BenchOptions): Promise<Figure[]> {
 
     const jar = path.join(work, 'big-job.jar');
     await writeJar(jar, mib * 1048576);
-    const up = await uploadPairs(restUrl, jar, mib, rounds);
+    // Uploads take about a second: 5 pairs (the cluster comparisons above keep 3), after one untimed upload a side.
+    const uploadRounds = opts.quick ? 1 : 5;
+    await warmUp(restUrl, jar);
+    const up = await uploadPairs(restUrl, jar, mib, uploadRounds, opts.log);
     opts.log(`real Flink: upload ${mib} MiB: ours ${up.ours} MiB/s, curl ${up.curl} MiB/s`);
     figures.push({
       ...figure('real_upload_vs_curl', round(up.ratios.median), TARGETS.real_upload_vs_curl,
         `curl -F jarfile=@ (with -H 'Expect:') vs JarSubmitter.upload in a child process, ${mib} MiB jar to the real JobManager; ours ${up.ours} MiB/s vs curl ${up.curl} MiB/s; ` +
-        `${rounds} interleaved round(s), throughput ratio ${formatSpread(up.ratios)}`),
+        `${uploadRounds} interleaved round(s) after one untimed upload a side, throughput ratio ${formatSpread(up.ratios)}`),
       spread: round(up.ratios.iqr),
     });
     if (opts.quick) {
@@ -278,12 +283,12 @@ export async function realFlinkBench(opts: BenchOptions): Promise<Figure[]> {
     } else {
       const burner = startCpuBurner();
       try {
-        const loaded = await uploadPairs(restUrl, jar, mib, rounds);
+        const loaded = await uploadPairs(restUrl, jar, mib, uploadRounds, opts.log);
         opts.log(`real Flink: upload ${mib} MiB under load: ours ${loaded.ours} MiB/s, curl ${loaded.curl} MiB/s`);
         figures.push({
           ...figure('real_upload_vs_curl_loaded', round(loaded.ratios.median), TARGETS.real_upload_vs_curl_loaded,
             `as real_upload_vs_curl, with one CPU-burning child process (a busy loop) running during both sides; ours ${loaded.ours} MiB/s vs curl ${loaded.curl} MiB/s; ` +
-            `${rounds} interleaved round(s), throughput ratio ${formatSpread(loaded.ratios)}`),
+            `${uploadRounds} interleaved round(s), throughput ratio ${formatSpread(loaded.ratios)}`),
           spread: round(loaded.ratios.iqr),
         });
       } finally {
