@@ -2,7 +2,8 @@
 // (fingerprint, size check, streamed multipart upload) in a child process that samples its own RSS every 50 ms,
 // against `curl -F jarfile=@file` to the same JobManager, alternated; upload_vs_curl_loaded: the same pairs again with one
 // CPU-burning child process running during both sides. Each tool's own transfer time is used
-// (the child's clock around upload(), curl's %{time_total}), so process start-up counts for neither. One untimed upload
+// (the child's clock around upload(), curl's %{time_total}), so process start-up counts for neither; the child opens its
+// connection with one GET first, as the extension host's polls have before a user uploads (uploadChild.ts). One untimed upload
 // by each side first (warmUp), so that neither side's first round meets a cold JobManager.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
