@@ -180,9 +180,10 @@ describe('ZooKeeper faults', { timeout: 120000 }, () => {
 
   test('ZooKeeper down while running: the session reports it and keeps its tasks (Flink decides the jobs)', async () => {
     const own = await ZooKeeperServer.start();
+    let session: Awaited<ReturnType<typeof haSession>> | undefined;
     try {
       const warnings: string[] = [];
-      const session = await haSession(dir('jmf-store-'), 'zk-gone', 1, { ha: `zk://${own.connect}/flink` });
+      session = await haSession(dir('jmf-store-'), 'zk-gone', 1, { ha: `zk://${own.connect}/flink` });
       session.on('warning', (w) => warnings.push(w));
       await session.start();
       const first = await session.waitFor((s) => s.phase === 'running', 60000, 'running');
@@ -195,6 +196,8 @@ describe('ZooKeeper faults', { timeout: 120000 }, () => {
       assert.equal((await liveTasks(cluster, down.frameworkId)).length, 2, 'the JobManager and the TaskManager still run');
       assert.deepEqual((await session.stop()).leftTasks, []);
     } finally {
+      // A failed check must not leave the session running: the test file would never end.
+      await session?.stop().catch(() => undefined);
       await own.stop();
     }
   });

@@ -21,7 +21,10 @@ export async function probeZooKeeper(quorum: string, timeoutMs: number): Promise
     };
     const timer = setTimeout(() => finish(`no ZooKeeper server of ${quorum} answered within ${timeoutMs} ms`), timeoutMs);
     client.once('connected', () => {
-      client.exists('/', undefined, (err) => finish(err ? `ZooKeeper ${quorum} answered but refused a read: ${err.message}` : undefined));
+      // A connection lost during the read is a server that went away after the handshake (seen while one stopped): no answer.
+      client.exists('/', undefined, (err) => finish(!err ? undefined : /CONNECTION_LOSS/.test(err.message)
+        ? `no ZooKeeper server of ${quorum} answered: the connection was lost during a read (${err.message})`
+        : `ZooKeeper ${quorum} answered but refused a read: ${err.message}`));
     });
     client.once('authenticationFailed', () => finish(`ZooKeeper ${quorum} refused the authentication`));
     client.connect();
