@@ -175,9 +175,13 @@ describe('maintenance and draining answer as the recorded Mesos 1.12 master', ()
     try {
       const offer = await waitOffer(fw, b.id, 0);
       // A task that ignores SIGTERM, as the recorded pa-trap: the drain's kill ends it after its grace period.
-      await fw.launch(offer, [commandTask('pa-trap', b.id, { shell: true, value: "trap '' TERM; sleep 1000" }, { kill_policy: { grace_period: { nanoseconds: 1.5e9 } } })], 0);
+      // The marker says the trap is set: a drain before that (a busy machine) would end the shell with SIGTERM at once.
+      const trapped = path.join(os.tmpdir(), `pa-trap-${process.pid}-${Date.now()}`);
+      await fw.launch(offer, [commandTask('pa-trap', b.id, { shell: true, value: `trap '' TERM; : > ${trapped}; sleep 1000` }, { kill_policy: { grace_period: { nanoseconds: 1.5e9 } } })], 0);
       await fw.ack(await fw.update((s) => s.task_id.value === 'pa-trap' && s.state === 'TASK_STARTING'));
       await fw.ack(await fw.update((s) => s.task_id.value === 'pa-trap' && s.state === 'TASK_RUNNING'));
+      await until(async () => fs.existsSync(trapped));
+      fs.rmSync(trapped, { force: true });
       const map = { '72e8d5ff-6404-46ba-829f-80749c59fb05-S0': b.id };
       assert.equal((await op(mapped(probe('D.15').request!.body, map))).status, 200);
       const killing = await fw.update((s) => s.task_id.value === 'pa-trap' && s.state === 'TASK_KILLING');
