@@ -16,6 +16,11 @@ import type { ApplicationResultsModel } from './ApplicationResultsModel';
 import { SessionManager } from './SessionManager';
 import type { PanelManager } from '../webviews/PanelManager';
 
+/** The applications this window follows whose job has not ended. */
+function runningApplications(): string[] {
+  return [...liveApplications.keys()].filter((n) => !liveApplications.get(n)?.app.snapshot().result);
+}
+
 export class ApplicationCommands {
   constructor(
     private readonly manager: SessionManager,
@@ -70,7 +75,7 @@ export class ApplicationCommands {
 
   /** Stop with Savepoint: Flink writes the savepoint and ends the job; the cluster is torn down after it, the tree keeps the result. */
   async stopWithSavepoint(arg?: unknown): Promise<void> {
-    const running = [...liveApplications.keys()].filter((n) => !liveApplications.get(n)?.app.snapshot().result);
+    const running = runningApplications();
     const name = asTarget(arg).session ?? (running.length === 1 ? running[0] : await vscode.window.showQuickPick(running, { title: 'Stop which application with a savepoint?' }));
     const handle = name ? liveApplications.get(name) : undefined;
     if (!name) return;
@@ -92,7 +97,7 @@ export class ApplicationCommands {
     if (given.mode !== undefined && given.mode !== 'savepoint') {
       throw new Error(`An application is upgraded in mode savepoint only (its new cluster starts from the stop's savepoint), not ${String(given.mode)}.`);
     }
-    const running = [...liveApplications.keys()].filter((n) => !liveApplications.get(n)?.app.snapshot().result);
+    const running = runningApplications();
     const name = asTarget(arg).session ?? (running.length === 1 ? running[0] : await vscode.window.showQuickPick(running, { title: 'Upgrade which application?' }));
     if (!name) return undefined;
     const handle = liveApplications.get(name);

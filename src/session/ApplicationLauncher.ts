@@ -114,11 +114,10 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
   const record = await sessionDeps.store.load(name);
   if (!record) throw new Error(`Application ${name} has no saved record here, so it cannot be upgraded from this window.`);
   const artifactServer = readArtifactServerSettings();
-  const previous = handle.app.spec;
   let current = handle;
   const { app, ...result } = await upgradeApplication({
     current: record, next: { jar: input.jar, entryClass: input.entryClass, args: input.args }, savepointDir: input.savepointDir,
-    allowNonRestoredState: input.allowNonRestoredState, stableMs: input.stableMs, artifactServer, onProgress,
+    allowNonRestoredState: input.allowNonRestoredState, stableMs: input.stableMs, artifactServer, onProgress, history,
     stopCurrent: async (dir) => {
       const r = await handle.app.stop({ savepointDir: dir ?? '' });
       if (!r.savepoint) throw new Error(`it ended without a savepoint (${r.reason ?? r.outcome})`);
@@ -133,14 +132,8 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
       if (storeDir) runPeriodicSavepoints(next.session, storeDir, log);
       return next;
     },
-    onSavepoint: (path, jobId, jobName) => history?.addSavepoint(name, {
-      jobId, jobName, path, at: Date.now(), kind: 'stop-with-savepoint',
-      jarPath: previous.jar.kind === 'local' ? previous.jar.path : previous.jar.uri, entryClass: previous.entryClass, programArgs: previous.args,
-    }),
   });
   if (current.app !== app) throw new Error(`internal: the running application ${name} is not the one shown`);
-  // A periodic savepoint schedule goes on for the job that runs now.
-  await history?.moveSchedule(name, result.oldJobId, result.runningJobId).catch((err: unknown) => log.warn(`The periodic savepoint schedule of ${name} did not move to job ${result.runningJobId}: ${String(err)}`));
   return { ...result, handle: current };
 }
 

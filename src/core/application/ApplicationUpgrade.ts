@@ -6,6 +6,7 @@ import { UpgradeError } from '../flink/JobUpgrader';
 import { watchStability, type StabilityOptions } from '../flink/jobStability';
 import { shellQuote } from '../session/flinkTasks';
 import { jobManagerRestTls } from '../session/flinkSsl';
+import type { SavepointHistoryStore } from '../session/SavepointHistoryStore';
 import type { SessionRecord } from '../session/SessionStore';
 import type { ValidatedSessionOptions } from '../session/SessionOptions';
 import type { ArtifactServer } from './ArtifactServer';
@@ -32,6 +33,8 @@ export interface ApplicationUpgradeRequest extends StabilityOptions {
   onProgress?: (step: string) => void;
   /** The savepoint the current job left, before anything is started from it. */
   onSavepoint?: (path: string, jobId: string, jobName: string | undefined) => void | Promise<void>;
+  /** The savepoint history beside the sessions: the stop's savepoint joins it, a periodic schedule moves to the running job. */
+  history?: SavepointHistoryStore;
 }
 
 export interface ApplicationUpgradeResult {
@@ -86,11 +89,18 @@ export async function upgradeApplication(req: ApplicationUpgradeRequest): Promis
     throw new UpgradeError(`The savepoint to stop application ${name} failed, so nothing was upgraded: ${(err as Error).message}${still ? ' The application keeps running.' : ''}`,
       'stopFailed', still);
   }
+  await req.history?.addSavepoint(name, {
+    jobId: job.id, jobName: job.name, path: savepoint, at: Date.now(), kind: 'stop-with-savepoint',
+    jarPath: current.jar.kind === 'local' ? current.jar.path : current.jar.uri, entryClass: current.entryClass, programArgs: current.args,
+  });
   await req.onSavepoint?.(savepoint, job.id, job.name);
   progress(`${name} stopped; its savepoint is at ${savepoint}`);
 
   const first = await startAndWatch(req, { ...prepared.spec, savepoint }, prepared.artifact, 'new');
-  if (first.ok) return { outcome: 'upgraded', oldJobId: job.id, app: first.app, runningJobId: first.jobId, savepoint };
+  if (first.ok) {
+    await moveSchedule(req, job.id, first.jobId);
+    return { outcome: 'upgraded', oldJobId: job.id, app: first.app, runningJobId: first.jobId, savepoint };
+  }
   if (req.noRollback) {
     const cmd = applicationResumeCommand(record, savepoint);
     throw new UpgradeError(`The new jar failed (${first.reason}) and no rollback was asked for. The savepoint is kept at ${savepoint}; start the previous jar again with: ${cmd}`,
@@ -100,11 +110,18 @@ export async function upgradeApplication(req: ApplicationUpgradeRequest): Promis
   const back = await prepareApplication({ ...previousInput(current), savepoint, allowNonRestoredState: req.allowNonRestoredState }, req.artifactServer)
     .then((p) => startAndWatch(req, p.spec, p.artifact, 'rollback'), (err: unknown) => ({ ok: false as const, reason: `the previous jar was refused: ${(err as Error).message}` }));
   if (back.ok) {
+    await moveSchedule(req, job.id, back.jobId);
     return { outcome: 'rolledBack', oldJobId: job.id, app: back.app, runningJobId: back.jobId, savepoint, reason: first.reason, failedJobId: first.jobId };
   }
   const cmd = applicationResumeCommand(record, savepoint);
   throw new UpgradeError(`The new jar failed (${first.reason}) and so did the rollback to the previous jar (${back.reason}). The savepoint is kept at ${savepoint}. Start again with: ${cmd}`,
     'rollbackFailed', false, savepoint, cmd);
+}
+
+/** A periodic savepoint schedule goes on for the job that runs now (the new one, or the previous jar's again). */
+async function moveSchedule(req: ApplicationUpgradeRequest, from: string, to: string): Promise<void> {
+  await req.history?.moveSchedule(req.current.name, from, to)
+    .catch((err: unknown) => req.onProgress?.(`warning: the periodic savepoint schedule did not move to job ${to}: ${(err as Error).message}`));
 }
 
 /** The application's job, which has to be RUNNING to be stopped with a savepoint. */

@@ -2,7 +2,7 @@
 // application in the foreground and printing its result, and a stop with a savepoint through another client.
 import { ExitCode, type CliIo } from './cliIo';
 import { FlinkRestClient } from '../flink/FlinkRestClient';
-import type { FlinkApplication, ApplicationDeps } from '../application/FlinkApplication';
+import { FlinkApplication, type ApplicationDeps } from '../application/FlinkApplication';
 import { FileApplicationResultStore, type ApplicationResult } from '../application/ApplicationResultStore';
 import type { ApplicationInput, ArtifactServerSettings } from '../application/applicationInput';
 import { SessionError } from '../session/FlinkSession';
@@ -10,7 +10,7 @@ import { FileSessionStore, type SessionRecord } from '../session/SessionStore';
 import { SessionOptionError } from '../session/SessionOptions';
 import { serveSessionControl } from '../session/sessionControlService';
 import { runPeriodicSavepoints } from '../session/periodicSavepoints';
-import { cliLogger, deps, type CommonArgs } from './sessionCliCommon';
+import { UsageError, cliLogger, deps, type CommonArgs } from './sessionCliCommon';
 import { ArgReader } from './argReader';
 import { jobManagerRestTls } from '../session/flinkSsl';
 
@@ -136,6 +136,33 @@ export function printResult(r: ApplicationResult, io: CliIo, json: boolean): voi
   if (r.savepoint) lines.push(`Savepoint: ${r.savepoint}`);
   lines.push(r.leftTasks.length > 0 ? `The master still lists ${r.leftTasks.length} task(s): ${r.leftTasks.join(', ')}.` : 'The framework was torn down: no task is left.');
   io.out(`${lines.join('\n')}\n`);
+}
+
+/** --savepoint DIR and --drain of stop and upgrade; the other arguments as they came. */
+export function parseSavepointFlags(args: readonly string[]): { savepointDir?: string; drain: boolean; rest: string[] } {
+  let savepointDir: string | undefined;
+  let drain = false;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--savepoint') { savepointDir = args[++i]; if (!savepointDir) throw new UsageError('--savepoint needs the folder to write the savepoint to.'); }
+    else if (a.startsWith('--savepoint=')) savepointDir = a.slice('--savepoint='.length);
+    else if (a === '--drain') drain = true;
+    else rest.push(a);
+  }
+  return { savepointDir, drain, rest };
+}
+
+/** Takes a running application over to stop it; before a stop with a savepoint, waits until its job is known. */
+export async function attachToStop(common: CommonArgs, io: CliIo, artifact: ArtifactServerSettings, withSavepoint: boolean): Promise<FlinkApplication> {
+  const app = await FlinkApplication.attach(common.name, appDeps(common, io, common.principal, artifact));
+  await app.start();
+  if (withSavepoint) {
+    await app.session.waitFor((s) => s.reconciled, Math.min(common.timeoutMs, 60000), 'attaching');
+    const until = Date.now() + 30000;
+    while (!app.snapshot().job && Date.now() < until && !app.snapshot().result) await new Promise((r) => setTimeout(r, 300));
+  }
+  return app;
 }
 
 /** Waits until the client that drives the application kept its result and removed its record (the cluster is gone). */

@@ -13,7 +13,7 @@ import { requestStop } from '../session/sessionControlService';
 import { UsageError, drivenBy, parseCommon, type CommonArgs } from './sessionCliCommon';
 import { jobManagerRestTls } from '../session/flinkSsl';
 import { APPLICATION_UPGRADE_USAGE, upgradeCommand } from './applicationUpgradeCommand';
-import { appDeps, follow, parseApplicationFlags, printResult, splitAtJar, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
+import { appDeps, attachToStop, follow, parseApplicationFlags, parseSavepointFlags, printResult, splitAtJar, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
 
 export const APPLICATION_USAGE = `Application commands (one jar as its own Flink cluster: the JobManager runs it with Flink's application
 entry point, bin/standalone-job.sh; the framework is torn down when the job ends, and its result is kept):
@@ -146,16 +146,7 @@ async function runningLine(r: SessionRecord): Promise<ApplicationLine> {
 }
 
 async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
-  let savepointDir: string | undefined;
-  let drain = false;
-  const rest: string[] = [];
-  for (let i = 0; i < common.rest.length; i++) {
-    const a = common.rest[i];
-    if (a === '--savepoint') { savepointDir = common.rest[++i]; if (!savepointDir) throw new UsageError('--savepoint needs the folder to write the savepoint to.'); }
-    else if (a.startsWith('--savepoint=')) savepointDir = a.slice('--savepoint='.length);
-    else if (a === '--drain') drain = true;
-    else rest.push(a);
-  }
+  const { savepointDir, drain, rest } = parseSavepointFlags(common.rest);
   const record = await new FileSessionStore(common.storeDir).load(common.name);
   if (!record?.options.application) {
     const kept = await new FileApplicationResultStore(common.storeDir).load(common.name);
@@ -178,13 +169,7 @@ async function stopCommand(common: CommonArgs, io: CliIo): Promise<number> {
     else io.out(r.phase === 'stopped' ? `Application ${common.name} stopped: no task is left.\n` : `flink-mesos: ${r.reason ?? r.phase}\n`);
     return r.phase === 'stopped' ? ExitCode.ok : ExitCode.failed;
   }
-  const app = await FlinkApplication.attach(common.name, appDeps(common, io, common.principal, parseApplicationFlags(rest).artifact));
-  await app.start();
-  if (savepointDir !== undefined) {
-    await app.session.waitFor((s) => s.reconciled, Math.min(common.timeoutMs, 60000), 'attaching');
-    const until = Date.now() + 30000;
-    while (!app.snapshot().job && Date.now() < until && !app.snapshot().result) await new Promise((r) => setTimeout(r, 300));
-  }
+  const app = await attachToStop(common, io, parseApplicationFlags(rest).artifact, savepointDir !== undefined);
   const result = await app.stop({ savepointDir, drain });
   printResult(result, io, common.json);
   return result.leftTasks.length > 0 ? ExitCode.failed : ExitCode.ok;

@@ -11,7 +11,7 @@ import { FileSessionStore } from '../session/SessionStore';
 import { serveSessionControl } from '../session/sessionControlService';
 import { runPeriodicSavepoints } from '../session/periodicSavepoints';
 import { UsageError, cliLogger, drivenBy, type CommonArgs } from './sessionCliCommon';
-import { appDeps, follow, parseApplicationFlags, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
+import { appDeps, attachToStop, follow, parseApplicationFlags, parseSavepointFlags, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
 
 export const APPLICATION_UPGRADE_USAGE = `  flink-mesos application upgrade --name NAME [--savepoint DIR] [--drain] [--class CLASS] [-p P]
       [--allow-non-restored-state] [--no-rollback] [--stable-seconds S] [--detach] [--json] NEW.jar [PROGRAM ARGS...]
@@ -25,19 +25,15 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
   if (!jar) throw new UsageError('application upgrade needs the new jar: "flink-mesos application upgrade --name NAME NEW.jar [ARGS...]".');
   const flags = parseApplicationFlags(common.rest);
   if (flags.input.savepoint !== undefined) throw new UsageError('application upgrade takes its savepoint itself: pass the folder with --savepoint DIR, not -s.');
-  let savepointDir: string | undefined;
-  let drain = false;
+  const { savepointDir, drain, rest: others } = parseSavepointFlags(flags.rest);
   let noRollback = false;
   let stableMs: number | undefined;
   const rest: string[] = [];
-  for (let i = 0; i < flags.rest.length; i++) {
-    const a = flags.rest[i];
-    if (a === '--savepoint') { savepointDir = flags.rest[++i]; if (!savepointDir) throw new UsageError('--savepoint needs the folder to write the savepoint to.'); }
-    else if (a.startsWith('--savepoint=')) savepointDir = a.slice('--savepoint='.length);
-    else if (a === '--drain') drain = true;
-    else if (a === '--no-rollback') noRollback = true;
+  for (let i = 0; i < others.length; i++) {
+    const a = others[i];
+    if (a === '--no-rollback') noRollback = true;
     else if (a === '--stable-seconds') {
-      const v = flags.rest[++i];
+      const v = others[++i];
       if (!v || !/^\d+$/.test(v)) throw new UsageError(`--stable-seconds must be a whole number, not "${v ?? ''}".`);
       stableMs = Number(v) * 1000;
     } else if (a === '--name' || a === '--principal') i++;
@@ -55,14 +51,13 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
   }
   const say = (t: string): void => { if (!common.json) io.err(`${t}\n`); };
   const owner = await drivenBy(common, io);
-  const history = new SavepointHistoryStore(savepointDirFor(common.storeDir));
-  const previous = record.options.application;
   const logger = cliLogger(io, common.verbose);
   let result;
   try {
     result = await upgradeApplication({
       current: record, next: { jar, entryClass: flags.input.entryClass, args: programArgs, parallelism: flags.input.parallelism },
       savepointDir, drain, allowNonRestoredState: flags.input.allowNonRestoredState, noRollback, stableMs, artifactServer: flags.artifact,
+      history: new SavepointHistoryStore(savepointDirFor(common.storeDir)),
       stopCurrent: async (dir, drainIt) => {
         if (owner) {
           // Another client follows it: the savepoint goes to Flink directly, and that client tears the cluster down.
@@ -71,11 +66,7 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
           if (await store.load(common.name)) throw new SessionError(`The client that drives ${common.name} did not tear its cluster down after the savepoint at ${at}.`, 'Stop it there, then start the new jar with -s.');
           return at;
         }
-        const current = await FlinkApplication.attach(common.name, appDeps(common, io, common.principal, flags.artifact));
-        await current.start();
-        await current.session.waitFor((s) => s.reconciled, Math.min(common.timeoutMs, 60000), 'attaching');
-        const until = Date.now() + 30000;
-        while (!current.snapshot().job && Date.now() < until && !current.snapshot().result) await new Promise((r) => setTimeout(r, 300));
+        const current = await attachToStop(common, io, flags.artifact, true);
         const ended = await current.stop({ savepointDir: dir ?? '', drain: drainIt });
         if (!ended.savepoint) throw new SessionError(`Application ${common.name} ended without a savepoint (${ended.reason ?? ended.outcome}).`, 'Start the new jar with -s from its last savepoint (flink-mesos savepoints --session NAME).');
         return ended.savepoint;
@@ -88,10 +79,6 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
         return app;
       },
       onProgress: say,
-      onSavepoint: (at, jobId, jobName) => history.addSavepoint(common.name, {
-        jobId, jobName, path: at, at: Date.now(), kind: 'stop-with-savepoint',
-        jarPath: previous.jar.kind === 'local' ? previous.jar.path : previous.jar.uri, entryClass: previous.entryClass, programArgs: previous.args,
-      }),
     });
   } catch (err) {
     if (!(err instanceof UpgradeError)) throw err;
@@ -101,9 +88,6 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
     return code;
   }
   const { app, ...summary } = result;
-  // A periodic savepoint schedule goes on for the job that runs now (the new one, or the previous jar's again).
-  await history.moveSchedule(common.name, summary.oldJobId, summary.runningJobId)
-    .catch((err: unknown) => io.err(`Warning: the periodic savepoint schedule did not move to job ${summary.runningJobId}: ${(err as Error).message}\n`));
   if (common.json) io.out(`${JSON.stringify({ name: common.name, ...summary })}\n`);
   else if (summary.outcome === 'upgraded') io.out(`Upgraded: application ${common.name} runs ${path.basename(jar)} as job ${summary.runningJobId}, from ${summary.savepoint}.\n`);
   else io.out(`Rolled back: the new jar failed (${summary.reason}). The previous jar runs again as job ${summary.runningJobId}, from ${summary.savepoint}.\n`);
