@@ -29,6 +29,13 @@ export function readArtifactServerSettings(): ArtifactServerSettings {
   };
 }
 
+/** What this window does for an application it drives: answers other clients' requests, takes its periodic savepoints. */
+async function serveDriven(app: FlinkApplication, storeDir: string | undefined, log: Logger): Promise<void> {
+  if (!storeDir) return;
+  await serveSessionControl(app.session, storeDir, log);
+  runPeriodicSavepoints(app.session, storeDir, log);
+}
+
 function resultStore(storeDir: string | undefined): ApplicationResultStore {
   return storeDir ? new FileApplicationResultStore(storeDir) : new MemoryApplicationResultStore();
 }
@@ -57,8 +64,7 @@ export async function startApplication(settings: SessionSettings, input: Applica
   const cancel = token.onCancellationRequested(() => { void app.stop(); });
   try {
     await app.start();
-    if (storeDir) await serveSessionControl(app.session, storeDir, log);
-    if (storeDir) runPeriodicSavepoints(app.session, storeDir, log);
+    await serveDriven(app, storeDir, log);
     // Until the job runs, or the application ended (a short batch job, a failure): either way the tree shows it.
     await new Promise<void>((resolve) => {
       const check = (): void => { const s = app.snapshot(); if (s.result || s.job?.state === 'RUNNING' || s.job?.state === 'FINISHED') resolve(); };
@@ -90,8 +96,7 @@ export async function reattachApplication(name: string, deps: FlinkSessionDeps, 
     handle.dispose();
     throw err;
   }
-  if (storeDir) await serveSessionControl(app.session, storeDir, log);
-  if (storeDir) runPeriodicSavepoints(app.session, storeDir, log);
+  await serveDriven(app, storeDir, log);
   return handle;
 }
 
@@ -115,7 +120,7 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
   if (!record) throw new Error(`Application ${name} has no saved record here, so it cannot be upgraded from this window.`);
   const artifactServer = readArtifactServerSettings();
   let current = handle;
-  const { app, ...result } = await upgradeApplication({
+  const { app: _running, ...result } = await upgradeApplication({
     current: record, next: { jar: input.jar, entryClass: input.entryClass, args: input.args }, savepointDir: input.savepointDir,
     allowNonRestoredState: input.allowNonRestoredState, stableMs: input.stableMs, artifactServer, onProgress, history,
     stopCurrent: async (dir) => {
@@ -128,12 +133,11 @@ export async function upgradeApplicationHandle(handle: ApplicationHandle, input:
       current = new ApplicationHandle(next, sessionDeps, log);
       onHandle(current);
       await next.start();
-      if (storeDir) await serveSessionControl(next.session, storeDir, log);
-      if (storeDir) runPeriodicSavepoints(next.session, storeDir, log);
+      await serveDriven(next, storeDir, log);
       return next;
     },
   });
-  if (current.app !== app) throw new Error(`internal: the running application ${name} is not the one shown`);
+  // The last cluster launched is the one that runs: launch made its handle.
   return { ...result, handle: current };
 }
 

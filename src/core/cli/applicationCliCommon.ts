@@ -96,8 +96,7 @@ export async function follow(app: FlinkApplication, common: CommonArgs, io: CliI
   try {
     if (!started) {
       await app.start();
-      await serveSessionControl(app.session, common.storeDir, cliLogger(io, common.verbose));
-      runPeriodicSavepoints(app.session, common.storeDir, cliLogger(io, common.verbose));
+      await serveDriven(app, common, io);
     }
     if (common.detach) {
       // The timer is cleared once the race is decided: a pending one kept the process alive for --timeout.
@@ -136,6 +135,13 @@ export function printResult(r: ApplicationResult, io: CliIo, json: boolean): voi
   if (r.savepoint) lines.push(`Savepoint: ${r.savepoint}`);
   lines.push(r.leftTasks.length > 0 ? `The master still lists ${r.leftTasks.length} task(s): ${r.leftTasks.join(', ')}.` : 'The framework was torn down: no task is left.');
   io.out(`${lines.join('\n')}\n`);
+}
+
+/** What this process does for an application it drives: answers other clients' requests, takes its periodic savepoints. */
+export async function serveDriven(app: FlinkApplication, common: CommonArgs, io: CliIo): Promise<void> {
+  const log = cliLogger(io, common.verbose);
+  await serveSessionControl(app.session, common.storeDir, log);
+  runPeriodicSavepoints(app.session, common.storeDir, log);
 }
 
 /** --savepoint DIR and --drain of stop and upgrade; the other arguments as they came. */

@@ -8,10 +8,8 @@ import { UpgradeError } from '../flink/JobUpgrader';
 import { SessionError } from '../session/FlinkSession';
 import { SavepointHistoryStore, savepointDirFor } from '../session/SavepointHistoryStore';
 import { FileSessionStore } from '../session/SessionStore';
-import { serveSessionControl } from '../session/sessionControlService';
-import { runPeriodicSavepoints } from '../session/periodicSavepoints';
-import { UsageError, cliLogger, drivenBy, type CommonArgs } from './sessionCliCommon';
-import { appDeps, attachToStop, follow, parseApplicationFlags, parseSavepointFlags, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
+import { UsageError, drivenBy, type CommonArgs } from './sessionCliCommon';
+import { appDeps, attachToStop, follow, parseApplicationFlags, parseSavepointFlags, serveDriven, stopJobWithSavepoint, untilDriverTornDown } from './applicationCliCommon';
 
 export const APPLICATION_UPGRADE_USAGE = `  flink-mesos application upgrade --name NAME [--savepoint DIR] [--drain] [--class CLASS] [-p P]
       [--allow-non-restored-state] [--no-rollback] [--stable-seconds S] [--detach] [--json] NEW.jar [PROGRAM ARGS...]
@@ -51,7 +49,6 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
   }
   const say = (t: string): void => { if (!common.json) io.err(`${t}\n`); };
   const owner = await drivenBy(common, io);
-  const logger = cliLogger(io, common.verbose);
   let result;
   try {
     result = await upgradeApplication({
@@ -74,8 +71,7 @@ export async function upgradeCommand(common: CommonArgs, io: CliIo, jar: string 
       launch: async (validated, artifact) => {
         const app = await FlinkApplication.create(validated, appDeps(common, io, validated.options.principal, flags.artifact), artifact);
         await app.start();
-        await serveSessionControl(app.session, common.storeDir, logger);
-        runPeriodicSavepoints(app.session, common.storeDir, logger);
+        await serveDriven(app, common, io);
         return app;
       },
       onProgress: say,
