@@ -90,6 +90,7 @@ export class AgentMaintenance {
    */
   async noteOffers(offers: Offer[]): Promise<void> {
     const ctx = this.ctx;
+    if (this.agents.size === 0) return;
     for (const o of offers) {
       const a = this.agents.get(o.agent_id.value);
       if (!a || o.unavailability) continue;
@@ -199,6 +200,8 @@ export class AgentMaintenance {
 
   /** The first TaskManager still on an agent wanted back, in task id order. */
   private nextToMove(): TaskRecord | undefined {
+    // No agent wanted back (nearly always): no pass over every task, as each offer round asks.
+    if (this.agents.size === 0) return undefined;
     return this.ctx.record.tasks
       .filter((t) => t.kind === 'taskmanager' && ACTIVE(t) && !t.killRequested && this.agents.has(t.agentId) && !this.agents.get(t.agentId)?.draining)
       .sort((a, b) => a.taskId.localeCompare(b.taskId))[0];

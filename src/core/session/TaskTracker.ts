@@ -31,13 +31,20 @@ export class TaskTracker {
     return this.ctx.record.tasks.filter((t) => t.kind === 'taskmanager' && ACTIVE(t) && !t.killRequested);
   }
 
+  /** How many active() there are, without building the list (asked several times per offer round). */
+  activeCount(): number {
+    let n = 0;
+    for (const t of this.ctx.record.tasks) if (t.kind === 'taskmanager' && ACTIVE(t) && !t.killRequested) n++;
+    return n;
+  }
+
   /** TaskManagers still to place; Infinity in greedy mode, 0 while replacement is blocked. */
   toPlace(): number {
     if (this.replacementBlocked) return 0;
     const wanted = this.ctx.record.wantedTaskManagers;
     if (wanted === null) return Infinity;
     // While a TaskManager moves off an agent wanted back, one more than asked (its replacement).
-    return Math.max(0, wanted + this.ctx.maintenance.surplus() - this.active().length);
+    return Math.max(0, wanted + this.ctx.maintenance.surplus() - this.activeCount());
   }
 
   async onUpdate(status: TaskStatus): Promise<void> {

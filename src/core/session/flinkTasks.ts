@@ -102,7 +102,7 @@ function taskManagerOwnConfiguration(spec: SessionTaskSpec, taskId: string, host
     // Flink's /taskmanagers ids then equal Mesos task ids.
     'taskmanager.resource-id': taskId,
   };
-  for (const [key, port] of Object.entries(ports.assigned ?? {})) own[key] = String(port);
+  if (ports.assigned) for (const [key, port] of Object.entries(ports.assigned)) own[key] = String(port);
   return own;
 }
 
@@ -290,13 +290,16 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
   ports: TaskManagerPorts, jobManager: { hostname: string; rpcPort: number }): TaskInfo {
   const template = taskManagerTemplate(spec);
   const own = taskManagerOwnConfiguration(spec, taskId, hostname, ports, jobManager);
-  let value = template.head;
+  // Joined, not concatenated: one flat string instead of a rope of cons cells that sending would flatten again.
+  const words: string[] = [template.head];
   for (const piece of template.pieces) {
-    if (piece.shared !== undefined) { value += piece.shared; continue; }
+    if (piece.shared !== undefined) { words.push(piece.shared); continue; }
     const v = own[piece.key as string];
     // The keys are plain words: the value alone decides whether the word needs quotes.
-    value += SAFE_WORD.test(v) ? piece.prefix + v : ` -D ${shellQuote(`${piece.key}=${v}`)}`;
+    if (SAFE_WORD.test(v)) words.push(piece.prefix as string, v);
+    else words.push(` -D ${shellQuote(`${piece.key}=${v}`)}`);
   }
+  const value = words.join('');
   const command: CommandInfo = { shell: true, value, environment: template.environment };
   if (template.uris) command.uris = template.uris;
   const info: TaskInfo = {
@@ -307,7 +310,8 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
     command,
     labels: template.labels,
   };
-  const container = template.container ?? containerInfo(spec.options.flink, taskOptionsOf(spec.options).container, portList({ ...ports }));
+  // Only a BRIDGE container differs per TaskManager (its port mappings).
+  const container = template.container ?? (bridged(spec) ? containerInfo(spec.options.flink, taskOptionsOf(spec.options).container, portList({ ...ports })) : undefined);
   if (container) info.container = container;
   return info;
 }
