@@ -110,13 +110,14 @@ async function measure(opts: BenchOptions, offerCount: number, taskManagers: num
 
 /**
  * Two scales, each its own paired ratio: a 10,000-offer burst for 1,000 TaskManagers (issue 8) and a 25,000-offer
- * burst for 10,000 (issue 19). Runs are 50-100 ms resp. a few hundred: batches of 3 resp. 1, so that a garbage
- * collection caused by one side is paid within a batch of that side more often than in the other's (benchUtil.interleave).
+ * burst for 10,000 (issue 19). Batches of 6: handling leaves far more garbage than a parse, and with batches of 1 a major
+ * collection it made due landed in the next parse as often as not (the 10,000 figure read 1.24-1.76 between runs, and
+ * 1.70-1.72 with batches of 6); a side now pays for its own garbage within its own batch, but for the first run's share.
  */
 export async function offerHandlingBench(opts: BenchOptions): Promise<Figure[]> {
-  const small = await measure(opts, 10_000, 1_000, opts.quick ? 3 : 11, opts.quick ? 1 : 3);
+  const small = await measure(opts, 10_000, 1_000, opts.quick ? 3 : 7, opts.quick ? 1 : 6);
   // Quick mode keeps the burst's shape (2.5 offers per TaskManager) at a tenth of its size.
-  const big = opts.quick ? await measure(opts, 2_500, 1_000, 3, 1) : await measure(opts, 25_000, 10_000, 9, 1);
+  const big = opts.quick ? await measure(opts, 2_500, 1_000, 3, 1) : await measure(opts, 25_000, 10_000, 5, 6);
   return [
     { ...figure('offer_handling_vs_parse', round(small.cpu.median), '<= 1.0', small.how), spread: round(small.cpu.iqr) },
     { ...figure('offer_handling_vs_parse_10000', round(big.cpu.median), '<= 1.0', big.how + (opts.quick ? ' [quick: 2,500 offers, 1,000 TaskManagers]' : '')), spread: round(big.cpu.iqr) },
