@@ -291,14 +291,17 @@ export function buildTaskManagerTask(spec: SessionTaskSpec, taskId: string, agen
   const template = taskManagerTemplate(spec);
   const own = taskManagerOwnConfiguration(spec, taskId, hostname, ports, jobManager);
   // Joined, not concatenated: one flat string instead of a rope of cons cells that sending would flatten again.
-  const words: string[] = [template.head];
+  // At its size from the start (an own key takes two words, its prefix and its value).
+  const words = new Array<string>(1 + 2 * template.pieces.length);
+  let w = 0;
+  words[w++] = template.head;
   for (const piece of template.pieces) {
-    if (piece.shared !== undefined) { words.push(piece.shared); continue; }
+    if (piece.shared !== undefined) { words[w++] = piece.shared; continue; }
     const v = own[piece.key as string];
     // The keys are plain words: the value alone decides whether the word needs quotes.
-    if (SAFE_WORD.test(v)) words.push(piece.prefix as string, v);
-    else words.push(` -D ${shellQuote(`${piece.key}=${v}`)}`);
+    if (SAFE_WORD.test(v)) { words[w++] = piece.prefix as string; words[w++] = v; } else words[w++] = ` -D ${shellQuote(`${piece.key}=${v}`)}`;
   }
+  // The slots a shared run left unused are holes, which join() takes as empty.
   const value = words.join('');
   const command: CommandInfo = { shell: true, value, environment: template.environment };
   if (template.uris) command.uris = template.uris;

@@ -96,7 +96,8 @@ export interface OfferPlan {
 }
 
 interface ScalarPart { template: Resource; remaining: number }
-interface RangePart { template: Resource; ranges: Range[]; index: number }
+/** ranges: as offered (never changed); the next port is `next` of ranges[index]. */
+interface RangePart { template: Resource; ranges: readonly Range[]; index: number; next: number }
 
 /**
  * The agents of one round as plain totals, one column per figure (typed arrays: no object per agent), in the order agents
@@ -126,15 +127,24 @@ class AgentTable {
     this.diskMb = new Float64Array(n);
     this.ports = new Float64Array(n);
     this.gpus = new Float64Array(n);
-    const index = new Map<string, number>();
-    for (const offer of offers) {
+    // By allocation role, then agent id: no key string built per offer.
+    const index = new Map<string | undefined, Map<string, number>>();
+    let lastRole: string | undefined;
+    let agents: Map<string, number> | undefined;
+    for (let k = 0; k < n; k++) {
+      const offer = offers[k];
       // One ACCEPT takes offers of one agent allocated to one role (MULTI_ROLE): each (agent, role) is a unit here.
       const role = offer.allocation_info?.role;
-      const id = role === undefined ? offer.agent_id.value : `${offer.agent_id.value}\u0000${role}`;
-      let i = index.get(id);
+      // Nearly every offer has the role of the one before.
+      if (!agents || role !== lastRole) {
+        lastRole = role;
+        agents = index.get(role);
+        if (!agents) { agents = new Map(); index.set(role, agents); }
+      }
+      let i = agents.get(offer.agent_id.value);
       if (i === undefined) {
         i = this.first.length;
-        index.set(id, i);
+        agents.set(offer.agent_id.value, i);
         this.first.push(offer);
       } else {
         this.more ??= new Map();
@@ -152,14 +162,17 @@ class AgentTable {
 
   /** Adds an offer's cpus, mem, disk and port count to the agent's totals, without copying anything. */
   private addTotals(i: number, offer: Offer): void {
-    for (const r of offer.resources) {
+    const resources = offer.resources;
+    for (let k = 0; k < resources.length; k++) {
+      const r = resources[k];
       if (r.type === 'SCALAR' && r.scalar) {
         if (r.name === 'cpus') this.cpus[i] += r.scalar.value;
         else if (r.name === 'mem') this.memMb[i] += r.scalar.value;
         else if (r.name === 'disk') this.diskMb[i] += r.scalar.value;
         else if (r.name === 'gpus') this.gpus[i] += r.scalar.value;
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
-        for (const x of r.ranges.range) if (x.end >= x.begin) this.ports[i] += x.end - x.begin + 1;
+        const list = r.ranges.range;
+        for (let k = 0; k < list.length; k++) if (list[k].end >= list[k].begin) this.ports[i] += list[k].end - list[k].begin + 1;
       }
     }
   }
@@ -210,13 +223,15 @@ export interface DeclinedAgent {
 
 /** The parts of one agent's offers that tasks are cut from; the totals stay in the AgentTable. */
 class AgentPool {
-  readonly offerIds: string[] = [];
-  readonly tasks: PlannedTask[] = [];
-  private readonly cpuParts: ScalarPart[] = [];
-  private readonly memParts: ScalarPart[] = [];
-  private readonly diskParts: ScalarPart[] = [];
-  private readonly gpuParts: ScalarPart[] = [];
-  private readonly portParts: RangePart[] = [];
+  // Each list is made with its first item (append): most agents have one offer and get one task, and an empty list's
+  // first push reserves 16 slots, which over a round of ten thousand agents is megabytes for the collector.
+  offerIds: string[] = [];
+  tasks: PlannedTask[] = [];
+  private cpuParts?: ScalarPart[];
+  private memParts?: ScalarPart[];
+  private diskParts?: ScalarPart[];
+  private gpuParts?: ScalarPart[];
+  private portParts?: RangePart[];
   url?: string;
 
   constructor(private readonly table: AgentTable, private readonly i: number) {
@@ -224,19 +239,25 @@ class AgentPool {
   }
 
   private add(offer: Offer): void {
-    this.offerIds.push(offer.id.value);
+    this.offerIds = append(this.offerIds, offer.id.value);
     if (!this.url && offer.url) {
       const a = offer.url.address;
       this.url = `${offer.url.scheme || 'http'}://${a.hostname || a.ip || this.table.hostname(this.i)}:${a.port}`;
     }
-    for (const r of offer.resources) {
+    const resources = offer.resources;
+    for (let k = 0; k < resources.length; k++) {
+      const r = resources[k];
       if (r.type === 'SCALAR' && r.scalar) {
-        const parts = r.name === 'cpus' ? this.cpuParts : r.name === 'mem' ? this.memParts : r.name === 'disk' ? this.diskParts : r.name === 'gpus' ? this.gpuParts : undefined;
-        parts?.push({ template: r, remaining: r.scalar.value });
+        const part = { template: r, remaining: r.scalar.value };
+        if (r.name === 'cpus') this.cpuParts = append(this.cpuParts, part);
+        else if (r.name === 'mem') this.memParts = append(this.memParts, part);
+        else if (r.name === 'disk') this.diskParts = append(this.diskParts, part);
+        else if (r.name === 'gpus') this.gpuParts = append(this.gpuParts, part);
       } else if (r.name === 'ports' && r.type === 'RANGES' && r.ranges) {
-        const ranges: Range[] = [];
-        for (const x of r.ranges.range) if (x.end >= x.begin) ranges.push({ begin: x.begin, end: x.end });
-        this.portParts.push({ template: r, ranges: recentPortsLast(ranges, this.table.recentPorts?.get(offer.agent_id.value)), index: 0 });
+        const recent = this.table.recentPorts?.get(offer.agent_id.value);
+        let ranges: readonly Range[] = r.ranges.range;
+        if (recent || ranges.some((x) => x.end < x.begin)) ranges = recentPortsLast(ranges.filter((x) => x.end >= x.begin), recent);
+        if (ranges.length > 0) this.portParts = append(this.portParts, { template: r, ranges, index: 0, next: ranges[0].begin });
       }
     }
   }
@@ -244,35 +265,64 @@ class AgentPool {
   /** Takes the resources of one task: Resource objects copied from the offers (role and allocation kept), and its ports. */
   take(n: TaskNeeds): { resources: Resource[]; ports: number[] } {
     const { table, i } = this;
-    const resources: Resource[] = [];
-    takeScalar(this.cpuParts, n.cpus, resources);
-    takeScalar(this.memParts, n.memMb, resources);
-    if (n.diskMb > 0) takeScalar(this.diskParts, n.diskMb, resources);
-    if ((n.gpus ?? 0) > 0) takeScalar(this.gpuParts, n.gpus ?? 0, resources);
+    const resources = RESOURCES;
+    if (this.cpuParts) takeScalar(this.cpuParts, n.cpus, resources);
+    if (this.memParts) takeScalar(this.memParts, n.memMb, resources);
+    if (n.diskMb > 0 && this.diskParts) takeScalar(this.diskParts, n.diskMb, resources);
+    if ((n.gpus ?? 0) > 0 && this.gpuParts) takeScalar(this.gpuParts, n.gpus ?? 0, resources);
     table.cpus[i] -= n.cpus; table.memMb[i] -= n.memMb; table.diskMb[i] -= n.diskMb; table.gpus[i] -= n.gpus ?? 0;
-    const ports: number[] = [];
-    for (const part of this.portParts) {
+    const ports = PORTS;
+    for (const part of this.portParts ?? []) {
       // Consecutive ports taken from one offered resource become one range of the task's resource.
       let taken: Range[] | undefined;
       let last: Range | undefined;
-      while (ports.length < n.ports && part.index < part.ranges.length) {
-        const range = part.ranges[part.index];
-        const p = range.begin;
+      while (ports.size < n.ports && part.index < part.ranges.length) {
+        const p = part.next;
         ports.push(p);
         if (last && last.end + 1 === p) last.end = p;
-        else { last = { begin: p, end: p }; (taken ??= []).push(last); }
-        if (range.begin === range.end) part.index++;
-        else range.begin++;
+        else { last = { begin: p, end: p }; taken = append(taken, last); }
+        if (p < part.ranges[part.index].end) part.next = p + 1;
+        else if (++part.index < part.ranges.length) part.next = part.ranges[part.index].begin;
       }
       if (taken) resources.push(copyResource(part.template, undefined, taken));
-      if (ports.length === n.ports) break;
+      if (ports.size === n.ports) break;
     }
-    table.ports[i] -= ports.length;
-    return { resources, ports };
+    table.ports[i] -= ports.size;
+    return { resources: resources.take(), ports: ports.take() };
+  }
+
+  addTask(task: PlannedTask): void {
+    this.tasks = append(this.tasks, task);
   }
 }
 
-function takeScalar(parts: ScalarPart[], amount: number, out: Resource[]): void {
+/**
+ * A list reused for gathering and copied out at its size (take). Never emptied by `length = 0`, which frees the store
+ * and makes the next push reserve 16 slots again.
+ */
+class Scratch<T> {
+  private readonly items: T[] = [];
+  size = 0;
+  push(item: T): void { this.items[this.size++] = item; }
+  take(): T[] {
+    const out = this.items.slice(0, this.size);
+    this.size = 0;
+    return out;
+  }
+}
+
+/** Where take() gathers a task's resources and ports. */
+const RESOURCES = new Scratch<Resource>();
+const PORTS = new Scratch<number>();
+
+/** `list` with `item` added; a new list holding just `item` (made at its size) when there is none or it is empty. */
+function append<T>(list: T[] | undefined, item: T): T[] {
+  if (!list || list.length === 0) return [item];
+  list.push(item);
+  return list;
+}
+
+function takeScalar(parts: ScalarPart[], amount: number, out: Scratch<Resource>): void {
   let left = amount;
   for (const part of parts) {
     if (left <= 1e-9) break;
@@ -385,7 +435,7 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
         kind: 'jobmanager', taskId: state.jobManagerTaskId ?? jobManagerTaskId(options.name), agentId, hostname, agentUrl: pool.url,
         ports: { rpc: jmPorts.rpc, rest: jmPorts.rest, blob: jmPorts.blob, ...jmPorts.assigned }, task: buildJobManagerTask(spec, agentId, hostname, resources, jmPorts, state.jobManagerTaskId),
       };
-      pool.tasks.push(jobManager);
+      pool.addTask(jobManager);
       jmAddress = { hostname, rpcPort: jmPorts.rpc };
       break;
     }
@@ -421,7 +471,7 @@ export function planOffers(offers: readonly Offer[], state: PlanState, spec: Ses
         kind: 'taskmanager', taskId, agentId, hostname, agentUrl: pool.url, ports: tmPorts.assigned ? { rpc: tmPorts.rpc, data: tmPorts.data, ...tmPorts.assigned } : tmPorts as unknown as Record<string, number>,
         task: buildTaskManagerTask(spec, taskId, agentId, hostname, resources, tmPorts, jmAddress),
       };
-      pool.tasks.push(planned);
+      pool.addTask(planned);
       taskManagers.push(planned);
       toPlace--;
       if (table.fits(i, tmNeeds)) again.push(i);
