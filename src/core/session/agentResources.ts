@@ -175,7 +175,10 @@ export class AgentPool {
   /** Takes the resources of one task: Resource objects copied from the offers (role and allocation kept), and its ports. */
   take(n: TaskNeeds): { resources: Resource[]; ports: number[] } {
     const { table, i } = this;
+    // Emptied first too: a take that threw half way leaves nothing behind for the next.
     const resources = RESOURCES;
+    RESOURCES.size = 0;
+    PORTS.size = 0;
     if (this.cpuParts) takeScalar(this.cpuParts, n.cpus, resources);
     if (this.memParts) takeScalar(this.memParts, n.memMb, resources);
     if (n.diskMb > 0 && this.diskParts) takeScalar(this.diskParts, n.diskMb, resources);
