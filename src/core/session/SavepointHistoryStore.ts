@@ -131,6 +131,24 @@ export class SavepointHistoryStore {
     });
   }
 
+  /**
+   * A periodic savepoint taken: recorded, its schedule's last attempt set, and the job's periodic savepoints beyond
+   * keep marked retired, in one write, so no reader sees more kept than keep. Returns the retired ones not yet disposed.
+   */
+  async addPeriodicSavepoint(key: string, entry: SavepointEntry, keep: number | undefined, now: number): Promise<SavepointEntry[]> {
+    let beyond: SavepointEntry[] = [];
+    await this.update(key, (h) => {
+      if (!h.savepoints.some((s) => s.path === entry.path)) h.savepoints.push(entry);
+      const s = h.schedules.find((x) => x.jobId === entry.jobId);
+      if (s) Object.assign(s, { lastAt: entry.at, lastError: undefined });
+      if (keep === undefined) return;
+      const periodic = h.savepoints.filter((e) => e.jobId === entry.jobId && e.kind === 'periodic').sort((a, b) => b.at - a.at);
+      beyond = periodic.slice(keep).filter((e) => e.disposedAt === undefined);
+      for (const e of beyond) e.retiredAt ??= now;
+    });
+    return beyond.map((e) => ({ ...e }));
+  }
+
   /** Marks savepoint entries (by path) retired or disposed. */
   async markSavepoints(key: string, paths: readonly string[], change: Pick<SavepointEntry, 'retiredAt' | 'disposedAt' | 'disposeError'>): Promise<void> {
     await this.update(key, (h) => {

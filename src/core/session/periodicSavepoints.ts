@@ -9,7 +9,7 @@ import { takeSavepoint } from '../flink/JobUpgrader';
 import { disposeSavepoint } from '../flink/savepointDisposal';
 import { silentLogger, type Logger } from '../log';
 import type { FlinkSession } from './FlinkSession';
-import type { SavepointSchedule } from './SavepointHistoryStore';
+import type { SavepointEntry, SavepointSchedule } from './SavepointHistoryStore';
 import { SavepointHistoryStore, savepointDirFor } from './SavepointHistoryStore';
 import { FileSessionStore, ownerIsAlive } from './SessionStore';
 import { jobManagerRestTls } from './flinkSsl';
@@ -157,25 +157,17 @@ export class PeriodicSavepointRunner {
       return;
     }
     const submission = await store.submission(key, s.jobId).catch(() => undefined);
-    await store.addSavepoint(key, {
+    const beyond = await store.addPeriodicSavepoint(key, {
       jobId: s.jobId, jobName: name, path: location, at, kind: 'periodic',
       jarPath: submission?.jarPath, entryClass: submission?.entryClass, programArgs: submission?.programArgs,
-    });
-    await store.patchSchedule(key, s.jobId, { lastAt: at, lastError: undefined });
+    }, s.keep, this.now());
     this.log.info(`Periodic savepoint of job ${s.jobId}: ${location}`);
-    await this.retire(client, s);
+    if (s.disposeOld) await this.dispose(client, s, beyond);
   }
 
-  /** Periodic savepoints beyond keep are marked retired; disposed through Flink only when the schedule says so. */
-  private async retire(client: FlinkRestClient, s: SavepointSchedule): Promise<void> {
-    if (s.keep === undefined) return;
+  /** Retired periodic savepoints disposed through Flink, when the schedule says so; a state some job started from stays. */
+  private async dispose(client: FlinkRestClient, s: SavepointSchedule, beyond: readonly SavepointEntry[]): Promise<void> {
     const { store, key } = this.options;
-    const periodic = (await store.savepoints(key, s.jobId)).filter((e) => e.kind === 'periodic');
-    const beyond = periodic.slice(s.keep).filter((e) => e.disposedAt === undefined);
-    const fresh = beyond.filter((e) => e.retiredAt === undefined).map((e) => e.path);
-    if (fresh.length > 0) await store.markSavepoints(key, fresh, { retiredAt: this.now() });
-    if (!s.disposeOld) return;
-    // A state some recorded job was started from stays, whatever the count says.
     const keepForRestore = await store.restoredFrom(key);
     for (const e of beyond) {
       if (keepForRestore.has(e.path)) continue;

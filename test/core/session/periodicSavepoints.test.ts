@@ -92,7 +92,21 @@ describe('periodic savepoints on the stand-in', () => {
     const jobId = (await history.schedules(SESSION))[0].jobId;
     // A fresh runner, as after a restart of the driving process: it reads the schedule from the file.
     clock = Date.now();
-    const r = runner();
+    // Every write the runner makes is read back: none may show more than keep (2) periodic savepoints unretired.
+    const kept: number[] = [];
+    const store = new SavepointHistoryStore(savepointDirFor(sessionsDir()));
+    const watched = new Proxy(store, {
+      get: (target, prop) => {
+        const v = Reflect.get(target, prop) as unknown;
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          kept.push((await target.savepoints(SESSION, jobId)).filter((e) => e.kind === 'periodic' && e.retiredAt === undefined).length);
+          return out;
+        };
+      },
+    });
+    const r = new PeriodicSavepointRunner({ store: watched, key: SESSION, jobManagerUrl: () => c.url, now: () => clock, pollMs: 20 });
     try {
       await r.check();
       assert.equal((await periodic(jobId)).length, 0, 'not due yet');
@@ -104,6 +118,7 @@ describe('periodic savepoints on the stand-in', () => {
     } finally {
       await r.stop();
     }
+    assert.ok(Math.max(...kept) <= 2, `unretired periodic savepoints after each write of the runner: ${kept.join(' ')}`);
     const entries = await periodic(jobId);
     assert.equal(entries.length, 4);
     assert.deepEqual(entries.map((e) => e.retiredAt !== undefined), [false, false, true, true], 'newest first: two kept, two retired');
