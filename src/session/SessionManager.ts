@@ -10,70 +10,19 @@ import { Logger } from '../core/log';
 import { readFlinkSslSettings, readPollingIntervalMs } from '../settings/extensionSettings';
 import { IntervalPoller } from '../polling/IntervalPoller';
 import { PanelDataSource } from '../webviews/PanelDataSource';
-import { JobResultData, LogKind, MetricSampleData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
-import { CHECKPOINT_READS_PER_LIST, newPollMemory, overviewSignature, planPoll, type PollMemory } from './flinkPollPlan';
+import { JobResultData, SessionResourcesData, TaskManagerData } from '../webviews/protocol';
+import { newPollMemory } from './flinkPollPlan';
+import { pollJobManager } from './jobManagerPoll';
+import type { FollowedJob, LogTarget, ManagedSession, MesosSessionHandle, SubmitRequest } from './managedSession';
 import { outputFilesFromArgs } from './outputFiles';
-import { taskManagerPanelData, type TaskManagerPanelReads } from './taskManagerPanelData';
+import { taskManagerPanelData } from './taskManagerPanelData';
 import { SessionModel } from './SessionModel';
 import type { StreamingJobService } from './StreamingJobService';
-import { JobView, SessionView, StateChange, emptySessionView } from './sessionViews';
-import { mergeMesos, mergeTaskManagers } from './sessionViewMerge';
+import { SessionView, emptySessionView } from './sessionViews';
+import { mergeMesos } from './sessionViewMerge';
 import { restCaTls } from '../settings/flinkSslSettings';
 
-/** What a Mesos-backed session gives the manager; implemented over the core's FlinkSession (see MesosSessionAdapter). */
-export interface MesosSessionHandle extends vscode.Disposable {
-  /** Fires whenever the core's view of the session changed (phase, tasks, agents, offers). */
-  readonly onDidChange: vscode.Event<void>;
-  /** The Mesos-side view: phase, master, framework, JobManager address, tasks and agents. Flink-side fields are filled by the manager. */
-  snapshot(): Partial<SessionView>;
-  stop(): Promise<void>;
-  scale(taskManagers: number): Promise<void>;
-  /** Drops the connection and keeps the framework (it survives for its failover timeout). */
-  detach(): Promise<void>;
-  /** Reads a Mesos sandbox file of one task (`stdout` or `stderr`). */
-  readSandbox(taskId: string, file: 'stdout' | 'stderr', maxBytes: number): Promise<string>;
-}
-
-interface ManagedSession {
-  name: string;
-  flink?: FlinkRestClient;
-  /** Uploads (deduplicated per JobManager), slot and size checks, runs; rebuilt with the Flink client. */
-  submitter?: JarSubmitter;
-  mesos?: MesosSessionHandle;
-  subscriptions: vscode.Disposable[];
-  /** Heap/non-heap samples per TaskManager, for the chart. */
-  samples: Map<string, MetricSampleData[]>;
-  /** Program arguments of the jobs submitted from this window, to find their output files. */
-  jobArgs: Map<string, string[]>;
-  jobTimelines: Map<string, StateChange[]>;
-  polling?: Promise<void>;
-  /** What the polls of this JobManager read last (flinkPollPlan): the lists are read again only when they changed. */
-  poll: PollMemory;
-  /** Per open TaskManager panel: its last details and log tail, reused until the next read is due. */
-  panelReads: Map<string, TaskManagerPanelReads>;
-}
-
-export interface SubmitRequest {
-  jarPath: string;
-  entryClass?: string;
-  args: string[];
-  parallelism?: number;
-  savepointPath?: string;
-  allowNonRestoredState?: boolean;
-  restoreMode?: 'CLAIM' | 'NO_CLAIM';
-}
-
-export interface LogTarget { session: string; taskManagerId?: string; log: LogKind }
-
-/** One job followed by a JobWatcher: for the tree until it ends (tracked) and/or for open Job Result panels. */
-interface FollowedJob {
-  key: string;
-  watcher: JobWatcher;
-  listeners: Set<{ onChange: () => void; onEnd: () => void }>;
-  /** Submitted, cancelled or stopped from this window: followed until it ends even with no panel open. */
-  tracked: boolean;
-}
-
+export type { LogTarget, MesosSessionHandle, SubmitRequest } from './managedSession';
 
 /** Orchestrates sessions: keeps the SessionModel fresh from Mesos events and Flink's REST API, polls only while someone looks. */
 export class SessionManager implements PanelDataSource, vscode.Disposable {
@@ -252,45 +201,8 @@ export class SessionManager implements PanelDataSource, vscode.Disposable {
     return m.polling;
   }
 
-  private async doPoll(m: ManagedSession, force: boolean): Promise<void> {
-    const flink = m.flink;
-    if (!flink) return;
-    const memory = m.poll;
-    try {
-      const overview = await flink.overview();
-      const signature = overviewSignature(overview);
-      const started = Date.now();
-      const plan = planPoll(memory, signature, started, this.pollingIntervalMs(), force);
-      const [taskManagers, jobs, jars, version] = await Promise.all([
-        plan.lists ? flink.taskManagers() : undefined, plan.lists ? flink.jobsOverview() : undefined,
-        plan.jars ? flink.jars().catch(() => undefined) : undefined, flink.flinkVersion().catch(() => undefined),
-      ]);
-      if (m.poll !== memory) return; // the client changed meanwhile: this answer is of the old JobManager
-      if (plan.lists) { memory.signature = signature; memory.listsAt = started; }
-      if (jars) { memory.jarsAt = started; memory.jarsStale = false; }
-      const running = jobs?.filter(j => j.state === 'RUNNING').map(j => ({ id: j.jid, startTime: j['start-time'] > 0 ? j['start-time'] : undefined })) ?? [];
-      const health = this.streaming && running.length ? await this.streaming.checkpointHealth(flink, running, Date.now(), CHECKPOINT_READS_PER_LIST).catch(() => undefined) : undefined;
-      const now = Date.now();
-      this.model.update(m.name, v => {
-        v.flinkReachable = true;
-        v.flinkVersion = version ?? overview['flink-version'] ?? v.flinkVersion;
-        v.slotsTotal = overview['slots-total'];
-        v.slotsFree = overview['slots-available'];
-        if (taskManagers) v.taskManagers = mergeTaskManagers(v.taskManagers, taskManagers, now, !!m.mesos);
-        if (jobs) v.jobs = jobs.map(j => ({
-          id: j.jid, name: j.name, state: j.state, startTime: j['start-time'] > 0 ? j['start-time'] : undefined,
-          endTime: j['end-time'] > 0 ? j['end-time'] : undefined, durationMs: j.duration >= 0 ? j.duration : undefined,
-          checkpoint: health?.get(j.jid),
-        } satisfies JobView));
-        if (jars) v.jars = jars.files.map(f => ({ id: f.id, name: f.name, uploaded: f.uploaded, entryClasses: f.entry.map(e => e.name) }));
-        if (v.jobManagerOnly) v.phase = 'attached';
-        return v;
-      });
-    } catch (err) {
-      this.log.debug(`Polling ${m.name} at ${flink.baseUrl}: ${err instanceof Error ? err.message : String(err)}`);
-      memory.signature = undefined; // back: read everything
-      this.model.update(m.name, v => ({ ...v, flinkReachable: false }));
-    }
+  private doPoll(m: ManagedSession, force: boolean): Promise<void> {
+    return pollJobManager(m, { model: this.model, log: this.log, streaming: this.streaming, intervalMs: this.pollingIntervalMs() }, force);
   }
 
   // ---- jobs
