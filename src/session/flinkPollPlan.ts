@@ -14,8 +14,8 @@ export const CHECKPOINT_READS_PER_LIST = 1;
 export const PANEL_DETAILS_POLLS = 2;
 export const LOG_REFRESH_POLLS = 12;
 
-/** What the last polls of one session read, and when. */
-export interface PollMemory { signature?: string; listsAt: number; jarsAt: number; jarsStale: boolean }
+/** What the last polls of one session read, and when. jarsUnavailable: the JobManager has no /jars (an application cluster, web.submit.enable off). */
+export interface PollMemory { signature?: string; listsAt: number; jarsAt: number; jarsStale: boolean; jarsUnavailable?: boolean }
 
 export function newPollMemory(): PollMemory {
   return { listsAt: 0, jarsAt: 0, jarsStale: true };
@@ -31,7 +31,7 @@ export function planPoll(memory: PollMemory, signature: string, now: number, int
   // Half an interval of slack: a timer that fires a little early must not skip a whole period.
   const due = (at: number, polls: number): boolean => now - at >= polls * intervalMs - intervalMs / 2;
   const lists = force || memory.signature !== signature || due(memory.listsAt, LIST_REFRESH_POLLS);
-  const jars = force || memory.jarsStale || due(memory.jarsAt, JAR_REFRESH_POLLS);
+  const jars = !memory.jarsUnavailable && (force || memory.jarsStale || due(memory.jarsAt, JAR_REFRESH_POLLS));
   return { lists, jars };
 }
 

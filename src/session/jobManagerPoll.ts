@@ -1,5 +1,6 @@
 // One poll of a session's JobManager (issue 19's request budget): what it reads is planned by flinkPollPlan.ts, and what it
 // read goes into the session's view in the model.
+import { FlinkRestError } from '../core/flink/FlinkRestError';
 import type { Logger } from '../core/log';
 import { CHECKPOINT_READS_PER_LIST, overviewSignature, planPoll } from './flinkPollPlan';
 import type { ManagedSession } from './managedSession';
@@ -22,7 +23,8 @@ export async function pollJobManager(m: ManagedSession, ctx: PollContext, force:
     const plan = planPoll(memory, signature, started, ctx.intervalMs, force);
     const [taskManagers, jobs, jars, version] = await Promise.all([
       plan.lists ? flink.taskManagers() : undefined, plan.lists ? flink.jobsOverview() : undefined,
-      plan.jars ? flink.jars().catch(() => undefined) : undefined, flink.flinkVersion().catch(() => undefined),
+      plan.jars ? flink.jars().catch((e: unknown) => { if (e instanceof FlinkRestError && e.status === 404) memory.jarsUnavailable = true; return undefined; }) : undefined,
+      flink.flinkVersion().catch(() => undefined),
     ]);
     if (m.poll !== memory) return; // the client changed meanwhile: this answer is of the old JobManager
     if (plan.lists) { memory.signature = signature; memory.listsAt = started; }

@@ -32,6 +32,24 @@ function loadFlow(file: string): UiFlowModule {
   return mod as UiFlowModule;
 }
 
+/** The last lines of the extension's log channel, as code-server writes it under the user data folder. */
+function extensionLogTail(userDataDir: string, lines: number): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/Flink on Mesos\.log$/.test(e.name)) found.push(p);
+    }
+  };
+  try {
+    walk(userDataDir);
+  } catch {
+    return [];
+  }
+  return found.flatMap((f) => fs.readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines));
+}
+
 async function runFlow(flow: UiFlowModule, browser: Browser, csDir: string, root: string, extensionDir: string): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fom-ui-flow-'));
   // The extension keeps sessions in the command line's store: a test's own, never the user's ~/.flink-mesos.
@@ -76,6 +94,8 @@ async function runFlow(flow: UiFlowModule, browser: Browser, csDir: string, root
       const shot = await helpers.screenshot(workbench.page, `failed-${flow.name}`).catch(() => undefined);
       if (shot) log(`screenshot of the failure: ${path.relative(root, shot)}`);
     }
+    // CI keeps no files: the extension's own log says what it was doing when the flow gave up.
+    for (const line of extensionLogTail(path.join(tmp, 'user-data'), 60)) log(`extension log: ${line}`);
     throw err;
   } finally {
     await workbench?.close().catch(() => undefined);

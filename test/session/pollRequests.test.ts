@@ -20,11 +20,11 @@ const { LIST_REFRESH_POLLS } = require('../../src/session/flinkPollPlan') as typ
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const POLL_MS = 5000; // the default flinkMesos.pollingInterval
 
-interface Jm { url: string; paths: string[]; state: { tms: string[]; jobs: { jid: string; state: string }[]; freeSlots: number }; close(): Promise<void> }
+interface Jm { url: string; paths: string[]; state: { tms: string[]; jobs: { jid: string; state: string }[]; freeSlots: number; noJars?: boolean }; close(): Promise<void> }
 
 async function fakeJobManager(): Promise<Jm> {
   const paths: string[] = [];
-  const state = { freeSlots: 1, tms: ['tm-1', 'tm-2', 'tm-3'], jobs: [{ jid: 'a'.repeat(32), state: 'RUNNING' }, { jid: 'b'.repeat(32), state: 'FINISHED' }] };
+  const state: Jm['state'] = { freeSlots: 1, tms: ['tm-1', 'tm-2', 'tm-3'], jobs: [{ jid: 'a'.repeat(32), state: 'RUNNING' }, { jid: 'b'.repeat(32), state: 'FINISHED' }] };
   const tm = (id: string): Record<string, unknown> => ({ id, path: `akka.tcp://flink@10.0.0.1:6122/user/rpc/${id}`, slotsNumber: 2, freeSlots: state.freeSlots, timeSinceLastHeartbeat: Date.now(), memoryConfiguration: { totalProcessMemory: 1073741824 } });
   const server = http.createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
@@ -35,7 +35,7 @@ async function fakeJobManager(): Promise<Jm> {
     else if (p === '/overview') body = { taskmanagers: state.tms.length, 'slots-total': 2 * state.tms.length, 'slots-available': state.tms.length, 'jobs-running': running, 'jobs-finished': state.jobs.length - running, 'jobs-cancelled': 0, 'jobs-failed': 0, 'flink-version': '1.19.1' };
     else if (p === '/taskmanagers') body = { taskmanagers: state.tms.map(tm) };
     else if (p === '/jobs/overview') body = { jobs: state.jobs.map((j) => ({ ...j, name: `job ${j.jid[0]}`, 'start-time': 1, 'end-time': -1, duration: 5, tasks: {} })) };
-    else if (p === '/jars') body = { address: 'x', files: [] };
+    else if (p === '/jars' && !state.noJars) body = { address: 'x', files: [] };
     else if (/^\/jobs\/[^/]+\/checkpoints\/config$/.test(p)) body = { interval: 1000, mode: 'exactly_once' };
     else if (/^\/jobs\/[^/]+\/checkpoints$/.test(p)) body = { counts: { completed: 1, failed: 0, in_progress: 0 }, history: [], latest: { completed: { latest_ack_timestamp: 1000, trigger_timestamp: 900 }, failed: null } };
     else if (/^\/taskmanagers\/[^/]+\/log$/.test(p)) { res.end('line 1\nline 2\n'); return; }
@@ -102,6 +102,26 @@ test('a minute of polls with the tree and a TaskManager panel: at most 2 request
     assert.equal((await manager.taskManager('s', 'tm-2'))?.slotsFree, 0, 'the panel shows the slots its details read');
     assert.equal(model.get('s')?.taskManagers.find((t) => t.id === 'tm-2')?.slotsFree, 0, 'and the tree shows the same');
   } finally {
+    manager.dispose();
+  }
+});
+
+test('a JobManager without /jars (an application cluster answers 404): asked once, not on every poll after', async () => {
+  const model = new SessionModel();
+  const manager = new SessionManager(model, quiet, 10000);
+  jm.state.noJars = true;
+  jm.paths.length = 0;
+  try {
+    await manager.attachJobManager('app', jm.url);
+    for (let i = 0; i < 12; i++) {
+      clock += POLL_MS;
+      await manager.refreshAll(i % 3 === 0); // forced refreshes too
+    }
+    const asked = jm.paths.filter((p) => p === '/jars').length;
+    assert.equal(asked, 1, `GET /jars ${asked} times in a minute of polls`);
+    assert.deepEqual(model.get('app')?.jars ?? [], []);
+  } finally {
+    jm.state.noJars = false;
     manager.dispose();
   }
 });
