@@ -82,8 +82,10 @@ export class ApplicationCommands {
     if (!handle) throw new Error(`"${name}" is not an application this window follows. Stop a session's job with a savepoint from its job instead.`);
     const dir = await vscode.window.showInputBox({ title: `Stop ${name} with a savepoint`, prompt: 'The savepoint folder as the JobManager sees it; empty for the cluster\'s state.savepoints.dir.' });
     if (dir === undefined) return;
+    this.log.info(`Stopping application ${name} with a savepoint into ${dir.trim() || 'its state.savepoints.dir'}.`);
     const savepoint = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${name} with a savepoint…` },
       () => handle.stopWithSavepoint(dir.trim() || undefined, false));
+    this.log.info(`Application ${name} stopped with a savepoint${savepoint ? ` at ${savepoint}` : ''}; its cluster is gone.`);
     void vscode.window.showInformationMessage(`Flink application ${name} stopped with a savepoint${savepoint ? ` at ${savepoint}` : ''}.`);
   }
 

@@ -159,13 +159,19 @@ export async function run(ctx: FlowContext): Promise<void> {
   // The web workbench's file dialog opens in the running jar's folder: pick the new jar there.
   await helpers.answerQuickInput(page, { pick: 'StreamingCounterV2.jar' });
   const title = (): Promise<string> => page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '');
-  await waitFor('the program arguments box', async () => {
+  // The picked jar fills the dialog's path; Enter takes it. On a busy machine the dialog's title can lag behind that
+  // Enter, so it is pressed again only after a pause.
+  let jarEnterAt = 0;
+  const next = await waitFor('the program arguments box', async () => {
     const t = await title();
-    if (/program arguments/.test(t)) return true;
-    if (/the new jar/.test(t)) await page.keyboard.press('Enter');
+    if (/program arguments/.test(t)) return 'arguments';
+    if (/savepoint folder/.test(t)) return 'savepoint folder';
+    if (/the new jar/.test(t) && Date.now() - jarEnterAt > 3000) { jarEnterAt = Date.now(); await page.keyboard.press('Enter'); }
     return undefined;
-  }, 20_000);
-  await page.keyboard.press('Enter'); // the running job's arguments, prefilled
+  }, 30_000);
+  // The running job's arguments are prefilled: Enter keeps them (a lagging title may have let the jar's Enter do it).
+  if (next === 'arguments') await page.keyboard.press('Enter');
+  else log(`${at()} the jar's Enter also kept the prefilled arguments`);
   await waitFor('the savepoint folder box', async () => (/savepoint folder/.test(await title()) ? true : undefined), 20_000);
   const upgradeSavepoints = path.join(workspace, 'upgrade-savepoints');
   await helpers.answerQuickInput(page, { type: upgradeSavepoints });

@@ -22,6 +22,8 @@ export interface ApplicationDeps extends FlinkSessionDeps {
   artifactServer?: ArtifactServerSettings;
   /** Polls of Flink's REST API while the job runs. Default 500 ms. */
   jobPollMs?: number;
+  /** How long a job that FINISHED with no stop of ours keeps its cluster before the teardown. Default 1000 ms. */
+  finishedGraceMs?: number;
 }
 
 export interface ApplicationJob { id: string; name: string; state: JobState }
@@ -60,6 +62,8 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   private readonly ended: Promise<ApplicationResult>;
   private jobResult?: Promise<JobResult | undefined>;
   private stopSavepoint?: string;
+  /** A stop-with-savepoint being waited for: the job's end must not tear the cluster (and the client) down under it. */
+  private savepointStop?: Promise<void>;
   private userStop = false;
   private readonly startedAt = Date.now();
   /** The JobManager's task as last seen (its record goes once it ended): where its sandbox log is. */
@@ -151,8 +155,11 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
           'Stop it without --savepoint, or wait until its job runs.');
       }
       // An empty folder means the cluster's state.savepoints.dir.
-      this.stopSavepoint = await this.client.stopWithSavepoint(job.id, { targetDirectory: options.savepointDir || undefined, drain: options.drain },
+      const taking = this.client.stopWithSavepoint(job.id, { targetDirectory: options.savepointDir || undefined, drain: options.drain },
         { timeoutMs: options.timeoutMs ?? 120000 });
+      // The job's FINISHED is often seen before the savepoint's COMPLETED: its end waits for the savepoint's path.
+      this.savepointStop = taking.then(() => undefined, () => undefined);
+      this.stopSavepoint = await taking;
       return this.ended;
     }
     this.userStop = true;
@@ -202,8 +209,14 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
       // The JobManager went away (Flink 1.13 exits once its job ended; a failure): the session's end says why.
       return undefined;
     }
+    await this.savepointStop;
     job.state = result.state;
     this.emit('job', { ...job });
+    // A stop-with-savepoint asked from another process (flink-mesos application stop --savepoint) polls its trigger
+    // every 500 ms: the JobManager answers it a moment more before the teardown (shorter than onSessionEnded's wait).
+    if (result.state === 'FINISHED' && !this.stopSavepoint && !END.has(this.session.phase)) {
+      await new Promise((r) => setTimeout(r, this.deps.finishedGraceMs ?? 1000));
+    }
     void this.finish({
       outcome: outcomeOf(result.state, this.stopSavepoint), jobState: result.state, jobId: result.jobId, jobName: result.name,
       rootException: result.state === 'FINISHED' ? undefined : result.rootException,
@@ -226,6 +239,8 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
     const late = await Promise.race([this.jobResult ?? Promise.resolve(undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), 2000); })])
       .finally(() => clearTimeout(timer));
     if (this.ending || late) return;
+    await this.savepointStop;
+    if (this.ending) return;
     this.watcher?.stop();
     const reason = s.reason ?? (s.phase === 'stopped' ? 'Stopped.' : undefined);
     const known = this.job && isTerminalJobState(this.job.state) ? this.job.state : undefined;
@@ -272,6 +287,7 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   private finish(partial: Omit<ApplicationResult, 'version' | 'name' | 'jar' | 'entryClass' | 'frameworkId' | 'startedAt' | 'endedAt' | 'leftTasks'>): Promise<ApplicationResult> {
     if (this.ending) return this.ending;
     this.ending = (async () => {
+      await this.savepointStop;
       const spec = this.spec;
       const s = this.session.snapshot();
       const result: ApplicationResult = {
