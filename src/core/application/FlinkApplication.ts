@@ -287,7 +287,6 @@ export class FlinkApplication extends EventEmitter<FlinkApplicationEvents> {
   private finish(partial: Omit<ApplicationResult, 'version' | 'name' | 'jar' | 'entryClass' | 'frameworkId' | 'startedAt' | 'endedAt' | 'leftTasks'>): Promise<ApplicationResult> {
     if (this.ending) return this.ending;
     this.ending = (async () => {
-      await this.savepointStop;
       const spec = this.spec;
       const s = this.session.snapshot();
       const result: ApplicationResult = {
